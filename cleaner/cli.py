@@ -1,0 +1,196 @@
+"""The ``clean`` command."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from . import __version__
+from .config import Config
+
+EXIT_OK = 0
+EXIT_ERROR = 1  # unexpected failure
+EXIT_USAGE = 2
+EXIT_UNREADABLE = 3  # some files could not be read; the rest were processed
+EXIT_FAIL_ON = 4  # a --fail-on rule was met
+EXIT_INTERRUPTED = 130
+
+EPILOG = (
+    "Exit codes: 0 done; 1 unexpected error; 2 usage error; 3 some files could not be "
+    "read (the rest were cleaned); 4 a --fail-on rule was met (takes precedence over 3); "
+    "130 interrupted."
+)
+
+_DEFAULTS = Config()
+app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cleaner {__version__}")
+        raise typer.Exit()
+
+
+def _progress_callback(console: Any) -> tuple[Any, Any]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = Progress(
+        TextColumn("{task.description:<12}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+    )
+    tasks: dict[str, Any] = {}
+
+    def tick(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    return bar, tick
+
+
+@app.command(epilog=EPILOG, no_args_is_help=True)
+def clean(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Folders (walked recursively) or files: .txt/.md pages rendered to text, "
+            ".html/.htm pages.",
+            show_default=False,
+        ),
+    ],
+    output: Annotated[
+        Optional[Path],  # noqa: UP045 - typer needs Optional on Python 3.10
+        typer.Option(
+            "--output",
+            "-o",
+            help="Folder for the cleaned pages, at the same relative paths (.html becomes .txt).",
+        ),
+    ] = None,
+    report: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="Write the full JSON report (schema 1) here."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", "--check", help="Analyse and report; write no pages.")
+    ] = False,
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", "-j", help="Worker processes (0: one per core).", min=0),
+    ] = 0,
+    fail_on: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--fail-on",
+            help="NAME=LIMIT: exit 4 when NAME exceeds LIMIT. Names: template-ratio, "
+            "dropped-ratio, duplicate-docs, unreadable, empty. Repeatable.",
+        ),
+    ] = None,
+    lang: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Force the stoplist language (ISO 639-1, e.g. en, fr); default: detect."),
+    ] = None,
+    min_files: Annotated[
+        int,
+        typer.Option(
+            help="Files a repeated line must span (at least) to count as template.", min=2
+        ),
+    ] = _DEFAULTS.min_files,
+    similarity: Annotated[
+        float,
+        typer.Option(
+            help="Jaccard similarity at which two lines are near-duplicates.", min=0.01, max=1.0
+        ),
+    ] = _DEFAULTS.similarity_threshold,
+    work_dir: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="Folder for intermediate shard files (default: system temp)."),
+    ] = None,
+    top: Annotated[int, typer.Option(help="Rows shown in the terminal tables.", min=0)] = 10,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar and no terminal report.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Keep the article body of each page; drop template lines repeated across files, markup,
+    date stamps, headline lists and other boilerplate.
+
+    Example: clean seeds/ -o out/ --report out/report.json
+    """
+    from rich.console import Console
+
+    from .failon import FailRule
+    from .runner import UsageError, clean_corpus
+
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    if output is None and not dry_run:
+        err.print("error: give an output folder with -o OUT, or --dry-run to only report")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        rules = [FailRule.parse(r) for r in fail_on or []]
+        config = Config(language=lang, min_files=min_files, similarity_threshold=similarity)
+    except ValueError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    if jobs == 0:
+        from .engines.local import default_jobs
+
+        jobs = default_jobs()
+
+    show_progress = not quiet and sys.stderr.isatty()
+    bar, tick = _progress_callback(err) if show_progress else (None, None)
+    try:
+        if bar is not None:
+            bar.start()
+        try:
+            outcome = clean_corpus(
+                inputs,
+                None if dry_run else output,
+                config=config,
+                jobs=jobs,
+                report=report,
+                work_dir=work_dir,
+                progress=tick,
+            )
+        finally:
+            if bar is not None:
+                bar.stop()
+    except UsageError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    except KeyboardInterrupt:
+        err.print("interrupted: finished files are complete; run again to finish the rest")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+
+    summary = outcome.summary
+    for notice in outcome.notices:
+        err.print(f"note: {notice}")
+    for path, message in summary.errors:
+        err.print(f"error: {path}: {message}")
+    if not quiet:
+        from .report import render
+
+        render(summary, Console(highlight=False), top=top)
+    broken = [msg for rule in rules if (msg := rule.broken(summary.totals))]
+    for msg in broken:
+        err.print(f"fail-on: {msg}")
+    if broken:
+        raise typer.Exit(EXIT_FAIL_ON)
+    if summary.errors:
+        raise typer.Exit(EXIT_UNREADABLE)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)

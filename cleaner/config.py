@@ -1,0 +1,106 @@
+"""One settings object: every threshold the pipeline uses, named, with what it trades off."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    # --- fingerprints -------------------------------------------------------------------
+    # Permutations per MinHash signature. More: finer Jaccard estimates and fewer missed
+    # near-duplicates; costs 4 bytes of memory and one multiply per shingle per permutation.
+    num_perm: int = 64
+    # LSH bands x rows must equal num_perm. More bands (fewer rows): more candidate pairs,
+    # higher recall on weak near-duplicates, more verification work. 16 x 4 puts the
+    # S-curve's midpoint near Jaccard 0.5, below similarity_threshold, so verification decides.
+    lsh_bands: int = 16
+    lsh_rows: int = 4
+    # Character shingle length on the normalized line. Shorter: short lines with one changed
+    # word still look alike; longer: fewer accidental matches between unrelated lines.
+    shingle_size: int = 5
+    # Seed of the permutations; the same seed gives signatures equal to datasketch.MinHash.
+    seed: int = 1
+    # Estimated Jaccard similarity at which two lines are the same template line. Lower
+    # merges headline variants more eagerly but risks joining unrelated short lines.
+    similarity_threshold: float = 0.7
+
+    # --- what counts as template ----------------------------------------------------------
+    # A line group spanning at least max(min_files, ceil(min_file_fraction * corpus files))
+    # files is template noise. The fixed floor makes a two-page corpus work; the fraction
+    # keeps a line that a handful of pages in a million quote from being called template.
+    min_files: int = 2
+    min_file_fraction: float = 0.0001
+    # A repeated line that reads as body text (a sentence) is kept when it sits between body
+    # lines and spans fewer than this many files: a quote shared by two articles stays.
+    quote_max_files: int = 3
+
+    # --- line shape -----------------------------------------------------------------------
+    # A line needs this many words and a sentence ending to be body text on its own.
+    # Lower keeps more short sentences; higher drops more captions and teasers.
+    body_min_words: int = 8
+    # A line this long counts as body text even without a sentence ending.
+    long_line_words: int = 40
+    # Minimum share of stopwords (per-language stoplist) in a body line. Higher drops more
+    # lists of names and link labels, and risks terse body text.
+    min_stopword_density: float = 0.2
+    # Lines with fewer words than this that carry no sentence ending are title-like:
+    # headings, headline lists, menu items.
+    title_max_words: int = 25
+    # A run of title-like lines next to (or containing) template lines is dropped as a block.
+    # Runs shorter than this are kept unless they contain a template line: a lone article
+    # title right below a template header survives.
+    block_min_lines: int = 2
+    # A title-like line before the body is kept as its heading when at most this many
+    # visible characters stand between it and the next body line (jusText's heading rule).
+    heading_max_chars: int = 200
+    # Apply the shape rules (no-sentence, short, low-stopwords) to lines extracted from HTML.
+    # Off: the HTML extractor already chose the body, and only cross-file, markup and
+    # date rules run on its output.
+    html_shape_filter: bool = False
+    # Lines with at least this share of digits among their word characters, and few words,
+    # are date/time stamps.
+    datetime_min_digit_share: float = 0.2
+    datetime_max_words: int = 12
+
+    # --- language -------------------------------------------------------------------------
+    # Force one language (ISO 639-1 code) for stopwords instead of detecting it per page.
+    language: str | None = None
+    # Characters of a page given to the language detector; more is slower and steadier.
+    langid_max_chars: int = 4000
+
+    # --- HTML -----------------------------------------------------------------------------
+    # Keep tables found in HTML bodies (table rows are still judged line by line).
+    html_include_tables: bool = True
+
+    def __post_init__(self) -> None:
+        if self.lsh_bands * self.lsh_rows != self.num_perm:
+            raise ValueError(
+                f"lsh_bands x lsh_rows ({self.lsh_bands} x {self.lsh_rows}) "
+                f"must equal num_perm ({self.num_perm})"
+            )
+        if not 0.0 < self.similarity_threshold <= 1.0:
+            raise ValueError("similarity_threshold must be in (0, 1]")
+        if self.min_files < 2:
+            raise ValueError("min_files must be at least 2: a template spans several files")
+        if self.shingle_size < 1:
+            raise ValueError("shingle_size must be at least 1")
+
+    def template_min_files(self, n_files: int) -> int:
+        """Files a group must span to be template noise, for a corpus of ``n_files``.
+
+        >>> Config().template_min_files(2)
+        2
+        >>> Config().template_min_files(100_000)
+        10
+        """
+        return max(self.min_files, math.ceil(self.min_file_fraction * n_files))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]

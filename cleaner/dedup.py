@@ -1,0 +1,149 @@
+"""The corpus-wide step: exact and near-duplicate line groups from fingerprints alone.
+
+Input: the distinct line keys with their MinHash signatures, and which keys each file
+holds. LSH banding proposes candidate pairs (a sort-based bucket join per band), each
+candidate is verified by its estimated Jaccard similarity, connected components of the
+verified pairs are the groups, and a group's id is the smallest key in it, so ids depend
+on content only. Then each group learns how many distinct files it spans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+_BAND_MULT = np.uint64(0x9E3779B97F4A7C15)
+
+
+def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One uint64 bucket key per (line, band): shape (n_lines, bands)."""
+    n = sigs.shape[0]
+    keys = np.zeros((n, bands), dtype=np.uint64)
+    s = sigs.astype(np.uint64)
+    for band in range(bands):
+        h = np.full(n, band + 1, dtype=np.uint64)
+        for r in range(rows):
+            h = (h * _BAND_MULT) ^ s[:, band * rows + r]
+        keys[:, band] = h
+    return keys
+
+
+def candidate_pairs(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """Pairs (i, j), i < j, of lines sharing at least one band bucket; each bucket is joined
+    as a star around its first member. Shape (n_pairs, 2), unique rows.
+
+    >>> sigs = np.array([[1, 2, 3, 4], [1, 2, 9, 9], [7, 7, 7, 7]], dtype=np.uint32)
+    >>> candidate_pairs(sigs, 2, 2).tolist()
+    [[0, 1]]
+    """
+    if sigs.shape[0] < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    keys = band_keys(sigs, bands, rows)
+    found = []
+    for band in range(bands):
+        col = keys[:, band]
+        order = np.argsort(col, kind="stable")
+        sorted_keys = col[order]
+        starts = np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]])
+        if starts.all():
+            continue
+        run_id = np.cumsum(starts) - 1
+        first = order[np.flatnonzero(starts)][run_id]
+        members = ~starts
+        found.append(np.stack([first[members], order[members]], axis=1))
+    if not found:
+        return np.empty((0, 2), dtype=np.int64)
+    pairs = np.concatenate(found)
+    pairs.sort(axis=1)
+    return np.unique(pairs, axis=0)
+
+
+def similar_pairs(sigs: np.ndarray, pairs: np.ndarray, threshold: float) -> np.ndarray:
+    """The candidate pairs whose estimated Jaccard similarity reaches ``threshold``."""
+    if len(pairs) == 0:
+        return pairs
+    keep = np.zeros(len(pairs), dtype=bool)
+    step = 1 << 16
+    for lo in range(0, len(pairs), step):
+        chunk = pairs[lo : lo + step]
+        agree = (sigs[chunk[:, 0]] == sigs[chunk[:, 1]]).mean(axis=1)
+        keep[lo : lo + step] = agree >= threshold
+    return pairs[keep]
+
+
+def components(n: int, pairs: np.ndarray) -> np.ndarray:
+    """Connected-component label of each of ``n`` nodes.
+
+    >>> components(5, np.array([[0, 3], [3, 4]])).tolist()
+    [0, 1, 2, 0, 0]
+    """
+    if len(pairs) == 0:
+        return np.arange(n, dtype=np.int64)
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix(
+        (np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n)
+    )
+    _count, labels = connected_components(graph, directed=False)
+    return labels.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class GroupTable:
+    """Lines that occur in two or more files, with their group: sorted ``keys``, and for
+    each its group's ``gid`` (smallest key of the group), files spanned and distinct lines."""
+
+    keys: np.ndarray  # uint64, sorted
+    gid: np.ndarray  # uint64
+    n_files: np.ndarray  # int64
+    n_distinct: np.ndarray  # int64
+
+    def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each key: (found, index into the table)."""
+        if len(self.keys) == 0:
+            return np.zeros(len(keys), dtype=bool), np.zeros(len(keys), dtype=np.int64)
+        idx = np.searchsorted(self.keys, keys)
+        idx = np.minimum(idx, len(self.keys) - 1)
+        return self.keys[idx] == keys, idx
+
+
+def build_groups(
+    keys: np.ndarray,
+    sigs: np.ndarray,
+    doc_keys: Sequence[np.ndarray],
+    bands: int,
+    rows: int,
+    threshold: float,
+) -> GroupTable:
+    """Group the distinct lines ``keys`` (sorted, unique) and count the files of each group.
+
+    ``doc_keys[d]`` holds the distinct keys of file ``d``.
+    """
+    n = len(keys)
+    pairs = similar_pairs(sigs, candidate_pairs(sigs, bands, rows), threshold)
+    labels = components(n, pairs)
+    # content-derived id: the smallest key of each component
+    gid_of_label = np.full(labels.max() + 1 if n else 0, np.iinfo(np.uint64).max, np.uint64)
+    np.minimum.at(gid_of_label, labels, keys)
+    n_distinct = np.bincount(labels, minlength=len(gid_of_label))
+
+    if doc_keys:
+        all_keys = np.concatenate(doc_keys)
+        doc_ids = np.repeat(np.arange(len(doc_keys)), [len(k) for k in doc_keys])
+    else:
+        all_keys = np.empty(0, np.uint64)
+        doc_ids = np.empty(0, np.int64)
+    lab = labels[np.searchsorted(keys, all_keys)] if len(all_keys) else np.empty(0, np.int64)
+    pair_ids = np.unique(lab.astype(np.int64) * max(len(doc_keys), 1) + doc_ids)
+    files_per_label = np.bincount(pair_ids // max(len(doc_keys), 1), minlength=len(gid_of_label))
+
+    spans = files_per_label[labels] >= 2 if n else np.zeros(0, dtype=bool)
+    return GroupTable(
+        keys=keys[spans],
+        gid=gid_of_label[labels[spans]],
+        n_files=files_per_label[labels[spans]].astype(np.int64),
+        n_distinct=n_distinct[labels[spans]].astype(np.int64),
+    )

@@ -1,0 +1,28 @@
+"""Engines run the per-shard steps of the pipeline; the pipeline does not know which one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Engine(Protocol):
+    """Maps ``fn(context, item)`` over items, yielding results in item order.
+
+    ``context`` is delivered once per worker rather than once per item.
+    """
+
+    def map(self, fn: Callable[[Any, T], R], items: Iterable[T], context: Any) -> Iterator[R]: ...
+
+    def close(self) -> None: ...
+
+
+def make_engine(name: str, jobs: int) -> Engine:
+    if name == "local":
+        from .local import LocalEngine
+
+        return LocalEngine(jobs)
+    raise ValueError(f"unknown engine {name!r} (available: local)")

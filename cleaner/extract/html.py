@@ -1,0 +1,21 @@
+"""HTML to body text with trafilatura."""
+
+from __future__ import annotations
+
+from ..config import Config
+
+
+def html_to_text(html: str, config: Config) -> str:
+    """The main text of an HTML page, one block per line ("" when nothing is found)."""
+    import trafilatura
+
+    text = trafilatura.extract(
+        html,
+        output_format="txt",
+        include_comments=False,
+        include_tables=config.html_include_tables,
+        include_images=False,
+        deduplicate=False,
+        with_metadata=False,
+    )
+    return text or ""

@@ -1,0 +1,64 @@
+"""``--fail-on`` rules: thresholds on the run's totals that turn into a non-zero exit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# rule name -> (totals key, what it measures)
+RULES = {
+    "template-ratio": ("template_ratio", "share of lines dropped as template or template-block"),
+    "dropped-ratio": ("dropped_ratio", "share of lines dropped for any reason"),
+    "duplicate-docs": ("duplicate_docs", "documents whose cleaned text repeats another's"),
+    "unreadable": ("files_failed", "files that could not be read"),
+    "empty": ("files_empty", "files with nothing kept"),
+}
+
+
+@dataclass(frozen=True)
+class FailRule:
+    name: str
+    limit: float
+
+    @classmethod
+    def parse(cls, text: str) -> FailRule:
+        """``NAME=LIMIT``: fail when NAME exceeds LIMIT.
+
+        >>> FailRule.parse("template-ratio=0.4")
+        FailRule(name='template-ratio', limit=0.4)
+        >>> FailRule.parse("duplicate-docs=0").limit
+        0.0
+        >>> FailRule.parse("nope=1")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown --fail-on rule 'nope' (known: template-ratio, dropped-ratio, ...)
+        """
+        name, sep, value = text.partition("=")
+        name = name.strip()
+        if name not in RULES:
+            raise ValueError(f"unknown --fail-on rule {name!r} (known: {', '.join(RULES)})")
+        if not sep:
+            raise ValueError(f"--fail-on {name} needs a limit, as in {name}=0")
+        try:
+            limit = float(value)
+        except ValueError:
+            raise ValueError(f"--fail-on {name}: {value!r} is not a number") from None
+        return cls(name, limit)
+
+    def broken(self, totals: dict[str, Any]) -> str | None:
+        """A message when the totals exceed the limit, else None.
+
+        >>> FailRule("duplicate-docs", 0).broken({"duplicate_docs": 2})
+        'duplicate-docs is 2, above the limit 0'
+        """
+        value = measured(totals, self.name)
+        if value > self.limit:
+            return f"{self.name} is {value:g}, above the limit {self.limit:g}"
+        return None
+
+
+def measured(totals: dict[str, Any], name: str) -> float:
+    key = RULES[name][0]
+    if key == "dropped_ratio":
+        return totals["dropped"] / totals["lines"] if totals["lines"] else 0.0
+    return float(totals[key])

@@ -1,0 +1,72 @@
+"""What one line looks like on its own: a class that the block-context step then refines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from ..config import Config
+from ..text import is_heading, strip_markup, word_count, words
+from .language import stopword_density
+from .shape import ends_question_or_exclamation, ends_sentence, is_datetime_line, is_markup_residue
+
+
+class LineClass(str, Enum):
+    GOOD = "good"  # body text on its own: a sentence of enough words with function words
+    NEAR = "near"  # a short sentence: body text if the body is near
+    TITLE = "title"  # title-like: headings, headlines, menu and list items
+    BAD = "bad"  # long but without function words: lists of names, tags, link labels
+    MARKUP = "markup"
+    DATETIME = "datetime"
+
+
+@dataclass(frozen=True, slots=True)
+class LineFeatures:
+    cls: LineClass
+    n_words: int
+    n_chars: int  # visible characters
+    heading: bool  # a top-level heading (markdown '# ')
+    title_like: bool  # can belong to a headline block
+
+
+def line_features(line: str, stopwords: frozenset[str] | None, config: Config) -> LineFeatures:
+    """Classify one line by shape, stopwords and markup.
+
+    >>> cfg = Config()
+    >>> en = frozenset({"the", "a", "of", "on", "in", "after", "is", "and", "to"})
+    >>> line_features("The plan was approved after a long debate on the floor of the house.",
+    ...               en, cfg).cls.value
+    'good'
+    >>> line_features("Top stories in the region", en, cfg).cls.value
+    'title'
+    >>> line_features("![]() |", en, cfg).cls.value
+    'markup'
+    >>> line_features("Updated 08:22 16/06", en, cfg).cls.value
+    'datetime'
+    >>> line_features("It is over.", en, cfg).cls.value
+    'near'
+    """
+    visible = strip_markup(line)
+    n = word_count(visible)
+    heading = is_heading(line) and line.lstrip().startswith("# ")
+    if is_markup_residue(line):
+        return LineFeatures(LineClass.MARKUP, n, len(visible), heading, True)
+    terminal = ends_sentence(visible)
+    title_like = n < config.title_max_words and (
+        not terminal or ends_question_or_exclamation(visible)
+    )
+    if is_datetime_line(visible, config.datetime_min_digit_share, config.datetime_max_words):
+        return LineFeatures(LineClass.DATETIME, n, len(visible), heading, True)
+    density = stopword_density(words(visible), stopwords)
+    stop_ok = density is None or density >= config.min_stopword_density
+    if heading or is_heading(line):
+        cls = LineClass.TITLE
+    elif stop_ok and ((terminal and n >= config.body_min_words) or n >= config.long_line_words):
+        cls = LineClass.GOOD
+    elif terminal and stop_ok and n >= 2:
+        cls = LineClass.NEAR
+    elif n < config.title_max_words:
+        cls = LineClass.TITLE
+    else:
+        cls = LineClass.BAD
+    return LineFeatures(cls, n, len(visible), heading, title_like or cls is LineClass.TITLE)

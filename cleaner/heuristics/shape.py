@@ -1,0 +1,93 @@
+"""Sentence shape, markup residue and date/time stamps: pure functions on one line."""
+
+from __future__ import annotations
+
+import re
+
+from ..text import image_count, is_table_row, strip_markup, word_count, words
+
+# Sentence-final marks across scripts: Latin/Cyrillic/Greek, CJK full-width, Devanagari
+# danda, Arabic question mark, Armenian full stop, ellipsis. A colon ends a lead-in sentence.
+_TERMINAL = ".!?:;\u2026\u3002\uff01\uff1f\uff0e\u0964\u0965\u061f\u06d4\u0589"
+_CLOSERS = "\"'\u201d\u2019\u00bb\u203a)]}*_\u300d\u300f\uff09 "
+_QUESTION_OR_EXCLAIM = "?!\uff01\uff1f\u061f"
+
+
+def ends_sentence(visible: str) -> bool:
+    """True when the text ends like a sentence (closing quotes and brackets skipped).
+
+    >>> ends_sentence('He said "yes."'), ends_sentence("Top stories"), ends_sentence("新闻。")
+    (True, False, True)
+    """
+    tail = visible.rstrip(_CLOSERS)
+    return bool(tail) and tail[-1] in _TERMINAL
+
+
+def ends_question_or_exclamation(visible: str) -> bool:
+    """>>> ends_question_or_exclamation("Why now?"), ends_question_or_exclamation("Now.")
+    (True, False)
+    """
+    tail = visible.rstrip(_CLOSERS)
+    return bool(tail) and tail[-1] in _QUESTION_OR_EXCLAIM
+
+
+_LINK_SYNTAX = re.compile(r"\[[^\]]*\]\([^)]*\)|https?://\S+|www\.\S+")
+
+
+def is_markup_residue(line: str) -> bool:
+    """A line that is mostly markup: image markers, table rules, bare links, a table row
+    without a sentence in it, or nothing visible once markup is removed.
+
+    >>> is_markup_residue("![]() |")
+    True
+    >>> is_markup_residue("| (Agency/Photographer Name) |")
+    True
+    >>> is_markup_residue("![A bridge](img.jpg)")
+    True
+    >>> is_markup_residue("[Read more](http://example.com/a)")
+    True
+    >>> is_markup_residue("| The committee approved the plan after a long debate on Tuesday. |")
+    False
+    >>> is_markup_residue("The plan was approved.")
+    False
+    """
+    visible = strip_markup(line)
+    n = word_count(visible)
+    if n == 0:
+        return True
+    linked = sum(len(m) for m in _LINK_SYNTAX.findall(line))
+    if linked and linked >= 0.5 * len(line.strip()) and not ends_sentence(visible):
+        return True
+    if image_count(line) and n < 3:
+        return True
+    return is_table_row(line) and not (ends_sentence(visible) and n >= 5)
+
+
+_TIME = re.compile(r"\b\d{1,2}\s?[:hH.]\s?\d{2}\b")
+_DATE = re.compile(r"\b\d{1,4}[/.\-]\d{1,2}(?:[/.\-]\d{1,4})?\b")
+_YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
+
+
+def is_datetime_line(visible: str, min_digit_share: float = 0.2, max_words: int = 12) -> bool:
+    """A short line whose content is a date or time stamp (with a few words around it).
+
+    >>> is_datetime_line("Last updated at 08h22 on 16/06")
+    True
+    >>> is_datetime_line("17 February 2013 Last updated at 22:15 GMT")
+    True
+    >>> is_datetime_line("Posted March 3, 2013")
+    True
+    >>> is_datetime_line("In 2012, the couple published a book about their home.")
+    False
+    >>> is_datetime_line("Top 10 stories")
+    False
+    """
+    toks = words(visible)
+    if not toks or len(toks) > max_words:
+        return False
+    with_digits = sum(any(c.isdigit() for c in t) for t in toks)
+    if with_digits / len(toks) < min_digit_share:
+        return False
+    if _TIME.search(visible) or _DATE.search(visible):
+        return True
+    return bool(_YEAR.search(visible)) and not ends_sentence(visible)

@@ -1,0 +1,82 @@
+"""Plain data passed between the pipeline's steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+
+class Reason(str, Enum):
+    """Why a line was kept or dropped. Reports count lines per reason."""
+
+    BODY = "body"  # kept: reads as article text
+    TEMPLATE = "template"  # repeated (exactly or nearly) across files
+    TEMPLATE_BLOCK = "template-block"  # in a run of title-like lines around template lines
+    NO_SENTENCE = "no-sentence"  # title-like or list line away from the body
+    SHORT = "short"  # a short sentence away from the body
+    LOW_STOPWORDS = "low-stopwords"  # long line with too few function words to be prose
+    MARKUP = "markup"  # image markers, table rules, link syntax, leftover markup
+    DATETIME = "datetime"  # a date or time stamp
+
+    def __str__(self) -> str:
+        return self.value
+
+
+KEPT_REASONS = frozenset({Reason.BODY})
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One input file: where it is and the path its output gets under OUT."""
+
+    path: Path
+    rel: str  # relative output name, '/'-separated
+    kind: str  # "text" or "html"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    keep: bool
+    reason: Reason
+    group: int | None = None  # content-derived id of the cross-file line group
+
+
+@dataclass(frozen=True, slots=True)
+class LineResult:
+    number: int  # 1-based position among the page's non-blank lines
+    text: str
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    rel: str
+    kind: str
+    lines: tuple[LineResult, ...] = ()
+    language: str | None = None
+    error: str | None = None  # set when the file could not be read or parsed
+    notes: tuple[str, ...] = ()  # what was assumed (encoding, ...)
+
+    @property
+    def kept(self) -> list[str]:
+        return [ln.text for ln in self.lines if ln.decision.keep]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupStat:
+    """A cross-file group of equal or near-equal lines."""
+
+    id: int
+    n_files: int
+    n_distinct: int  # distinct normalized lines merged into the group
+    template: bool
+
+
+@dataclass(slots=True)
+class GroupInfo:
+    """What the decide pass learns about a group: texts and files (for reporting)."""
+
+    stat: GroupStat
+    variants: dict[str, int] = field(default_factory=dict)  # raw text -> occurrences
+    files: set[str] = field(default_factory=set)

@@ -1,0 +1,270 @@
+"""The run report: streamed JSON (schema 1) and the terminal summary."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import xxhash
+
+from .config import Config
+from .io.readers import output_name
+from .models import FileResult, Reason
+
+SCHEMA_VERSION = 1
+MAX_VARIANTS = 5  # distinct texts listed per group
+TEMPLATE_REASONS = frozenset({Reason.TEMPLATE, Reason.TEMPLATE_BLOCK})
+
+
+def group_hex(gid: int) -> str:
+    """>>> group_hex(255)
+    '00000000000000ff'
+    """
+    return f"{gid:016x}"
+
+
+def _hex_or_none(gid: int | None) -> str | None:
+    return None if gid is None else group_hex(gid)
+
+
+@dataclass
+class FileSummary:
+    path: str
+    language: str | None
+    lines: int
+    kept: int
+    error: str | None
+    top_reason: str | None
+
+
+@dataclass
+class GroupAgg:
+    variants: Counter[str] = field(default_factory=Counter)
+    files: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Everything the terminal report and the exit code need."""
+
+    totals: dict[str, Any]
+    groups: list[dict[str, Any]]
+    duplicate_docs: list[dict[str, Any]]
+    files: list[FileSummary]
+    errors: list[tuple[str, str]]
+
+
+class ReportBuilder:
+    """Consumes FileResults one at a time; streams file entries to the JSON report (if any)
+    and keeps only counts, group texts and per-file summaries in memory."""
+
+    def __init__(self, config: Config, json_path: Path | None, inputs: list[str]) -> None:
+        self.config = config
+        self.json_path = json_path
+        self.reasons: Counter[str] = Counter()
+        self.lines = 0
+        self.kept = 0
+        self.files: list[FileSummary] = []
+        self.errors: list[tuple[str, str]] = []
+        self.groups: dict[int, GroupAgg] = {}
+        self.doc_hashes: dict[int, list[str]] = {}
+        self.empty = 0
+        self.unlisted = 0
+        self._handle: IO[str] | None = None
+        self._tmp: str | None = None
+        self._first = True
+        if json_path is not None:
+            json_path.parent.mkdir(parents=True, exist_ok=True)
+            fd, self._tmp = tempfile.mkstemp(
+                prefix=f".{json_path.name}.", suffix=".part", dir=json_path.parent
+            )
+            self._handle = os.fdopen(fd, "w", encoding="utf-8")
+            head = {
+                "schema": SCHEMA_VERSION,
+                "tool": "cleaner",
+                "config": config.to_dict(),
+                "inputs": inputs,
+            }
+            self._handle.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "files": [\n')
+
+    def add_error(self, path: str, message: str) -> None:
+        """A file that never became a result (found but not readable as a page)."""
+        self.errors.append((path, message))
+        self.unlisted += 1
+
+    def add(self, result: FileResult) -> None:
+        if result.error is not None:
+            self.errors.append((result.rel, result.error))
+        kept = 0
+        reasons: Counter[str] = Counter()
+        for line in result.lines:
+            d = line.decision
+            reasons[d.reason.value] += 1
+            kept += d.keep
+            if d.group is not None:
+                agg = self.groups.setdefault(d.group, GroupAgg())
+                agg.variants[line.text] += 1
+                agg.files.add(result.rel)
+        self.reasons.update(reasons)
+        self.lines += len(result.lines)
+        self.kept += kept
+        dropped = Counter({r: c for r, c in reasons.items() if r != Reason.BODY.value})
+        top = dropped.most_common(1)[0][0] if dropped else None
+        self.files.append(
+            FileSummary(result.rel, result.language, len(result.lines), kept, result.error, top)
+        )
+        if result.error is None:
+            body = "\n".join(result.kept)
+            if body:
+                digest = xxhash.xxh3_64_intdigest(body.encode("utf-8", "surrogatepass"))
+                self.doc_hashes.setdefault(digest, []).append(result.rel)
+            else:
+                self.empty += 1
+        if self._handle is not None:
+            entry = {
+                "path": result.rel,
+                "output": output_name(result.rel) if result.error is None else None,
+                "kind": result.kind,
+                "language": result.language,
+                "error": result.error,
+                "notes": list(result.notes),
+                "lines": [
+                    {
+                        "n": ln.number,
+                        "keep": ln.decision.keep,
+                        "reason": ln.decision.reason.value,
+                        "group": _hex_or_none(ln.decision.group),
+                        "text": ln.text,
+                    }
+                    for ln in result.lines
+                ],
+            }
+            sep = "" if self._first else ",\n"
+            self._handle.write(sep + json.dumps(entry, ensure_ascii=False))
+            self._first = False
+
+    def summary(self) -> Summary:
+        readable = sum(1 for f in self.files if f.error is None)
+        tmin = self.config.template_min_files(readable)
+        groups: list[dict[str, Any]] = []
+        for gid, agg in self.groups.items():
+            if len(agg.files) < 2:
+                continue
+            variants = sorted(agg.variants.items(), key=lambda kv: (-kv[1], kv[0]))
+            groups.append(
+                {
+                    "id": group_hex(gid),
+                    "text": variants[0][0],
+                    "variants": [v for v, _ in variants[:MAX_VARIANTS]],
+                    "n_variants": len(variants),
+                    "n_lines": sum(agg.variants.values()),
+                    "n_files": len(agg.files),
+                    "template": len(agg.files) >= tmin,
+                    "files": sorted(agg.files),
+                }
+            )
+        groups.sort(key=lambda g: (-g["n_files"], -g["n_lines"], g["id"]))
+        dups = [
+            {"id": group_hex(h), "files": sorted(files)}
+            for h, files in self.doc_hashes.items()
+            if len(files) > 1
+        ]
+        dups.sort(key=lambda d: d["files"][0])
+        template_lines = sum(self.reasons[r.value] for r in TEMPLATE_REASONS)
+        totals = {
+            "files": len(self.files) + self.unlisted,
+            "files_failed": len(self.errors),
+            "files_empty": self.empty,
+            "lines": self.lines,
+            "kept": self.kept,
+            "dropped": self.lines - self.kept,
+            "by_reason": dict(sorted(self.reasons.items())),
+            "template_ratio": round(template_lines / self.lines, 6) if self.lines else 0.0,
+            "groups": len(groups),
+            "template_groups": sum(g["template"] for g in groups),
+            "template_min_files": tmin,
+            "duplicate_docs": sum(len(d["files"]) - 1 for d in dups),
+        }
+        files = sorted(self.files, key=lambda f: f.path)
+        return Summary(totals, groups, dups, files, sorted(self.errors))
+
+    def finish(self, summary: Summary, timings: dict[str, float]) -> None:
+        """Close the JSON report and move it into place."""
+        if self._handle is None or self._tmp is None or self.json_path is None:
+            return
+        tail = {
+            "groups": summary.groups,
+            "duplicate_docs": summary.duplicate_docs,
+            "errors": [{"path": p, "error": e} for p, e in summary.errors],
+            "totals": summary.totals,
+            "timings": timings,
+        }
+        self._handle.write("\n], " + json.dumps(tail, ensure_ascii=False)[1:] + "\n")
+        self._handle.close()
+        os.replace(self._tmp, self.json_path)
+        self._handle = None
+
+    def abort(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+        if self._tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._tmp)
+
+
+def render(summary: Summary, console: Any, top: int = 10) -> None:
+    """Print the dedup report with rich."""
+    from rich.table import Table
+
+    t = summary.totals
+    head = Table(title="cleaner report", show_header=False, box=None, pad_edge=False)
+    head.add_column(style="bold")
+    head.add_column(justify="right")
+    head.add_row("files", f"{t['files']:,}")
+    head.add_row("  could not be read", f"{t['files_failed']:,}")
+    head.add_row("  nothing kept", f"{t['files_empty']:,}")
+    head.add_row("lines read", f"{t['lines']:,}")
+    head.add_row("  kept", f"{t['kept']:,}")
+    head.add_row("  dropped", f"{t['dropped']:,}")
+    for reason, count in sorted(t["by_reason"].items(), key=lambda kv: (-kv[1], kv[0])):
+        if reason != Reason.BODY.value:
+            head.add_row(f"    {reason}", f"{count:,}")
+    head.add_row("template ratio", f"{t['template_ratio']:.1%}")
+    head.add_row("cross-file groups", f"{t['groups']:,} ({t['template_groups']:,} template)")
+    head.add_row("duplicate documents", f"{t['duplicate_docs']:,}")
+    console.print(head)
+
+    if summary.groups:
+        groups = Table(title=f"top template groups (of {len(summary.groups):,})")
+        groups.add_column("group")
+        groups.add_column("text", overflow="fold")
+        groups.add_column("files", justify="right")
+        groups.add_column("variants", justify="right")
+        groups.add_column("in", overflow="fold")
+        for g in summary.groups[:top]:
+            names = ", ".join(g["files"][:3]) + (" …" if len(g["files"]) > 3 else "")
+            groups.add_row(g["id"][:8], g["text"], str(g["n_files"]), str(g["n_variants"]), names)
+        console.print(groups)
+
+    files = Table(title=f"files (first {min(top, len(summary.files))} of {len(summary.files):,})")
+    files.add_column("file", overflow="fold")
+    files.add_column("lang")
+    files.add_column("lines", justify="right")
+    files.add_column("kept", justify="right")
+    files.add_column("main drop reason")
+    for f in summary.files[:top]:
+        files.add_row(
+            f.path,
+            f.language or "-",
+            str(f.lines),
+            str(f.kept),
+            (f.error and f"error: {f.error}") or (f.top_reason or "-"),
+        )
+    console.print(files)

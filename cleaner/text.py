@@ -1,0 +1,139 @@
+"""Line normalization, word tokens and markup stripping: small pure functions."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",  # left single quote
+        "\u2019": "'",  # right single quote / apostrophe
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",  # prime
+        "\u00b4": "'",  # acute accent used as apostrophe
+        "`": "'",
+        "\u2039": "'",
+        "\u203a": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+    }
+)
+_DIGITS = re.compile(r"\d+")
+_NORM_TOKEN = re.compile(r"\w+|[^\w\s]+")
+_WORD = re.compile(r"\w+")
+# Han, Hiragana, Katakana: scripts written without spaces between words.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def normalize_line(text: str) -> str:
+    """The form of a line used for comparison across files.
+
+    Unicode NFKC, quote and apostrophe variants unified, case folded, every run of digits
+    mapped to ``0``, words and punctuation runs separated by single spaces.
+
+    >>> normalize_line("Dernière  mise à jour à 08h22 le 16/06")
+    'dernière mise à jour à 0h0 le 0 / 0'
+    >>> normalize_line("L’État,  «le» ＢＩＧ") == normalize_line("L'état, \\"le\\" big")
+    True
+    >>> normalize_line("  ![]() |  ")
+    '![]() |'
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
+    text = _DIGITS.sub("0", text)
+    return " ".join(_NORM_TOKEN.findall(text))
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens.
+
+    >>> words("Hello, World! Ça va?")
+    ['hello', 'world', 'ça', 'va']
+    """
+    return _WORD.findall(text.lower())
+
+
+def word_count(text: str) -> int:
+    """Words in ``text``; in scripts written without spaces, two characters count as one word.
+
+    >>> word_count("The cat sat on the mat.")
+    6
+    >>> word_count("中国和美国举行了第二次对话")
+    7
+    """
+    cjk = len(_CJK.findall(text))
+    if not cjk:
+        return len(_WORD.findall(text))
+    rest = _CJK.sub(" ", text)
+    return len(_WORD.findall(rest)) + (cjk + 1) // 2
+
+
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*")
+_BULLET = re.compile(r"^\s*(?:[*+\-\u2022\u25cf\u25aa]|\d{1,3}[.)])\s+")
+_QUOTE_MARK = re.compile(r"^\s*(?:>\s*)+")
+_EMPHASIS = re.compile(r"\*{1,3}|_{2,3}|~~")
+_RULE = re.compile(r"^\s*(?:[-*_=|:+]\s*){3,}$")
+
+
+def strip_markup(line: str) -> str:
+    """The visible text of a rendered line: markdown images, link syntax, heading and list
+    marks, emphasis and table pipes removed.
+
+    >>> strip_markup("## Running a *business*")
+    'Running a business'
+    >>> strip_markup("  * [Home](/index.html)")
+    'Home'
+    >>> strip_markup("![logo](a.png) | **Top story** |")
+    'Top story'
+    >>> strip_markup("---|---")
+    ''
+    """
+    if _RULE.match(line):
+        return ""
+    text = _IMAGE.sub(" ", line)
+    text = _LINK.sub(r"\1", text)
+    text = _HEADING.sub("", text)
+    text = _QUOTE_MARK.sub("", text)
+    text = _BULLET.sub("", text)
+    text = _EMPHASIS.sub("", text)
+    text = text.replace("|", " ")
+    return " ".join(text.split())
+
+
+def is_heading(line: str) -> bool:
+    """>>> is_heading("# Title"), is_heading("#hashtag"), is_heading("Title")
+    (True, False, False)
+    """
+    return bool(re.match(r"^\s{0,3}#{1,6}\s", line))
+
+
+def is_list_item(line: str) -> bool:
+    """>>> is_list_item("  * Home"), is_list_item("3. Step"), is_list_item("Home")
+    (True, True, False)
+    """
+    return bool(_BULLET.match(line))
+
+
+def image_count(line: str) -> int:
+    """>>> image_count("![a](b.png) text ![](c.gif)")
+    2
+    """
+    return len(_IMAGE.findall(line))
+
+
+def is_table_row(line: str) -> bool:
+    """A line of a pipe table (or a table fragment).
+
+    >>> is_table_row("| (Photo: Agency) |"), is_table_row("a | b"), is_table_row("Just text")
+    (True, True, False)
+    """
+    stripped = line.strip()
+    return stripped.startswith("|") or stripped.endswith("|") or " | " in stripped
