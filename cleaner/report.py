@@ -23,7 +23,8 @@ TEMPLATE_REASONS = frozenset({Reason.TEMPLATE, Reason.TEMPLATE_BLOCK})
 
 
 def group_hex(gid: int) -> str:
-    """>>> group_hex(255)
+    """
+    >>> group_hex(255)
     '00000000000000ff'
     """
     return f"{gid:016x}"

@@ -109,21 +109,24 @@ def strip_markup(line: str) -> str:
 
 
 def is_heading(line: str) -> bool:
-    """>>> is_heading("# Title"), is_heading("#hashtag"), is_heading("Title")
+    """
+    >>> is_heading("# Title"), is_heading("#hashtag"), is_heading("Title")
     (True, False, False)
     """
     return bool(re.match(r"^\s{0,3}#{1,6}\s", line))
 
 
 def is_list_item(line: str) -> bool:
-    """>>> is_list_item("  * Home"), is_list_item("3. Step"), is_list_item("Home")
+    """
+    >>> is_list_item("  * Home"), is_list_item("3. Step"), is_list_item("Home")
     (True, True, False)
     """
     return bool(_BULLET.match(line))
 
 
 def image_count(line: str) -> int:
-    """>>> image_count("![a](b.png) text ![](c.gif)")
+    """
+    >>> image_count("![a](b.png) text ![](c.gif)")
     2
     """
     return len(_IMAGE.findall(line))

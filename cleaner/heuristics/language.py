@@ -28,7 +28,8 @@ _JUSTEXT_NAMES = {
 
 
 def has_stoplist(lang: str) -> bool:
-    """>>> has_stoplist("fr"), has_stoplist("zh")
+    """
+    >>> has_stoplist("fr"), has_stoplist("zh")
     (True, False)
     """
     return lang in _JUSTEXT_NAMES

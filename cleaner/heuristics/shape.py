@@ -24,7 +24,8 @@ def ends_sentence(visible: str) -> bool:
 
 
 def ends_question_or_exclamation(visible: str) -> bool:
-    """>>> ends_question_or_exclamation("Why now?"), ends_question_or_exclamation("Now.")
+    """
+    >>> ends_question_or_exclamation("Why now?"), ends_question_or_exclamation("Now.")
     (True, False)
     """
     tail = visible.rstrip(_CLOSERS)

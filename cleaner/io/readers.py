@@ -133,10 +133,31 @@ def decode(data: bytes) -> tuple[str, str | None]:
 
     best = from_bytes(data[: 1 << 20]).best()
     encoding = best.encoding if best is not None else "cp1252"
+    if _single_byte(encoding) and _fits_cp1252(data):
+        # Single-byte code pages are hard to tell apart on little text; the web's most
+        # common one wins when it decodes every byte.
+        encoding = "cp1252"
     try:
         return data.decode(encoding, "replace"), f"decoded as {encoding}"
     except LookupError:
         return data.decode("cp1252", "replace"), "decoded as cp1252"
+
+
+def _single_byte(encoding: str) -> bool:
+    """
+    >>> _single_byte("cp1250"), _single_byte("iso8859_2"), _single_byte("utf_16")
+    (True, True, False)
+    """
+    name = encoding.lower().replace("-", "_")
+    return name.startswith(("cp125", "iso8859", "latin", "windows_125", "mac_"))
+
+
+def _fits_cp1252(data: bytes) -> bool:
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def read_source(source: Source) -> tuple[str, str | None]:

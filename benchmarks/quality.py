@@ -1,0 +1,155 @@
+"""Token precision/recall/F1 of cleaner on the evaluation datasets.
+
+    python benchmarks/quality.py [--eval-dir ../shared/eval] [--datasets NAME ...]
+                                 [--modes text html] [--by-site] [--limit N] [--json]
+
+Each dataset is cleaned in one run (so cross-file statistics work as they would for a
+user) and every page is scored against its gold text, with the same token definition
+as ``shared/eval/score.py``: lowercase ``\\w+`` tokens, multiset intersection,
+macro-averaged over pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from cleaner import Config, clean_corpus
+
+TOKEN_RE = re.compile(r"\w+", re.UNICODE)
+MODES = {"text": ("text", ".txt"), "html": ("html", ".html")}
+BASELINES = {  # measured over all pages: (no cleaning, C4-style filter, jusText, trafilatura)
+    ("scrapinghub", "text"): {"none": 0.562, "c4": 0.821, "trafilatura": 0.585},
+    ("scrapinghub", "html"): {"justext": 0.760, "trafilatura": 0.948},
+    ("cleanportaleval", "text"): {"none": 0.499, "c4": 0.844, "trafilatura": 0.510},
+    ("cleanportaleval", "html"): {"justext": 0.830, "trafilatura": 0.919},
+}
+
+
+def tokenize(text: str) -> list[str]:
+    """>>> tokenize("Hello, World! Ça va? 3.5")
+    ['hello', 'world', 'ça', 'va', '3', '5']
+    """
+    return TOKEN_RE.findall(text.lower())
+
+
+def prf(gold: list[str], pred: list[str]) -> tuple[float, float, float]:
+    """Bag-of-words precision, recall, F1 (empty-vs-empty is a perfect score).
+
+    >>> prf(['a', 'b', 'b', 'c'], ['b', 'b', 'd'])
+    (0.6666666666666666, 0.5, 0.5714285714285715)
+    >>> prf([], [])
+    (1.0, 1.0, 1.0)
+    """
+    if not gold and not pred:
+        return 1.0, 1.0, 1.0
+    if not gold or not pred:
+        return 0.0, 0.0, 0.0
+    common = sum((Counter(gold) & Counter(pred)).values())
+    if common == 0:
+        return 0.0, 0.0, 0.0
+    p, r = common / len(pred), common / len(gold)
+    return p, r, 2 * p * r / (p + r)
+
+
+def manifest(dataset_dir: Path) -> dict[str, dict[str, str]]:
+    rows = {}
+    with (dataset_dir / "manifest.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            rows[row["id"]] = row
+    return rows
+
+
+def evaluate(
+    dataset_dir: Path,
+    mode: str,
+    config: Config,
+    limit: int | None = None,
+    jobs: int = 1,
+    ids: list[str] | None = None,
+) -> dict[str, object]:
+    """Clean one dataset in one run and score each page; returns a result dict."""
+    sub, suffix = MODES[mode]
+    meta = manifest(dataset_dir)
+    pages = sorted(ids if ids is not None else meta)
+    if limit is not None:
+        pages = pages[:limit]
+    with tempfile.TemporaryDirectory(prefix="cleaner-eval-") as tmp:
+        src = Path(tmp) / "in"
+        out = Path(tmp) / "out"
+        src.mkdir()
+        for pid in pages:
+            (src / f"{pid}{suffix}").symlink_to((dataset_dir / sub / f"{pid}{suffix}").resolve())
+        clean_corpus([src], out, config=config, jobs=jobs)
+        scores: dict[str, tuple[float, float, float]] = {}
+        for pid in pages:
+            gold = (dataset_dir / "gold" / f"{pid}.txt").read_text(encoding="utf-8")
+            pred_path = out / f"{pid}.txt"
+            pred = pred_path.read_text(encoding="utf-8") if pred_path.exists() else ""
+            scores[pid] = prf(tokenize(gold), tokenize(pred))
+    by_site: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
+    for pid, s in scores.items():
+        by_site[meta[pid].get("site") or "?"].append(s)
+
+    def mean(rows: list[tuple[float, float, float]]) -> dict[str, float]:
+        n = len(rows) or 1
+        return {k: round(sum(r[i] for r in rows) / n, 4) for i, k in enumerate("prf")}
+
+    return {
+        "dataset": dataset_dir.name,
+        "mode": mode,
+        "pages": len(scores),
+        **mean(list(scores.values())),
+        "sites": {site: {"pages": len(r), **mean(r)} for site, r in sorted(by_site.items())},
+        "per_page": {pid: round(s[2], 4) for pid, s in sorted(scores.items())},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    here = Path(__file__).resolve().parent
+    parser.add_argument("--eval-dir", type=Path, default=here.parent.parent / "shared" / "eval")
+    parser.add_argument("--datasets", nargs="*", default=None)
+    parser.add_argument("--modes", nargs="*", default=["text", "html"], choices=sorted(MODES))
+    parser.add_argument("--limit", type=int, default=None, help="first N pages of each set")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--by-site", action="store_true", help="also print per-site rows")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args(argv)
+    if not args.eval_dir.is_dir():
+        print(f"error: no evaluation data at {args.eval_dir}", file=sys.stderr)
+        return 2
+    names = args.datasets or sorted(
+        p.name for p in args.eval_dir.iterdir() if (p / "manifest.jsonl").exists()
+    )
+    results = []
+    for name in names:
+        for mode in args.modes:
+            results.append(evaluate(args.eval_dir / name, mode, Config(), args.limit, args.jobs))
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    print(f"{'dataset':<17}{'mode':<6}{'pages':>6}{'P':>8}{'R':>8}{'F1':>8}   baselines (F1)")
+    for r in results:
+        base = BASELINES.get((str(r["dataset"]), str(r["mode"])), {})
+        base_txt = ", ".join(f"{k} {v:.3f}" for k, v in base.items())
+        print(
+            f"{r['dataset']!s:<17}{r['mode']!s:<6}{r['pages']:>6}"
+            f"{r['p']:>8.3f}{r['r']:>8.3f}{r['f']:>8.3f}   {base_txt}"
+        )
+        if args.by_site:
+            sites = r["sites"]
+            assert isinstance(sites, dict)
+            for site, s in sites.items():
+                print(f"  {site:<30}{s['pages']:>5}{s['p']:>8.3f}{s['r']:>8.3f}{s['f']:>8.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
