@@ -36,6 +36,9 @@ class Config:
     # A repeated line that reads as body text (a sentence) is kept when it sits between body
     # lines and spans fewer than this many files: a quote shared by two articles stays.
     quote_max_files: int = 3
+    # A title-like line that occurs this often on one page is that page's template
+    # (a "Link to this comment" under every comment, a menu repeated in header and footer).
+    page_template_min_count: int = 3
 
     # --- line shape -----------------------------------------------------------------------
     # A line needs this many words and a sentence ending to be body text on its own.
@@ -60,6 +63,12 @@ class Config:
     # Off: the HTML extractor already chose the body, and only cross-file, markup and
     # date rules run on its output.
     html_shape_filter: bool = False
+    # Main body: kept lines separated by at least offbody_min_gap dropped lines form separate
+    # blocks; a block with less than offbody_max_share of the largest block's body words is
+    # dropped (teasers, comment threads). Higher share or lower gap: cleaner pages, but an
+    # article interrupted by a large insert may lose a short section.
+    offbody_min_gap: int = 3
+    offbody_max_share: float = 0.15
     # Lines with at least this share of digits among their word characters, and few words,
     # are date/time stamps.
     datetime_min_digit_share: float = 0.2

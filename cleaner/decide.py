@@ -1,4 +1,14 @@
-"""Combines line classes, cross-file groups and block context into one Decision per line."""
+"""Combines line classes, cross-file groups and block context into one Decision per line.
+
+Steps, each a small function over the whole page:
+
+1. cross-file template lines, in-page repeats, markup and date stamps;
+2. template blocks: runs of title-like lines that contain template lines;
+3. line shape: body lines stay, lines without function words go;
+4. context: short and title-like lines follow the body lines around them;
+5. main body: small blocks of body text far from the page's main block go (teasers,
+   comment threads).
+"""
 
 from __future__ import annotations
 
@@ -16,19 +26,53 @@ class LineGroup:
 
     id: int | None  # None: the line occurs in one file only
     n_files: int
+    in_page: int = 1  # occurrences of the same normalized line on this page
+    first_in_page: bool = True  # the first of those occurrences
 
 
-_NO_GROUP = LineGroup(None, 1)
 _OWN_REASON = {LineClass.MARKUP: Reason.MARKUP, LineClass.DATETIME: Reason.DATETIME}
+
+Decisions = list[Decision | None]
+
+
+def _neighbour(feats: Sequence[LineFeatures], i: int, step: int) -> int | None:
+    """Index of the nearest line in direction ``step`` that is not markup."""
+    j = i + step
+    while 0 <= j < len(feats) and feats[j].cls is LineClass.MARKUP:
+        j += step
+    return j if 0 <= j < len(feats) else None
+
+
+def _template_flags(
+    feats: Sequence[LineFeatures], groups: Sequence[LineGroup], tmin: int, config: Config
+) -> list[bool]:
+    """Which lines are template noise: their group spans enough files, or they recur on
+    the page itself. A body-like line (a sentence, or the page's top heading) that only a
+    few files share is a quote or a shared story, not template, when body text adjoins it."""
+    flags = []
+    for i, (f, g) in enumerate(zip(feats, groups, strict=True)):
+        if f.n_words == 0:
+            flags.append(False)  # nothing visible: markup, not evidence of a template
+            continue
+        cross = g.id is not None and g.n_files >= tmin
+        if cross and g.n_files < config.quote_max_files:
+            if f.heading:
+                cross = False
+            elif f.cls is LineClass.GOOD:
+                near = [_neighbour(feats, i, -1), _neighbour(feats, i, +1)]
+                cross = not any(j is not None and feats[j].cls is LineClass.GOOD for j in near)
+        flags.append(cross or (g.in_page >= config.page_template_min_count and f.title_like))
+    return flags
 
 
 def _runs(feats: Sequence[LineFeatures], template: Sequence[bool]) -> list[range]:
-    """Maximal runs of title-like or template lines; a top-level heading starts a new run."""
+    """Maximal runs of title-like or template lines; a top-level heading is never part of
+    a run (it is the page's title) and so separates runs."""
     runs: list[range] = []
     start: int | None = None
     for i, f in enumerate(feats):
-        member = f.title_like or template[i]
-        if start is not None and (not member or f.heading):
+        member = (f.title_like or template[i]) and not f.heading
+        if start is not None and not member:
             runs.append(range(start, i))
             start = None
         if member and start is None:
@@ -38,9 +82,7 @@ def _runs(feats: Sequence[LineFeatures], template: Sequence[bool]) -> list[range
     return runs
 
 
-def _anchor(
-    feats: Sequence[LineFeatures], out: Sequence[Decision | None], i: int, step: int
-) -> tuple[bool, int]:
+def _anchor(feats: Sequence[LineFeatures], out: Decisions, i: int, step: int) -> tuple[bool, int]:
     """Is the nearest decisive line in direction ``step`` body text, and how many visible
     characters stand between? Short and title-like lines are skipped, markup is transparent,
     the page's edge counts as not body."""
@@ -49,7 +91,7 @@ def _anchor(
     while 0 <= j < len(feats):
         f = feats[j]
         d = out[j]
-        if d is not None and d.reason is Reason.MARKUP:
+        if f.cls is LineClass.MARKUP:
             pass
         elif d is not None:
             return d.keep, gap
@@ -61,6 +103,57 @@ def _anchor(
             gap += f.n_chars
         j += step
     return False, gap
+
+
+def _context(
+    feats: Sequence[LineFeatures], out: Decisions, groups: Sequence[LineGroup], config: Config
+) -> None:
+    """Decide the short and title-like lines still open from the lines around them. One
+    sweep over a snapshot, so the result does not depend on the order of the sweep."""
+    snapshot = list(out)
+    body_after = [False] * (len(feats) + 1)
+    for i in range(len(feats) - 1, -1, -1):
+        body_after[i] = body_after[i + 1] or feats[i].cls is LineClass.GOOD
+    for i, f in enumerate(feats):
+        if out[i] is not None:
+            continue
+        prev_good, _ = _anchor(feats, snapshot, i, -1)
+        next_good, gap = _anchor(feats, snapshot, i, +1)
+        if f.cls is LineClass.NEAR:
+            keep = prev_good or next_good
+            reason = Reason.BODY if keep else Reason.SHORT
+        else:
+            keep = (
+                (prev_good and next_good)
+                or (next_good and gap <= config.heading_max_chars)
+                or (f.heading and body_after[i + 1])
+            )
+            reason = Reason.BODY if keep else Reason.NO_SENTENCE
+        out[i] = Decision(keep, reason, groups[i].id)
+
+
+def _main_body(feats: Sequence[LineFeatures], out: list[Decision], config: Config) -> None:
+    """Drop blocks of kept lines that are small next to the page's main block and stand
+    apart from it. Kept lines form one block while fewer than ``offbody_min_gap`` dropped
+    lines (markup aside) separate them."""
+    blocks: list[list[int]] = []
+    gap = config.offbody_min_gap
+    for i, d in enumerate(out):
+        if d.keep:
+            if gap >= config.offbody_min_gap or not blocks:
+                blocks.append([])
+            blocks[-1].append(i)
+            gap = 0
+        elif feats[i].cls is not LineClass.MARKUP:
+            gap += 1
+    if len(blocks) < 2:
+        return
+    weights = [sum(feats[i].n_words for i in b if feats[i].cls is LineClass.GOOD) for b in blocks]
+    floor = config.offbody_max_share * max(weights)
+    for block, weight in zip(blocks, weights, strict=True):
+        if weight < floor:
+            for i in block:
+                out[i] = Decision(False, Reason.OFF_BODY, out[i].group)
 
 
 def decide_lines(
@@ -78,22 +171,17 @@ def decide_lines(
     >>> [d.reason.value for d in decide_lines([good, good, title, title, title], g, 2, Config())]
     ['body', 'body', 'template-block', 'template-block', 'template']
     """
-    n = len(feats)
-    template = [g.id is not None and g.n_files >= template_min_files for g in groups]
-    out: list[Decision | None] = [None] * n
+    template = _template_flags(feats, groups, template_min_files, config)
+    out: Decisions = [None] * len(feats)
 
     for i, f in enumerate(feats):
         g = groups[i]
         if template[i]:
-            quote = (
-                f.cls is LineClass.GOOD
-                and g.n_files < config.quote_max_files
-                and 0 < i < n - 1
-                and all(feats[j].cls is LineClass.GOOD and not template[j] for j in (i - 1, i + 1))
-            )
-            out[i] = Decision(quote, Reason.BODY if quote else Reason.TEMPLATE, g.id)
+            out[i] = Decision(False, Reason.TEMPLATE, g.id)
         elif f.cls in _OWN_REASON:
             out[i] = Decision(False, _OWN_REASON[f.cls], g.id)
+        elif not g.first_in_page:
+            out[i] = Decision(False, Reason.REPEATED, g.id)
 
     for run in _runs(feats, template):
         if any(template[i] for i in run):
@@ -109,19 +197,8 @@ def decide_lines(
         elif f.cls is LineClass.BAD:
             out[i] = Decision(False, Reason.LOW_STOPWORDS, groups[i].id)
 
-    # Context: short and title-like lines follow the body lines around them. Decided in
-    # one sweep over a snapshot, so the result does not depend on the order of the sweep.
-    snapshot = list(out)
-    for i, f in enumerate(feats):
-        if out[i] is not None:
-            continue
-        prev_good, _ = _anchor(feats, snapshot, i, -1)
-        next_good, gap = _anchor(feats, snapshot, i, +1)
-        if f.cls is LineClass.NEAR:
-            keep = prev_good or next_good
-            reason = Reason.BODY if keep else Reason.SHORT
-        else:
-            keep = (prev_good and next_good) or (next_good and gap <= config.heading_max_chars)
-            reason = Reason.BODY if keep else Reason.NO_SENTENCE
-        out[i] = Decision(keep, reason, groups[i].id)
-    return [d if d is not None else Decision(True, Reason.BODY) for d in out]
+    _context(feats, out, groups, config)
+    decided = [d if d is not None else Decision(True, Reason.BODY) for d in out]
+    if shape_filter:
+        _main_body(feats, decided, config)
+    return decided

@@ -18,6 +18,8 @@ class Reason(str, Enum):
     LOW_STOPWORDS = "low-stopwords"  # long line with too few function words to be prose
     MARKUP = "markup"  # image markers, table rules, link syntax, leftover markup
     DATETIME = "datetime"  # a date or time stamp
+    REPEATED = "repeated"  # a second copy of a line earlier on the same page
+    OFF_BODY = "off-body"  # text in a small block away from the page's main body
 
     def __str__(self) -> str:
         return self.value

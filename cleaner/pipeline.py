@@ -11,6 +11,7 @@ table only, so results do not depend on input order, shard size or the number of
 from __future__ import annotations
 
 import pickle
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,15 +127,24 @@ def fingerprint_shard(ctx: FingerprintContext, shard: Shard) -> ShardPrints:
     return ShardPrints(doc_keys, np.array(ordered, dtype=np.uint64), sigs)
 
 
+def line_groups(keys: np.ndarray, table: GroupTable) -> list[LineGroup]:
+    """The group of each line of a page, with how often the line recurs on the page."""
+    found, idx = table.lookup(keys)
+    counts = Counter(keys.tolist())
+    seen: set[int] = set()
+    groups = []
+    for key, hit, i in zip(keys.tolist(), found.tolist(), idx.tolist(), strict=True):
+        gid, n_files = (int(table.gid[i]), int(table.n_files[i])) if hit else (None, 1)
+        groups.append(LineGroup(gid, n_files, counts[key], key not in seen))
+        seen.add(key)
+    return groups
+
+
 def decide_page(page: Page, ctx: DecideContext, stoplists: Stoplists) -> FileResult:
     config = ctx.config
     stop = stoplists.get(page.language)
     feats = [line_features(line, stop, config) for line in page.lines]
-    found, idx = ctx.table.lookup(page.keys)
-    groups = [
-        LineGroup(int(ctx.table.gid[i]), int(ctx.table.n_files[i])) if hit else LineGroup(None, 1)
-        for hit, i in zip(found.tolist(), idx.tolist(), strict=True)
-    ]
+    groups = line_groups(page.keys, ctx.table)
     shape_filter = page.kind != "html" or config.html_shape_filter
     decisions = decide_lines(feats, groups, ctx.template_min_files, config, shape_filter)
     lines = tuple(
