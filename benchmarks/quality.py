@@ -111,6 +111,22 @@ def evaluate(
     }
 
 
+def config_with(overrides: list[str]) -> Config:
+    """A Config with ``FIELD=VALUE`` overrides (values parsed as JSON when they parse).
+
+    >>> config_with(["min_files=3", "language=en"]).min_files
+    3
+    """
+    values: dict[str, object] = {}
+    for item in overrides:
+        key, _, raw = item.partition("=")
+        try:
+            values[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            values[key] = raw
+    return Config(**values)  # type: ignore[arg-type]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     here = Path(__file__).resolve().parent
@@ -121,7 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--by-site", action="store_true", help="also print per-site rows")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="FIELD=VALUE", help="override a Config field"
+    )
     args = parser.parse_args(argv)
+    config = config_with(args.set)
     if not args.eval_dir.is_dir():
         print(f"error: no evaluation data at {args.eval_dir}", file=sys.stderr)
         return 2
@@ -131,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for name in names:
         for mode in args.modes:
-            results.append(evaluate(args.eval_dir / name, mode, Config(), args.limit, args.jobs))
+            results.append(evaluate(args.eval_dir / name, mode, config, args.limit, args.jobs))
     if args.json:
         print(json.dumps(results, indent=2))
         return 0

@@ -36,9 +36,6 @@ class Config:
     # A repeated line that reads as body text (a sentence) is kept when it sits between body
     # lines and spans fewer than this many files: a quote shared by two articles stays.
     quote_max_files: int = 3
-    # A title-like line that occurs this often on one page is that page's template
-    # (a "Link to this comment" under every comment, a menu repeated in header and footer).
-    page_template_min_count: int = 3
 
     # --- line shape -----------------------------------------------------------------------
     # A line needs this many words and a sentence ending to be body text on its own.
@@ -69,6 +66,7 @@ class Config:
     # article interrupted by a large insert may lose a short section.
     offbody_min_gap: int = 3
     offbody_max_share: float = 0.15
+    offbody_far_gap: int = 12
     # Lines with at least this share of digits among their word characters, and few words,
     # are date/time stamps.
     datetime_min_digit_share: float = 0.2

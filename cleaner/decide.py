@@ -26,7 +26,6 @@ class LineGroup:
 
     id: int | None  # None: the line occurs in one file only
     n_files: int
-    in_page: int = 1  # occurrences of the same normalized line on this page
     first_in_page: bool = True  # the first of those occurrences
 
 
@@ -46,9 +45,9 @@ def _neighbour(feats: Sequence[LineFeatures], i: int, step: int) -> int | None:
 def _template_flags(
     feats: Sequence[LineFeatures], groups: Sequence[LineGroup], tmin: int, config: Config
 ) -> list[bool]:
-    """Which lines are template noise: their group spans enough files, or they recur on
-    the page itself. A body-like line (a sentence, or the page's top heading) that only a
-    few files share is a quote or a shared story, not template, when body text adjoins it."""
+    """Which lines are template noise: their group spans enough files. A body-like line
+    (a sentence, or the page's top heading) that only a few files share is a quote or a
+    shared story, not template, when body text adjoins it."""
     flags = []
     for i, (f, g) in enumerate(zip(feats, groups, strict=True)):
         if f.n_words == 0:
@@ -61,7 +60,7 @@ def _template_flags(
             elif f.cls is LineClass.GOOD:
                 near = [_neighbour(feats, i, -1), _neighbour(feats, i, +1)]
                 cross = not any(j is not None and feats[j].cls is LineClass.GOOD for j in near)
-        flags.append(cross or (g.in_page >= config.page_template_min_count and f.title_like))
+        flags.append(cross)
     return flags
 
 
@@ -133,14 +132,23 @@ def _context(
 
 
 def _main_body(feats: Sequence[LineFeatures], out: list[Decision], config: Config) -> None:
-    """Drop blocks of kept lines that are small next to the page's main block and stand
-    apart from it. Kept lines form one block while fewer than ``offbody_min_gap`` dropped
-    lines (markup aside) separate them."""
+    """Keep the page's main block of body lines and the blocks attached to it; drop the
+    rest (teasers, comment threads, legal notices).
+
+    Kept lines form one block while fewer than ``offbody_min_gap`` dropped lines (markup
+    aside) separate them. Walking outwards from the block with the most body words, a
+    neighbouring block is attached when it carries at least ``offbody_max_share`` of the
+    main block's body words and fewer than ``offbody_far_gap`` dropped lines separate them;
+    the walk stops at the first block that is not attached.
+    """
     blocks: list[list[int]] = []
-    gap = config.offbody_min_gap
+    gaps: list[int] = []  # gaps[k]: dropped lines between blocks[k] and blocks[k + 1]
+    gap = 0
     for i, d in enumerate(out):
         if d.keep:
-            if gap >= config.offbody_min_gap or not blocks:
+            if not blocks or gap >= config.offbody_min_gap:
+                if blocks:
+                    gaps.append(gap)
                 blocks.append([])
             blocks[-1].append(i)
             gap = 0
@@ -149,9 +157,19 @@ def _main_body(feats: Sequence[LineFeatures], out: list[Decision], config: Confi
     if len(blocks) < 2:
         return
     weights = [sum(feats[i].n_words for i in b if feats[i].cls is LineClass.GOOD) for b in blocks]
-    floor = config.offbody_max_share * max(weights)
-    for block, weight in zip(blocks, weights, strict=True):
-        if weight < floor:
+    main = max(range(len(blocks)), key=lambda k: (weights[k], -k))
+    floor = config.offbody_max_share * weights[main]
+    keep = {main}
+    for step in (-1, 1):
+        k = main
+        while 0 <= k + step < len(blocks):
+            between = gaps[min(k, k + step)]
+            if weights[k + step] < floor or between >= config.offbody_far_gap:
+                break
+            k += step
+            keep.add(k)
+    for k, block in enumerate(blocks):
+        if k not in keep:
             for i in block:
                 out[i] = Decision(False, Reason.OFF_BODY, out[i].group)
 

@@ -11,7 +11,6 @@ table only, so results do not depend on input order, shard size or the number of
 from __future__ import annotations
 
 import pickle
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,14 +127,13 @@ def fingerprint_shard(ctx: FingerprintContext, shard: Shard) -> ShardPrints:
 
 
 def line_groups(keys: np.ndarray, table: GroupTable) -> list[LineGroup]:
-    """The group of each line of a page, with how often the line recurs on the page."""
+    """The group of each line of a page, and whether it is the line's first copy on it."""
     found, idx = table.lookup(keys)
-    counts = Counter(keys.tolist())
     seen: set[int] = set()
     groups = []
     for key, hit, i in zip(keys.tolist(), found.tolist(), idx.tolist(), strict=True):
         gid, n_files = (int(table.gid[i]), int(table.n_files[i])) if hit else (None, 1)
-        groups.append(LineGroup(gid, n_files, counts[key], key not in seen))
+        groups.append(LineGroup(gid, n_files, key not in seen))
         seen.add(key)
     return groups
 
