@@ -81,6 +81,9 @@ class Config:
     # --- HTML -----------------------------------------------------------------------------
     # Keep tables found in HTML bodies (table rows are still judged line by line).
     html_include_tables: bool = True
+    # Ask the extractor to favour precision: fewer stray blocks kept, some short body blocks
+    # (captions, one-line paragraphs) lost.
+    html_favor_precision: bool = False
 
     def __post_init__(self) -> None:
         if self.lsh_bands * self.lsh_rows != self.num_perm:

@@ -198,7 +198,7 @@ def decide_lines(
             out[i] = Decision(False, Reason.TEMPLATE, g.id)
         elif f.cls in _OWN_REASON:
             out[i] = Decision(False, _OWN_REASON[f.cls], g.id)
-        elif not g.first_in_page:
+        elif shape_filter and not g.first_in_page:
             out[i] = Decision(False, Reason.REPEATED, g.id)
 
     for run in _runs(feats, template):

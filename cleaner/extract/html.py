@@ -15,6 +15,7 @@ def html_to_text(html: str, config: Config) -> str:
         include_comments=False,
         include_tables=config.html_include_tables,
         include_images=False,
+        favor_precision=config.html_favor_precision,
         deduplicate=False,
         with_metadata=False,
     )

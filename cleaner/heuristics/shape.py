@@ -36,8 +36,9 @@ _LINK_SYNTAX = re.compile(r"\[[^\]]*\]\([^)]*\)|https?://\S+|www\.\S+")
 
 
 def is_markup_residue(line: str) -> bool:
-    """A line that is mostly markup: image markers, table rules, bare links, a table row
-    without a sentence in it, or nothing visible once markup is removed.
+    """A line that is mostly markup: image markers, table rules, bare links, a layout-table
+    row (fewer than three filled cells) without a sentence in it, or nothing visible once
+    markup is removed.
 
     >>> is_markup_residue("![]() |")
     True
@@ -48,6 +49,8 @@ def is_markup_residue(line: str) -> bool:
     >>> is_markup_residue("[Read more](http://example.com/a)")
     True
     >>> is_markup_residue("| The committee approved the plan after a long debate on Tuesday. |")
+    False
+    >>> is_markup_residue("| 1 | Kyle Busch | 5040 | 5 |")
     False
     >>> is_markup_residue("The plan was approved.")
     False
@@ -61,11 +64,19 @@ def is_markup_residue(line: str) -> bool:
         return True
     if image_count(line) and n < 3:
         return True
-    return is_table_row(line) and not (ends_sentence(visible) and n >= 5)
+    if not is_table_row(line):
+        return False
+    cells = sum(1 for cell in line.split("|") if word_count(strip_markup(cell)))
+    if cells >= 3:
+        return False  # a row of a data table: content, judged like any line
+    return not (ends_sentence(visible) and n >= 5)
 
 
-_TIME = re.compile(r"\b\d{1,2}\s?[:hH.]\s?\d{2}\b")
-_DATE = re.compile(r"\b\d{1,4}[/.\-]\d{1,2}(?:[/.\-]\d{1,4})?\b")
+_TIME = re.compile(r"\b\d{1,2}\s?[:hH]\s?\d{2}\b")
+# day/month[/year], day.month.year, year-month-day; not decimals like 12.9
+_DATE = re.compile(
+    r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b\d{1,2}[.\-]\d{1,2}[.\-]\d{2,4}\b|\b\d{4}-\d{1,2}-\d{1,2}\b"
+)
 _YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
 
 
@@ -82,6 +93,10 @@ def is_datetime_line(visible: str, min_digit_share: float = 0.2, max_words: int 
     False
     >>> is_datetime_line("Top 10 stories")
     False
+    >>> is_datetime_line("The 12.9-inch model drops to $799")
+    False
+    >>> is_datetime_line("2019-11-04")
+    True
     """
     toks = words(visible)
     if not toks or len(toks) > max_words:
