@@ -67,6 +67,9 @@ class Config:
     offbody_min_gap: int = 3
     offbody_max_share: float = 0.15
     offbody_far_gap: int = 12
+    # The first block after the page's top heading with at least this share of the largest
+    # block's body words is the main block. Lower trusts the heading more.
+    title_block_min_share: float = 0.3
     # Lines with at least this share of digits among their word characters, and few words,
     # are date/time stamps.
     datetime_min_digit_share: float = 0.2

@@ -158,6 +158,14 @@ def _main_body(feats: Sequence[LineFeatures], out: list[Decision], config: Confi
         return
     weights = [sum(feats[i].n_words for i in b if feats[i].cls is LineClass.GOOD) for b in blocks]
     main = max(range(len(blocks)), key=lambda k: (weights[k], -k))
+    # The page's top heading announces the article: the first substantial block after it
+    # is the main block, even when a comment thread or a notice further down is larger.
+    title = next((i for i, f in enumerate(feats) if f.heading), None)
+    if title is not None:
+        after = [k for k, b in enumerate(blocks) if b[-1] > title]
+        sizable = [k for k in after if weights[k] >= config.title_block_min_share * weights[main]]
+        if sizable:
+            main = sizable[0]
     floor = config.offbody_max_share * weights[main]
     keep = {main}
     for step in (-1, 1):
