@@ -206,7 +206,7 @@ def decide_lines(
             out[i] = Decision(False, Reason.TEMPLATE, g.id)
         elif f.cls in _OWN_REASON:
             out[i] = Decision(False, _OWN_REASON[f.cls], g.id)
-        elif shape_filter and not g.first_in_page:
+        elif shape_filter and not g.first_in_page and f.cls is not LineClass.GOOD:
             out[i] = Decision(False, Reason.REPEATED, g.id)
 
     for run in _runs(feats, template):

@@ -67,6 +67,8 @@ def line_features(line: str, stopwords: frozenset[str] | None, config: Config) -
         cls = LineClass.NEAR
     elif n < config.title_max_words:
         cls = LineClass.TITLE
+    elif stop_ok:
+        cls = LineClass.NEAR  # a long sentence without its ending
     else:
         cls = LineClass.BAD
     return LineFeatures(cls, n, len(visible), heading, title_like or cls is LineClass.TITLE)
