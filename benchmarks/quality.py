@@ -20,6 +20,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from cleaner import Config, clean_corpus
+from cleaner.heuristics.shape import ends_sentence
+from cleaner.text import strip_markup
 
 TOKEN_RE = re.compile(r"\w+", re.UNICODE)
 MODES = {"text": ("text", ".txt"), "html": ("html", ".html")}
@@ -66,20 +68,32 @@ def manifest(dataset_dir: Path) -> dict[str, dict[str, str]]:
     return rows
 
 
-def evaluate(
-    dataset_dir: Path,
-    mode: str,
-    config: Config,
-    limit: int | None = None,
-    jobs: int = 1,
-    ids: list[str] | None = None,
-) -> dict[str, object]:
-    """Clean one dataset in one run and score each page; returns a result dict."""
+def c4_filter(text: str) -> str:
+    """The C4-style line filter: keep lines that end in terminal punctuation and have at
+    least five words.
+
+    >>> c4_filter("Menu\nThe cat sat on the mat.\nToo short.\n")
+    'The cat sat on the mat.\n'
+    """
+    kept = []
+    for line in text.splitlines():
+        visible = strip_markup(line)
+        if ends_sentence(visible) and visible.rstrip()[-1:] != ":" and len(visible.split()) >= 5:
+            kept.append(line)
+    return "".join(line + "\n" for line in kept)
+
+
+def predict(
+    dataset_dir: Path, mode: str, pages: list[str], config: Config | None, jobs: int = 1
+) -> dict[str, str]:
+    """Cleaned text of each page: cleaner on the whole set in one run, or (``config`` None)
+    the C4-style filter on the text renderings."""
     sub, suffix = MODES[mode]
-    meta = manifest(dataset_dir)
-    pages = sorted(ids if ids is not None else meta)
-    if limit is not None:
-        pages = pages[:limit]
+    if config is None:
+        return {
+            pid: c4_filter((dataset_dir / sub / f"{pid}{suffix}").read_text(encoding="utf-8"))
+            for pid in pages
+        }
     with tempfile.TemporaryDirectory(prefix="cleaner-eval-") as tmp:
         src = Path(tmp) / "in"
         out = Path(tmp) / "out"
@@ -87,12 +101,32 @@ def evaluate(
         for pid in pages:
             (src / f"{pid}{suffix}").symlink_to((dataset_dir / sub / f"{pid}{suffix}").resolve())
         clean_corpus([src], out, config=config, jobs=jobs)
-        scores: dict[str, tuple[float, float, float]] = {}
+        preds = {}
         for pid in pages:
-            gold = (dataset_dir / "gold" / f"{pid}.txt").read_text(encoding="utf-8")
-            pred_path = out / f"{pid}.txt"
-            pred = pred_path.read_text(encoding="utf-8") if pred_path.exists() else ""
-            scores[pid] = prf(tokenize(gold), tokenize(pred))
+            path = out / f"{pid}.txt"
+            preds[pid] = path.read_text(encoding="utf-8") if path.exists() else ""
+        return preds
+
+
+def evaluate(
+    dataset_dir: Path,
+    mode: str,
+    config: Config | None,
+    limit: int | None = None,
+    jobs: int = 1,
+    ids: list[str] | None = None,
+) -> dict[str, object]:
+    """Clean one dataset in one run (``config`` None: the C4-style filter) and score each
+    page; returns a result dict with the mean, per-site means and per-page F1."""
+    meta = manifest(dataset_dir)
+    pages = sorted(ids if ids is not None else meta)
+    if limit is not None:
+        pages = pages[:limit]
+    preds = predict(dataset_dir, mode, pages, config, jobs)
+    scores: dict[str, tuple[float, float, float]] = {}
+    for pid in pages:
+        gold = (dataset_dir / "gold" / f"{pid}.txt").read_text(encoding="utf-8")
+        scores[pid] = prf(tokenize(gold), tokenize(preds[pid]))
     by_site: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
     for pid, s in scores.items():
         by_site[meta[pid].get("site") or "?"].append(s)
@@ -104,11 +138,36 @@ def evaluate(
     return {
         "dataset": dataset_dir.name,
         "mode": mode,
+        "method": "c4" if config is None else "cleaner",
         "pages": len(scores),
         **mean(list(scores.values())),
         "sites": {site: {"pages": len(r), **mean(r)} for site, r in sorted(by_site.items())},
         "per_page": {pid: round(s[2], 4) for pid, s in sorted(scores.items())},
     }
+
+
+def language_check(dataset_dir: Path, jobs: int) -> list[tuple[str, str, float, float]]:
+    """F1 of the non-English pages of a text set with detected stoplists vs English forced:
+    (page, language, F1 detected, F1 forced)."""
+    meta = manifest(dataset_dir)
+    others = sorted(pid for pid, row in meta.items() if row.get("lang") not in (None, "en"))
+    if not others:
+        return []
+    pages = sorted(meta)
+    auto = predict(dataset_dir, "text", pages, Config(), jobs)
+    forced = predict(dataset_dir, "text", pages, Config(language="en"), jobs)
+    rows = []
+    for pid in others:
+        gold = tokenize((dataset_dir / "gold" / f"{pid}.txt").read_text(encoding="utf-8"))
+        rows.append(
+            (
+                pid,
+                str(meta[pid]["lang"]),
+                round(prf(gold, tokenize(auto[pid]))[2], 4),
+                round(prf(gold, tokenize(forced[pid]))[2], 4),
+            )
+        )
+    return rows
 
 
 def config_with(overrides: list[str]) -> Config:
@@ -136,6 +195,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="first N pages of each set")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--by-site", action="store_true", help="also print per-site rows")
+    parser.add_argument(
+        "--c4", action="store_true", help="also score the C4-style line filter (text mode)"
+    )
+    parser.add_argument(
+        "--languages",
+        action="store_true",
+        help="compare detected stoplists with English forced on the non-English pages",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument(
         "--set", action="append", default=[], metavar="FIELD=VALUE", help="override a Config field"
@@ -152,15 +219,22 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         for mode in args.modes:
             results.append(evaluate(args.eval_dir / name, mode, config, args.limit, args.jobs))
+            if args.c4 and mode == "text":
+                results.append(evaluate(args.eval_dir / name, mode, None, args.limit))
+    checks = {name: language_check(args.eval_dir / name, args.jobs) for name in names}
+    checks = {k: v for k, v in checks.items() if v} if args.languages else {}
     if args.json:
-        print(json.dumps(results, indent=2))
+        print(json.dumps({"results": results, "languages": checks}, indent=2))
         return 0
-    print(f"{'dataset':<17}{'mode':<6}{'pages':>6}{'P':>8}{'R':>8}{'F1':>8}   baselines (F1)")
+    print(
+        f"{'dataset':<17}{'mode':<6}{'method':<9}{'pages':>6}{'P':>8}{'R':>8}{'F1':>8}"
+        "   baselines (F1, all pages)"
+    )
     for r in results:
         base = BASELINES.get((str(r["dataset"]), str(r["mode"])), {})
         base_txt = ", ".join(f"{k} {v:.3f}" for k, v in base.items())
         print(
-            f"{r['dataset']!s:<17}{r['mode']!s:<6}{r['pages']:>6}"
+            f"{r['dataset']!s:<17}{r['mode']!s:<6}{r['method']!s:<9}{r['pages']:>6}"
             f"{r['p']:>8.3f}{r['r']:>8.3f}{r['f']:>8.3f}   {base_txt}"
         )
         if args.by_site:
@@ -168,6 +242,14 @@ def main(argv: list[str] | None = None) -> int:
             assert isinstance(sites, dict)
             for site, s in sites.items():
                 print(f"  {site:<30}{s['pages']:>5}{s['p']:>8.3f}{s['r']:>8.3f}{s['f']:>8.3f}")
+    for name, rows in checks.items():
+        print(f"\n{name}: non-English pages, F1 with detected stoplist vs English forced")
+        for pid, lang, auto, forced in rows:
+            print(f"  {pid:<40}{lang:<5}{auto:>8.3f}{forced:>8.3f}")
+        n = len(rows)
+        print(
+            f"  {'mean':<45}{sum(r[2] for r in rows) / n:>8.3f}{sum(r[3] for r in rows) / n:>8.3f}"
+        )
     return 0
 
 
