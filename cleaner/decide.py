@@ -179,6 +179,8 @@ def _main_body(feats: Sequence[LineFeatures], out: list[Decision], config: Confi
     for k, block in enumerate(blocks):
         if k not in keep:
             for i in block:
+                if i == title and blocks[main][0] > title:
+                    continue  # the heading that announces the main block is its title
                 out[i] = Decision(False, Reason.OFF_BODY, out[i].group)
 
 
