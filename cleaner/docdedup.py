@@ -1,0 +1,120 @@
+"""Document-level near-duplicates: MinHash over word 5-grams of each cleaned page, LSH
+clusters, and a representative chosen by content (the longest text, ties broken by the
+smallest content hash), never by input order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import xxhash
+
+from .dedup import candidate_pairs, components, similar_pairs
+from .text import normalize_line, words
+
+_MULT = np.uint64(0x9E3779B97F4A7C15)
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
+
+
+@dataclass(frozen=True, slots=True)
+class DocPrint:
+    """What the document step needs of one cleaned page."""
+
+    content: int  # 64-bit hash of the cleaned text
+    n_words: int
+    sig: np.ndarray  # uint32 MinHash signature (all max when the page has no words)
+
+
+class DocHasher:
+    """MinHash signatures of word k-gram sets, vectorised per document."""
+
+    def __init__(self, num_perm: int, seed: int, ngram: int) -> None:
+        from datasketch import MinHash
+
+        a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+        self.a = np.asarray(a, dtype=np.uint32)
+        self.b = np.asarray(b, dtype=np.uint32)
+        self.ngram = ngram
+
+    def shingle_hashes(self, text: str) -> np.ndarray:
+        """32-bit hashes of the word n-grams of the normalized text (one n-gram for a
+        shorter text).
+
+        >>> h = DocHasher(8, 1, 3)
+        >>> len(h.shingle_hashes("one two three four")), len(h.shingle_hashes("one two"))
+        (2, 1)
+        >>> list(h.shingle_hashes("One, TWO three")) == list(h.shingle_hashes("one two three"))
+        True
+        """
+        toks = words(normalize_line(text))
+        if not toks:
+            return np.empty(0, dtype=np.uint32)
+        ids = np.fromiter(
+            (xxhash.xxh3_64_intdigest(t.encode("utf-8", "surrogatepass")) for t in toks),
+            dtype=np.uint64,
+            count=len(toks),
+        )
+        k = min(self.ngram, len(ids))
+        n = len(ids) - k + 1
+        acc = np.zeros(n, dtype=np.uint64)
+        for j in range(k):
+            acc = acc * _MULT + ids[j : j + n]
+        return (acc >> np.uint64(32)).astype(np.uint32)
+
+    def signature(self, text: str) -> np.ndarray:
+        h = self.shingle_hashes(text)
+        if len(h) == 0:
+            return np.full(len(self.a), np.iinfo(np.uint32).max, dtype=np.uint32)
+        s1, m1, s2, m2 = _FMIX32
+        h = h ^ (h >> s1)
+        h = h * m1
+        h = h ^ (h >> s2)
+        h = h * m2
+        h = h ^ (h >> s1)
+        sig = np.full(len(self.a), np.iinfo(np.uint32).max, dtype=np.uint32)
+        for lo in range(0, len(h), 4096):
+            phv = h[lo : lo + 4096, None] * self.a[None, :] + self.b[None, :]
+            np.minimum(sig, phv.min(axis=0), out=sig)
+        return sig
+
+    def doc_print(self, text: str) -> DocPrint:
+        content = xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))
+        return DocPrint(content, len(words(text)), self.signature(text))
+
+
+@dataclass(frozen=True, slots=True)
+class DocCluster:
+    id: int  # smallest content hash in the cluster
+    members: tuple[int, ...]  # indices into the input sequence
+    representative: int  # index of the member that is kept
+
+
+def cluster_documents(
+    prints: Sequence[DocPrint], bands: int, rows: int, threshold: float
+) -> list[DocCluster]:
+    """Clusters of two or more near-duplicate documents (empty documents never cluster).
+
+    >>> h = DocHasher(32, 1, 2)
+    >>> texts = ["a b c d e f g h i j", "a b c d e f g h i j", "z y x w v u t s r q"]
+    >>> [c.members for c in cluster_documents([h.doc_print(t) for t in texts], 8, 4, 0.8)]
+    [(0, 1)]
+    """
+    live = [i for i, p in enumerate(prints) if p.n_words > 0]
+    if len(live) < 2:
+        return []
+    sigs = np.stack([prints[i].sig for i in live])
+    pairs = similar_pairs(sigs, candidate_pairs(sigs, bands, rows), threshold)
+    labels = components(len(live), pairs)
+    groups: dict[int, list[int]] = {}
+    for local, label in enumerate(labels.tolist()):
+        groups.setdefault(label, []).append(live[local])
+    clusters = []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        rep = min(members, key=lambda i: (-prints[i].n_words, prints[i].content))
+        cid = min(prints[i].content for i in members)
+        clusters.append(DocCluster(cid, tuple(sorted(members)), rep))
+    clusters.sort(key=lambda c: c.members[0])
+    return clusters

@@ -1,0 +1,226 @@
+"""Record containers: JSON Lines (plain, gzip, zstd), Parquet and WARC in; JSONL and
+Parquet out. Records stream: no reader or writer holds a whole file in memory."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+JSONL = "jsonl"
+PARQUET = "parquet"
+WARC = "warc"
+RECORD_FORMATS = (JSONL, PARQUET, WARC)
+
+_SUFFIXES = {
+    ".jsonl": (JSONL, None),
+    ".ndjson": (JSONL, None),
+    ".jsonl.gz": (JSONL, "gz"),
+    ".jsonl.zst": (JSONL, "zst"),
+    ".ndjson.gz": (JSONL, "gz"),
+    ".ndjson.zst": (JSONL, "zst"),
+    ".parquet": (PARQUET, None),
+    ".warc": (WARC, None),
+    ".warc.gz": (WARC, "gz"),
+}
+
+
+def container_format(name: str) -> tuple[str, str | None] | None:
+    """(format, compression) of a record container, by its name; None for other files.
+
+    >>> container_format("a/b.jsonl.zst"), container_format("x.WARC.GZ"), container_format("p.txt")
+    (('jsonl', 'zst'), ('warc', 'gz'), None)
+    """
+    lower = name.lower()
+    for suffix in sorted(_SUFFIXES, key=len, reverse=True):
+        if lower.endswith(suffix):
+            return _SUFFIXES[suffix]
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordKeys:
+    """Which fields of a JSONL/Parquet record hold what."""
+
+    text: str = "text"
+    id: str = "id"
+    html: str | None = None  # when set, the record's HTML is extracted instead of its text
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    id: str
+    text: str  # text to clean ("" when the record has none)
+    is_html: bool
+    error: str | None = None  # a record that could not be read
+
+
+def _open_text(path: Path, compression: str | None) -> IO[str]:
+    if compression == "gz":
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")
+    if compression == "zst":
+        import zstandard
+
+        raw = zstandard.ZstdDecompressor().stream_reader(path.open("rb"), closefd=True)
+        return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+    return path.open(encoding="utf-8", errors="replace", newline="")
+
+
+def _from_fields(obj: Any, n: int, keys: RecordKeys) -> tuple[Record, dict[str, Any] | None]:
+    if not isinstance(obj, dict):
+        return Record(str(n), "", False, "record is not a JSON object"), None
+    rid = obj.get(keys.id)
+    rid = str(n) if rid is None else str(rid)
+    if keys.html is not None and isinstance(obj.get(keys.html), str):
+        return Record(rid, obj[keys.html], True), obj
+    value = obj.get(keys.text)
+    if value is None:
+        return Record(rid, "", False, f"no {keys.text!r} field"), obj
+    if not isinstance(value, str):
+        return Record(rid, "", False, f"field {keys.text!r} is not a string"), obj
+    return Record(rid, value, False), obj
+
+
+def iter_jsonl(
+    path: Path, compression: str | None, keys: RecordKeys
+) -> Iterator[tuple[Record, dict[str, Any] | None]]:
+    """Records of a JSON Lines file, with the parsed object (None for a bad line).
+    Blank lines are skipped; a line that is not JSON becomes a record with an error."""
+    with _open_text(path, compression) as handle:
+        n = 0
+        for line in handle:
+            if not line.strip():
+                continue
+            n += 1
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield Record(str(n), "", False, f"line {n}: not JSON ({exc.msg})"), None
+                continue
+            yield _from_fields(obj, n, keys)
+
+
+def iter_parquet(path: Path, keys: RecordKeys) -> Iterator[tuple[Record, dict[str, Any] | None]]:
+    import pyarrow.parquet as pq
+
+    n = 0
+    with pq.ParquetFile(path) as handle:
+        for batch in handle.iter_batches(batch_size=1024):
+            for row in batch.to_pylist():
+                n += 1
+                yield _from_fields(row, n, keys)
+
+
+def iter_warc(path: Path) -> Iterator[tuple[Record, dict[str, Any] | None]]:
+    """HTML response records of a WARC file (plain or gzip), with their target URI as id."""
+    from fastwarc.warc import ArchiveIterator, WarcRecordType
+
+    with path.open("rb") as handle:
+        for record in ArchiveIterator(
+            handle, record_types=WarcRecordType.response, parse_http=True
+        ):
+            content_type = (record.http_content_type or "").lower()
+            if "html" not in content_type:
+                continue
+            uri = record.headers.get("WARC-Target-URI") or record.record_id or ""
+            body = record.reader.read()
+            charset = record.http_charset or "utf-8"
+            try:
+                html = body.decode(charset, "replace")
+            except LookupError:
+                html = body.decode("utf-8", "replace")
+            yield Record(uri, html, True), {"id": uri, "url": uri}
+
+
+def iter_records(
+    path: Path, fmt: str, compression: str | None, keys: RecordKeys
+) -> Iterator[tuple[Record, dict[str, Any] | None]]:
+    if fmt == JSONL:
+        return iter_jsonl(path, compression, keys)
+    if fmt == PARQUET:
+        return iter_parquet(path, keys)
+    if fmt == WARC:
+        return iter_warc(path)
+    raise ValueError(f"not a record format: {fmt}")
+
+
+class RecordWriter:
+    """Writes records to a JSONL (optionally compressed) or Parquet file, atomically: the
+    records go to a temporary file beside the target, renamed into place by ``commit``."""
+
+    def __init__(self, path: Path, fmt: str, compression: str | None) -> None:
+        self.path = path
+        self.fmt = fmt
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:100]}.", suffix=".part", dir=path.parent)
+        os.close(fd)
+        self._tmp = Path(tmp)
+        self._rows: list[dict[str, Any]] = []
+        self._parquet: Any = None
+        self._schema: Any = None
+        self._text: IO[str] | None = None
+        if fmt == JSONL:
+            if compression == "gz":
+                self._text = gzip.open(self._tmp, "wt", encoding="utf-8", newline="\n")  # noqa: SIM115 - closed in commit()
+            elif compression == "zst":
+                import zstandard
+
+                raw = zstandard.ZstdCompressor().stream_writer(self._tmp.open("wb"))
+                self._text = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
+            else:
+                self._text = self._tmp.open("w", encoding="utf-8", newline="\n")
+        elif fmt != PARQUET:
+            raise ValueError(f"cannot write {fmt}")
+
+    def write(self, obj: dict[str, Any]) -> None:
+        if self._text is not None:
+            self._text.write(json.dumps(obj, ensure_ascii=False) + "\n")
+            return
+        self._rows.append(obj)
+        if len(self._rows) >= 1024:
+            self._flush_parquet()
+
+    def _flush_parquet(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if not self._rows:
+            return
+        if self._parquet is None:
+            table = pa.Table.from_pylist(self._rows)
+            self._schema = table.schema
+            self._parquet = pq.ParquetWriter(self._tmp, self._schema)
+        else:
+            table = pa.Table.from_pylist(self._rows, schema=self._schema)
+        self._parquet.write_table(table)
+        self._rows = []
+
+    def commit(self) -> None:
+        if self._text is not None:
+            self._text.close()
+        else:
+            self._flush_parquet()
+            if self._parquet is not None:
+                self._parquet.close()
+            else:
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+
+                pq.write_table(pa.table({}), self._tmp)
+        os.replace(self._tmp, self.path)
+
+    def abort(self) -> None:
+        with contextlib.suppress(Exception):
+            if self._text is not None:
+                self._text.close()
+            if self._parquet is not None:
+                self._parquet.close()
+        with contextlib.suppress(OSError):
+            self._tmp.unlink()
