@@ -77,7 +77,12 @@ def clean(
         typer.Option(help="Write the full JSON report (schema 1) here."),
     ] = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", "--check", help="Analyse and report; write no pages.")
+        bool,
+        typer.Option(
+            "--dry-run",
+            "--check",
+            help="Analyse and report without writing pages; prints a short key=value summary.",
+        ),
     ] = False,
     jobs: Annotated[
         int,
@@ -107,6 +112,29 @@ def clean(
             help="Jaccard similarity at which two lines are near-duplicates.", min=0.01, max=1.0
         ),
     ] = _DEFAULTS.similarity_threshold,
+    text_key: Annotated[
+        str, typer.Option(help="JSONL/Parquet field holding the page text.")
+    ] = "text",
+    id_key: Annotated[str, typer.Option(help="JSONL/Parquet field holding the record id.")] = "id",
+    html_key: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="JSONL/Parquet field holding HTML to extract instead of text."),
+    ] = None,
+    dedup_docs: Annotated[
+        str,
+        typer.Option(
+            help="Near-duplicate documents: flag (report them, mark records), drop (keep one "
+            "representative per cluster), off."
+        ),
+    ] = "flag",
+    doc_similarity: Annotated[
+        float,
+        typer.Option(
+            help="Jaccard similarity of word 5-grams at which documents are near-duplicates.",
+            min=0.01,
+            max=1.0,
+        ),
+    ] = _DEFAULTS.doc_threshold,
     work_dir: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(help="Folder for intermediate shard files (default: system temp)."),
@@ -128,6 +156,7 @@ def clean(
     from rich.console import Console
 
     from .failon import FailRule
+    from .io.formats import RecordKeys
     from .runner import UsageError, clean_corpus
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -136,7 +165,13 @@ def clean(
         raise typer.Exit(EXIT_USAGE)
     try:
         rules = [FailRule.parse(r) for r in fail_on or []]
-        config = Config(language=lang, min_files=min_files, similarity_threshold=similarity)
+        config = Config(
+            language=lang,
+            min_files=min_files,
+            similarity_threshold=similarity,
+            dedup_docs=dedup_docs,
+            doc_threshold=doc_similarity,
+        )
     except ValueError as exc:
         err.print(f"error: {exc}")
         raise typer.Exit(EXIT_USAGE) from None
@@ -159,6 +194,7 @@ def clean(
                 report=report,
                 work_dir=work_dir,
                 progress=tick,
+                record_keys=RecordKeys(text=text_key, id=id_key, html=html_key),
             )
         finally:
             if bar is not None:
@@ -175,10 +211,14 @@ def clean(
         err.print(f"note: {notice}")
     for path, message in summary.errors:
         err.print(f"error: {path}: {message}")
-    if not quiet:
+    if dry_run and not quiet:
+        from .report import render_short
+
+        render_short(summary, err if output == Path("-") else Console(highlight=False))
+    elif not quiet:
         from .report import render
 
-        render(summary, Console(highlight=False), top=top)
+        render(summary, err if output == Path("-") else Console(highlight=False), top=top)
     broken = [msg for rule in rules if (msg := rule.broken(summary.totals))]
     for msg in broken:
         err.print(f"fail-on: {msg}")

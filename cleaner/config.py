@@ -75,6 +75,21 @@ class Config:
     datetime_min_digit_share: float = 0.2
     datetime_max_words: int = 12
 
+    # --- documents ------------------------------------------------------------------------
+    # Near-duplicate documents (after cleaning): "flag" marks them in the report and in
+    # record metadata, "drop" also leaves all but one representative out of the output,
+    # "off" skips the step.
+    dedup_docs: str = "flag"
+    # Jaccard similarity of word n-gram sets at which two documents are near-duplicates;
+    # 0.8 on 5-grams catches copies with a paragraph edited, not articles on one topic.
+    doc_threshold: float = 0.8
+    doc_ngram: int = 5
+    # Document signatures: 4 bytes per permutation per document. doc_bands x doc_rows must
+    # equal doc_num_perm; 32 x 4 proposes pairs from Jaccard ~0.4 up, verification decides.
+    doc_num_perm: int = 128
+    doc_bands: int = 32
+    doc_rows: int = 4
+
     # --- language -------------------------------------------------------------------------
     # Force one language (ISO 639-1 code) for stopwords instead of detecting it per page.
     language: str | None = None
@@ -94,6 +109,12 @@ class Config:
                 f"lsh_bands x lsh_rows ({self.lsh_bands} x {self.lsh_rows}) "
                 f"must equal num_perm ({self.num_perm})"
             )
+        if self.doc_bands * self.doc_rows != self.doc_num_perm:
+            raise ValueError("doc_bands x doc_rows must equal doc_num_perm")
+        if self.dedup_docs not in ("off", "flag", "drop"):
+            raise ValueError("dedup_docs must be one of off, flag, drop")
+        if not 0.0 < self.doc_threshold <= 1.0:
+            raise ValueError("doc_threshold must be in (0, 1]")
         if not 0.0 < self.similarity_threshold <= 1.0:
             raise ValueError("similarity_threshold must be in (0, 1]")
         if self.min_files < 2:

@@ -9,10 +9,11 @@ on content only. Then each group learns how many distinct files it spans.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import xxhash
 
 _BAND_MULT = np.uint64(0x9E3779B97F4A7C15)
 
@@ -113,32 +114,50 @@ class GroupTable:
 def build_groups(
     keys: np.ndarray,
     sigs: np.ndarray,
-    doc_keys: Sequence[np.ndarray],
+    doc_key_batches: Iterable[Sequence[np.ndarray]],
     bands: int,
     rows: int,
     threshold: float,
 ) -> GroupTable:
     """Group the distinct lines ``keys`` (sorted, unique) and count the files of each group.
 
-    ``doc_keys[d]`` holds the distinct keys of file ``d``.
+    ``doc_key_batches`` yields batches (one per shard) of per-file arrays of distinct keys;
+    they are consumed one batch at a time.
+
+    >>> k = np.array([1, 2, 3], dtype=np.uint64)
+    >>> s = np.array([[1, 2], [1, 2], [5, 6]], dtype=np.uint32)
+    >>> t = build_groups(k, s, [[k[:2]], [k[1:]]], 1, 2, 0.9)
+    >>> t.keys.tolist(), t.gid.tolist(), t.n_files.tolist()
+    ([1, 2], [1, 1], [2, 2])
     """
     n = len(keys)
     pairs = similar_pairs(sigs, candidate_pairs(sigs, bands, rows), threshold)
     labels = components(n, pairs)
+    n_labels = int(labels.max()) + 1 if n else 0
     # content-derived id: the smallest key of each component
-    gid_of_label = np.full(labels.max() + 1 if n else 0, np.iinfo(np.uint64).max, np.uint64)
+    gid_of_label = np.full(n_labels, np.iinfo(np.uint64).max, np.uint64)
     np.minimum.at(gid_of_label, labels, keys)
-    n_distinct = np.bincount(labels, minlength=len(gid_of_label))
+    n_distinct = np.bincount(labels, minlength=n_labels)
 
-    if doc_keys:
-        all_keys = np.concatenate(doc_keys)
-        doc_ids = np.repeat(np.arange(len(doc_keys)), [len(k) for k in doc_keys])
-    else:
-        all_keys = np.empty(0, np.uint64)
-        doc_ids = np.empty(0, np.int64)
-    lab = labels[np.searchsorted(keys, all_keys)] if len(all_keys) else np.empty(0, np.int64)
-    pair_ids = np.unique(lab.astype(np.int64) * max(len(doc_keys), 1) + doc_ids)
-    files_per_label = np.bincount(pair_ids // max(len(doc_keys), 1), minlength=len(gid_of_label))
+    files_per_label = np.zeros(n_labels, dtype=np.int64)
+    seen_docs: set[int] = set()
+    for batch in doc_key_batches:
+        # a file whose set of lines equals another's is a copy: it counts once, so that a
+        # page crawled twice does not make its own body look like a template
+        fresh = []
+        for doc in batch:
+            digest = xxhash.xxh3_64_intdigest(doc.tobytes())
+            if digest not in seen_docs:
+                seen_docs.add(digest)
+                fresh.append(doc)
+        batch = fresh
+        if not len(batch) or not n:
+            continue
+        flat = np.concatenate(batch)
+        doc_ids = np.repeat(np.arange(len(batch), dtype=np.int64), [len(b) for b in batch])
+        lab = labels[np.searchsorted(keys, flat)]
+        pair_ids = np.unique(lab * len(batch) + doc_ids)
+        files_per_label += np.bincount(pair_ids // len(batch), minlength=n_labels)
 
     spans = files_per_label[labels] >= 2 if n else np.zeros(0, dtype=bool)
     return GroupTable(

@@ -34,7 +34,7 @@ class Source:
 
     path: Path
     rel: str  # relative output name, '/'-separated
-    kind: str  # "text" or "html"
+    kind: str  # "text", "html", or a record container: "jsonl", "parquet", "warc"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,7 @@ class FileResult:
     language: str | None = None
     error: str | None = None  # set when the file could not be read or parsed
     notes: tuple[str, ...] = ()  # what was assumed (encoding, ...)
+    id: str | None = None  # record id, for a page that is a record of a container
 
     @property
     def kept(self) -> list[str]:

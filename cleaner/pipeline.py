@@ -1,48 +1,43 @@
-"""The passes: read → extract → segment → fingerprint | group | decide → write.
+"""The passes: read → extract → segment → fingerprint | group | decide | documents | write.
 
-Pass 1 (per shard of files) reads, extracts and segments each page, keeps the lines in a
-shard file under the work folder, and returns only fingerprints: the distinct line keys of
-each page and a MinHash signature per line new to the shard. The group step sees nothing
-else. Pass 2 (per shard) reads the shard file back, decides every line and writes output.
-Shards come from the sorted file list and every decision depends on the page and the group
-table only, so results do not depend on input order, shard size or the number of jobs.
+Pass 1 (per shard of input files) turns each file into pages, streams them to a shard file
+under the work folder, writes each page's distinct line keys to a key file, and returns
+only the shard's distinct line keys with a MinHash signature each. The group step sees
+nothing else: memory grows with distinct lines, not with corpus bytes. Pass 2 (per shard)
+decides every line and streams the results to a results file; it returns one small
+fingerprint per page for the document step, which clusters near-duplicate documents.
+Pass 3 (per shard) writes the cleaned files. Shards come from the sorted file list and a
+decision depends only on the page and the corpus-wide tables, so results do not depend on
+input order, shard size or the number of jobs.
 """
 
 from __future__ import annotations
 
 import pickle
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .config import Config
 from .decide import LineGroup, decide_lines
 from .dedup import GroupTable, build_groups
+from .docdedup import DocCluster, DocHasher, DocPrint, cluster_documents
 from .engines import Engine
-from .fingerprint import MinHasher, line_key
+from .fingerprint import MinHasher
 from .heuristics.classify import line_features
-from .heuristics.language import Stoplists, detect_language
-from .io.readers import InputError, output_name, read_source, segment
-from .io.writers import atomic_write_text, safe_join
-from .models import Decision, FileResult, LineResult, Source
-from .text import normalize_line, word_count
+from .heuristics.language import Stoplists
+from .io.formats import RecordKeys
+from .io.readers import output_name
+from .models import FileResult, LineResult, Source
+from .pages import Page, load_pages
+from .text import normalize_line
+from .writing import write_shard
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    """A page after pass 1, as kept in its shard file."""
-
-    rel: str
-    kind: str
-    lines: tuple[str, ...]
-    keys: np.ndarray  # uint64 key per line
-    language: str | None
-    notes: tuple[str, ...]
-    error: str | None
+PageName = tuple[str, str | None]  # (file, record id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,75 +50,66 @@ class Shard:
 class ShardPrints:
     """What pass 1 sends to the group step for one shard: fingerprints only."""
 
-    doc_keys: tuple[np.ndarray, ...]  # distinct keys per readable page, in page order
-    keys: np.ndarray  # distinct keys of the shard, sorted
+    n_pages: int  # readable pages, whose keys are in the shard's key file
+    keys: np.ndarray  # distinct line keys of the shard, sorted
     sigs: np.ndarray  # their signatures
 
 
 @dataclass(frozen=True, slots=True)
-class FingerprintContext:
+class RunContext:
+    """Everything a worker needs, sent once per worker."""
+
     config: Config
     work_dir: Path
+    record_keys: RecordKeys
+    out_dir: Path | None = None  # None: report only
+    table: GroupTable | None = None  # set after the group step
+    template_min_files: int = 2
 
 
-@dataclass(frozen=True, slots=True)
-class DecideContext:
-    config: Config
-    work_dir: Path
-    table: GroupTable
-    template_min_files: int
-    out_dir: Path | None  # None: report only
+def shard_file(work_dir: Path, index: int, what: str) -> Path:
+    return work_dir / f"shard-{index:06d}.{what}"
 
 
-def shard_path(work_dir: Path, index: int) -> Path:
-    return work_dir / f"shard-{index:06d}.pkl"
+def stream_dump(items: Iterable[Any], path: Path) -> None:
+    with path.open("wb") as handle:
+        for item in items:
+            pickle.dump(item, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def page_language(lines: Sequence[str], config: Config) -> str | None:
-    """Language of a page, detected on its prose-like lines (or forced by the config)."""
-    if config.language:
-        return config.language
-    prose = [ln for ln in lines if word_count(ln) >= 6] or list(lines)
-    return detect_language("\n".join(prose), config.langid_max_chars)
+def stream_load(path: Path) -> Iterator[Any]:
+    with path.open("rb") as handle:
+        while True:
+            try:
+                yield pickle.load(handle)
+            except EOFError:
+                return
 
 
-def load_page(source: Source, config: Config) -> Page:
-    """Read, extract and segment one file; a failure becomes the page's error."""
-    notes: tuple[str, ...] = ()
-    try:
-        text, note = read_source(source)
-        if note:
-            notes = (note,)
-        if source.kind == "html":
-            from .extract.html import html_to_text
-
-            text = html_to_text(text, config)
-    except InputError as exc:
-        return Page(source.rel, source.kind, (), np.empty(0, np.uint64), None, notes, str(exc))
-    except (ValueError, RecursionError, MemoryError) as exc:
-        message = f"could not be parsed: {type(exc).__name__}"
-        return Page(source.rel, source.kind, (), np.empty(0, np.uint64), None, notes, message)
-    lines = tuple(segment(text))
-    keys = np.fromiter((line_key(normalize_line(ln)) for ln in lines), np.uint64, len(lines))
-    return Page(source.rel, source.kind, lines, keys, page_language(lines, config), notes, None)
-
-
-def fingerprint_shard(ctx: FingerprintContext, shard: Shard) -> ShardPrints:
+def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
     """Pass 1 over one shard."""
     config = ctx.config
-    pages = [load_page(src, config) for src in shard.sources]
-    with shard_path(ctx.work_dir, shard.index).open("wb") as handle:
-        pickle.dump(pages, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    doc_keys = tuple(np.unique(p.keys) for p in pages if p.error is None)
     new: dict[int, str] = {}
-    for page in pages:
-        for line, key in zip(page.lines, page.keys.tolist(), strict=True):
-            if key not in new:
-                new[key] = normalize_line(line)
+    doc_keys: list[np.ndarray] = []
+
+    def pages() -> Iterator[Page]:
+        for source in shard.sources:
+            for page in load_pages(source, config, ctx.record_keys):
+                if page.error is None:
+                    doc_keys.append(np.unique(page.keys))
+                    for line, key in zip(page.lines, page.keys.tolist(), strict=True):
+                        if key not in new:
+                            new[key] = normalize_line(line)
+                yield page
+
+    stream_dump(pages(), shard_file(ctx.work_dir, shard.index, "pages"))
+    lengths = np.array([len(k) for k in doc_keys], dtype=np.int64)
+    flat = np.concatenate(doc_keys) if doc_keys else np.empty(0, np.uint64)
+    np.savez(shard_file(ctx.work_dir, shard.index, "keys.npz"), keys=flat, lengths=lengths)
     ordered = sorted(new)
     hasher = MinHasher(config.num_perm, config.seed, config.shingle_size)
     sigs = hasher.signatures([new[k] for k in ordered])
-    return ShardPrints(doc_keys, np.array(ordered, dtype=np.uint64), sigs)
+    return ShardPrints(len(doc_keys), np.array(ordered, dtype=np.uint64), sigs)
 
 
 def line_groups(keys: np.ndarray, table: GroupTable) -> list[LineGroup]:
@@ -138,8 +124,11 @@ def line_groups(keys: np.ndarray, table: GroupTable) -> list[LineGroup]:
     return groups
 
 
-def decide_page(page: Page, ctx: DecideContext, stoplists: Stoplists) -> FileResult:
+def decide_page(page: Page, ctx: RunContext, stoplists: Stoplists) -> FileResult:
+    if page.error is not None:
+        return FileResult(page.rel, page.kind, (), None, page.error, page.notes, page.id)
     config = ctx.config
+    assert ctx.table is not None
     stop = stoplists.get(page.language)
     feats = [line_features(line, stop, config) for line in page.lines]
     groups = line_groups(page.keys, ctx.table)
@@ -149,35 +138,54 @@ def decide_page(page: Page, ctx: DecideContext, stoplists: Stoplists) -> FileRes
         LineResult(n + 1, text, d)
         for n, (text, d) in enumerate(zip(page.lines, decisions, strict=True))
     )
-    return FileResult(page.rel, page.kind, lines, page.language, None, page.notes)
+    return FileResult(page.rel, page.kind, lines, page.language, None, page.notes, page.id)
 
 
-def decide_shard(ctx: DecideContext, index: int) -> list[FileResult]:
-    """Pass 2 over one shard: decisions, and the cleaned files written under OUT."""
-    path = shard_path(ctx.work_dir, index)
-    with path.open("rb") as handle:
-        pages: list[Page] = pickle.load(handle)
+def decide_shard(ctx: RunContext, index: int) -> list[tuple[PageName, DocPrint | None]]:
+    """Pass 2 over one shard: results streamed to the shard's results file; the name and
+    document fingerprint of each page (None for pages that could not be read)."""
+    config = ctx.config
     stoplists = Stoplists()
-    results = []
-    for page in pages:
-        if page.error is not None:
-            results.append(FileResult(page.rel, page.kind, (), None, page.error, page.notes))
-            continue
-        result = decide_page(page, ctx, stoplists)
-        if ctx.out_dir is not None:
-            body = "".join(line + "\n" for line in result.kept)
-            atomic_write_text(safe_join(ctx.out_dir, output_name(page.rel)), body)
-        results.append(result)
-    path.unlink()
-    return results
+    hasher = (
+        DocHasher(config.doc_num_perm, config.seed, config.doc_ngram)
+        if config.dedup_docs != "off"
+        else None
+    )
+    prints: list[tuple[PageName, DocPrint | None]] = []
+
+    def results() -> Iterator[FileResult]:
+        for page in stream_load(shard_file(ctx.work_dir, index, "pages")):
+            result = decide_page(page, ctx, stoplists)
+            doc = None
+            if hasher is not None and result.error is None:
+                doc = hasher.doc_print("\n".join(result.kept))
+            prints.append(((result.rel, result.id), doc))
+            yield result
+
+    stream_dump(results(), shard_file(ctx.work_dir, index, "results"))
+    shard_file(ctx.work_dir, index, "pages").unlink()
+    return prints
 
 
 def make_shards(sources: Sequence[Source], shard_size: int) -> list[Shard]:
+    """Consecutive runs of the sorted sources; a record container gets a shard of its own."""
     ordered = sorted(sources, key=lambda s: output_name(s.rel))
-    return [
-        Shard(i, tuple(ordered[lo : lo + shard_size]))
-        for i, lo in enumerate(range(0, len(ordered), shard_size))
-    ]
+    shards: list[Shard] = []
+    run: list[Source] = []
+    for source in ordered:
+        if source.kind not in ("text", "html"):
+            if run:
+                shards.append(Shard(len(shards), tuple(run)))
+                run = []
+            shards.append(Shard(len(shards), (source,)))
+            continue
+        run.append(source)
+        if len(run) >= shard_size:
+            shards.append(Shard(len(shards), tuple(run)))
+            run = []
+    if run:
+        shards.append(Shard(len(shards), tuple(run)))
+    return shards
 
 
 def merge_prints(prints: Sequence[ShardPrints], num_perm: int) -> tuple[np.ndarray, np.ndarray]:
@@ -190,52 +198,122 @@ def merge_prints(prints: Sequence[ShardPrints], num_perm: int) -> tuple[np.ndarr
     return keys, sigs[first]
 
 
+def doc_key_batches(work_dir: Path, shards: Sequence[Shard]) -> Iterator[list[np.ndarray]]:
+    """Per shard, the distinct line keys of each readable page (read back from disk)."""
+    for shard in shards:
+        path = shard_file(work_dir, shard.index, "keys.npz")
+        with np.load(path) as data:
+            flat, lengths = data["keys"], data["lengths"]
+        path.unlink()
+        yield np.split(flat, np.cumsum(lengths)[:-1]) if len(lengths) else []
+
+
+@dataclass(frozen=True, slots=True)
+class DocVerdict:
+    """A page's place in a cluster of near-duplicate documents."""
+
+    cluster: int
+    representative: bool
+    dropped: bool  # --dedup-docs drop and not the representative
+
+
+def document_verdicts(
+    prints: Sequence[DocPrint | None], config: Config
+) -> tuple[list[DocCluster], dict[int, DocVerdict]]:
+    """Cluster the corpus's documents; verdicts by position in the corpus's page order."""
+    live = [i for i, p in enumerate(prints) if p is not None]
+    docs = [p for p in prints if p is not None]
+    clusters = cluster_documents(docs, config.doc_bands, config.doc_rows, config.doc_threshold)
+    verdicts: dict[int, DocVerdict] = {}
+    out = []
+    for c in clusters:
+        members = tuple(live[m] for m in c.members)
+        rep = live[c.representative]
+        out.append(DocCluster(c.id, members, rep))
+        for m in members:
+            drop = config.dedup_docs == "drop" and m != rep
+            verdicts[m] = DocVerdict(c.id, m == rep, drop)
+    return out, verdicts
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """How to read the results of a run: streamed FileResults and document clusters."""
+
+    results: Callable[[], Iterator[tuple[FileResult, DocVerdict | None]]]
+    clusters: list[tuple[int, list[PageName], PageName]]  # (id, members, representative)
+    n_pages: int
+
+
 def run(
     sources: Sequence[Source],
     config: Config,
     engine: Engine,
     work_dir: Path,
     out_dir: Path | None,
+    record_keys: RecordKeys | None = None,
     shard_size: int = 32,
     progress: Progress | None = None,
-) -> Iterator[FileResult]:
-    """Run both passes; yields one FileResult per source, in output-name order."""
+) -> RunResult:
+    """Run all passes; the returned results stream from the work folder."""
     shards = make_shards(sources, shard_size)
-    total = len(sources)
     tick = progress or (lambda stage, done, total: None)
+    ctx = RunContext(config, work_dir, record_keys or RecordKeys())
 
     prints: list[ShardPrints] = []
+    tick("read", 0, len(sources))
     done = 0
-    tick("fingerprint", 0, total)
-    for shard, shard_prints in zip(
-        shards,
-        engine.map(fingerprint_shard, shards, FingerprintContext(config, work_dir)),
-        strict=True,
-    ):
+    for shard, shard_prints in zip(shards, engine.map(fingerprint_shard, shards, ctx), strict=True):
         prints.append(shard_prints)
         done += len(shard.sources)
-        tick("fingerprint", done, total)
+        tick("read", done, len(sources))
 
     tick("group", 0, 1)
     keys, sigs = merge_prints(prints, config.num_perm)
-    doc_keys = [k for p in prints for k in p.doc_keys]
+    n_pages = sum(p.n_pages for p in prints)
     del prints
     table = build_groups(
-        keys, sigs, doc_keys, config.lsh_bands, config.lsh_rows, config.similarity_threshold
+        keys,
+        sigs,
+        doc_key_batches(work_dir, shards),
+        config.lsh_bands,
+        config.lsh_rows,
+        config.similarity_threshold,
     )
-    tmin = config.template_min_files(len(doc_keys))
-    del keys, sigs, doc_keys
+    del keys, sigs
     tick("group", 1, 1)
 
-    ctx = DecideContext(config, work_dir, table, tmin, out_dir)
-    done = 0
-    tick("decide", 0, total)
-    for results in engine.map(decide_shard, [s.index for s in shards], ctx):
-        for result in results:
-            done += 1
-            tick("decide", done, total)
-            yield result
+    ctx = RunContext(
+        config, work_dir, ctx.record_keys, out_dir, table, config.template_min_files(n_pages)
+    )
+    doc_prints: list[DocPrint | None] = []
+    names: list[PageName] = []
+    per_shard: list[int] = []
+    tick("decide", 0, len(shards))
+    for n, shard_docs in enumerate(engine.map(decide_shard, [s.index for s in shards], ctx)):
+        names.extend(name for name, _ in shard_docs)
+        doc_prints.extend(doc for _, doc in shard_docs)
+        per_shard.append(len(shard_docs))
+        tick("decide", n + 1, len(shards))
 
+    clusters, verdicts = document_verdicts(doc_prints, config)
+    del doc_prints
+    offsets = np.concatenate([[0], np.cumsum(per_shard)]).astype(int).tolist()
+    shard_verdicts = [
+        {i - offsets[k]: v for i, v in verdicts.items() if offsets[k] <= i < offsets[k + 1]}
+        for k in range(len(shards))
+    ]
+    if out_dir is not None:
+        tick("write", 0, len(shards))
+        items = [(s.index, s.sources, shard_verdicts[k]) for k, s in enumerate(shards)]
+        for n, _ in enumerate(engine.map(write_shard, items, ctx)):
+            tick("write", n + 1, len(shards))
 
-def decisions_of(result: FileResult) -> list[Decision]:
-    return [line.decision for line in result.lines]
+    def results() -> Iterator[tuple[FileResult, DocVerdict | None]]:
+        for k, shard in enumerate(shards):
+            path = shard_file(work_dir, shard.index, "results")
+            for j, result in enumerate(stream_load(path)):
+                yield result, shard_verdicts[k].get(j)
+
+    summary = [(c.id, [names[m] for m in c.members], names[c.representative]) for c in clusters]
+    return RunResult(results, summary, n_pages)

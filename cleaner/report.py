@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-import xxhash
-
 from .config import Config
 from .io.readers import output_name
 from .models import FileResult, Reason
@@ -28,6 +26,15 @@ def group_hex(gid: int) -> str:
     '00000000000000ff'
     """
     return f"{gid:016x}"
+
+
+def page_name(rel: str, rid: str | None) -> str:
+    """How a page is named in reports: its file, and the record id within a record file.
+
+    >>> page_name("a.txt", None), page_name("c.jsonl", "7")
+    ('a.txt', 'c.jsonl#7')
+    """
+    return rel if rid is None else f"{rel}#{rid}"
 
 
 def _hex_or_none(gid: int | None) -> str | None:
@@ -74,7 +81,8 @@ class ReportBuilder:
         self.files: list[FileSummary] = []
         self.errors: list[tuple[str, str]] = []
         self.groups: dict[int, GroupAgg] = {}
-        self.doc_hashes: dict[int, list[str]] = {}
+        # near-duplicate document clusters: (id, members, representative), names as pairs
+        self.clusters: list[tuple[int, list[tuple[str, str | None]], tuple[str, str | None]]] = []
         self.empty = 0
         self.unlisted = 0
         self._handle: IO[str] | None = None
@@ -99,9 +107,12 @@ class ReportBuilder:
         self.errors.append((path, message))
         self.unlisted += 1
 
-    def add(self, result: FileResult) -> None:
+    def add(self, result: FileResult, duplicate: Any = None) -> None:
+        """Count one page; ``duplicate`` is its DocVerdict when it is in a near-duplicate
+        document cluster."""
+        name = page_name(result.rel, result.id)
         if result.error is not None:
-            self.errors.append((result.rel, result.error))
+            self.errors.append((name, result.error))
         kept = 0
         reasons: Counter[str] = Counter()
         for line in result.lines:
@@ -111,30 +122,33 @@ class ReportBuilder:
             if d.group is not None:
                 agg = self.groups.setdefault(d.group, GroupAgg())
                 agg.variants[line.text] += 1
-                agg.files.add(result.rel)
+                agg.files.add(name)
         self.reasons.update(reasons)
         self.lines += len(result.lines)
         self.kept += kept
         dropped = Counter({r: c for r, c in reasons.items() if r != Reason.BODY.value})
         top = dropped.most_common(1)[0][0] if dropped else None
         self.files.append(
-            FileSummary(result.rel, result.language, len(result.lines), kept, result.error, top)
+            FileSummary(name, result.language, len(result.lines), kept, result.error, top)
         )
-        if result.error is None:
-            body = "\n".join(result.kept)
-            if body:
-                digest = xxhash.xxh3_64_intdigest(body.encode("utf-8", "surrogatepass"))
-                self.doc_hashes.setdefault(digest, []).append(result.rel)
-            else:
-                self.empty += 1
+        if result.error is None and not kept:
+            self.empty += 1
         if self._handle is not None:
             entry = {
                 "path": result.rel,
+                "id": result.id,
                 "output": output_name(result.rel) if result.error is None else None,
                 "kind": result.kind,
                 "language": result.language,
                 "error": result.error,
                 "notes": list(result.notes),
+                "duplicate": None
+                if duplicate is None
+                else {
+                    "cluster": group_hex(duplicate.cluster),
+                    "representative": duplicate.representative,
+                    "dropped": duplicate.dropped,
+                },
                 "lines": [
                     {
                         "n": ln.number,
@@ -172,11 +186,13 @@ class ReportBuilder:
             )
         groups.sort(key=lambda g: (-g["n_files"], -g["n_lines"], g["id"]))
         dups = [
-            {"id": group_hex(h), "files": sorted(files)}
-            for h, files in self.doc_hashes.items()
-            if len(files) > 1
+            {
+                "id": group_hex(cid),
+                "representative": page_name(*rep),
+                "files": [page_name(*m) for m in members],
+            }
+            for cid, members, rep in self.clusters
         ]
-        dups.sort(key=lambda d: d["files"][0])
         template_lines = sum(self.reasons[r.value] for r in TEMPLATE_REASONS)
         totals = {
             "files": len(self.files) + self.unlisted,
@@ -269,3 +285,23 @@ def render(summary: Summary, console: Any, top: int = 10) -> None:
             (f.error and f"error: {f.error}") or (f.top_reason or "-"),
         )
     console.print(files)
+
+
+def render_short(summary: Summary, console: Any) -> None:
+    """A grep-able summary: one ``key=value`` per line."""
+    t = summary.totals
+    for key in (
+        "files",
+        "files_failed",
+        "files_empty",
+        "lines",
+        "kept",
+        "dropped",
+        "template_ratio",
+        "groups",
+        "template_groups",
+        "duplicate_docs",
+    ):
+        console.print(f"{key}={t[key]}", highlight=False)
+    for reason, count in sorted(t["by_reason"].items()):
+        console.print(f"reason.{reason}={count}", highlight=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -9,6 +11,7 @@ from pathlib import Path
 
 from .config import Config
 from .engines import make_engine
+from .io.formats import RecordKeys
 from .io.readers import discover
 from .pipeline import Progress, run
 from .report import ReportBuilder, Summary
@@ -25,10 +28,17 @@ class Outcome:
     timings: dict[str, float]
 
 
+STDIO = Path("-")
+
+
 def check_paths(inputs: list[Path], out: Path | None) -> None:
     if not inputs:
         raise UsageError("no input given")
-    if out is None:
+    if STDIO in inputs and len(inputs) > 1:
+        raise UsageError("'-' (JSON Lines on standard input) must be the only input")
+    if out == STDIO and inputs != [STDIO]:
+        raise UsageError("'-o -' (JSON Lines to standard output) needs '-' as the input")
+    if out is None or out == STDIO or inputs == [STDIO]:
         return
     out_r = out.resolve()
     for root in inputs:
@@ -52,24 +62,47 @@ def clean_corpus(
     work_dir: Path | None = None,
     progress: Progress | None = None,
     engine: str = "local",
+    record_keys: RecordKeys | None = None,
 ) -> Outcome:
-    """Clean every page under ``inputs`` into ``out`` (``None``: analyse only)."""
+    """Clean every page under ``inputs`` into ``out`` (``None``: analyse only).
+
+    ``-`` as the only input reads JSON Lines from standard input; ``-`` as ``out`` then
+    writes the cleaned JSON Lines to standard output."""
     config = config or Config()
     check_paths(inputs, out)
     started = time.perf_counter()
-    found = discover(inputs, out)
     builder = ReportBuilder(config, report, [str(p) for p in inputs])
+    notices: tuple[str, ...] = ()
     try:
-        for path, message in found.errors:
-            builder.add_error(path, message)
-        if out is not None:
-            out.mkdir(parents=True, exist_ok=True)
-        eng = make_engine(engine, jobs)
         if work_dir is not None:
             work_dir.mkdir(parents=True, exist_ok=True)
+        eng = make_engine(engine, jobs)
         with tempfile.TemporaryDirectory(prefix="cleaner-", dir=work_dir) as tmp:
-            for result in run(found.sources, config, eng, Path(tmp), out, progress=progress):
-                builder.add(result)
+            roots, target = inputs, out
+            if inputs == [STDIO]:
+                spool = Path(tmp) / "stdin"
+                spool.mkdir()
+                with (spool / "stdin.jsonl").open("wb") as handle:
+                    shutil.copyfileobj(sys.stdin.buffer, handle, 1 << 20)
+                roots = [spool]
+                if out == STDIO:
+                    target = Path(tmp) / "stdout"
+            found = discover(roots, target)
+            notices = tuple(found.notices)
+            for path, message in found.errors:
+                builder.add_error(path, message)
+            if target is not None:
+                target.mkdir(parents=True, exist_ok=True)
+            work = Path(tmp) / "work"
+            work.mkdir()
+            outcome = run(found.sources, config, eng, work, target, record_keys, progress=progress)
+            for result, verdict in outcome.results():
+                builder.add(result, verdict)
+            builder.clusters = outcome.clusters
+            if out == STDIO and target is not None:
+                with (target / "stdin.jsonl").open("rb") as handle:
+                    shutil.copyfileobj(handle, sys.stdout.buffer, 1 << 20)
+                sys.stdout.buffer.flush()
         eng.close()
         summary = builder.summary()
         timings = {"seconds": round(time.perf_counter() - started, 3)}
@@ -77,4 +110,4 @@ def clean_corpus(
     except BaseException:
         builder.abort()
         raise
-    return Outcome(summary, tuple(found.notices), timings)
+    return Outcome(summary, notices, timings)

@@ -24,11 +24,18 @@ class Discovery:
 
 
 def output_name(rel: str) -> str:
-    """Relative output path: HTML pages become ``.txt``.
+    """Relative output path: HTML pages become ``.txt``, WARC files ``.jsonl`` (records
+    keep their compression); other names stay.
 
     >>> output_name("a/b.html"), output_name("c.md"), output_name("d.txt")
     ('a/b.txt', 'c.md', 'd.txt')
+    >>> output_name("crawl.warc.gz"), output_name("x.jsonl.zst")
+    ('crawl.jsonl.gz', 'x.jsonl.zst')
     """
+    lower = rel.lower()
+    for suffix, replacement in ((".warc.gz", ".jsonl.gz"), (".warc", ".jsonl")):
+        if lower.endswith(suffix):
+            return rel[: -len(suffix)] + replacement
     stem, dot, suffix = rel.rpartition(".")
     if dot and "." + suffix.lower() in HTML_SUFFIXES:
         return stem + ".txt"
@@ -36,6 +43,11 @@ def output_name(rel: str) -> str:
 
 
 def _kind(path: Path) -> str | None:
+    from .formats import container_format
+
+    container = container_format(path.name)
+    if container is not None:
+        return container[0]
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
         return "text"
@@ -102,7 +114,10 @@ def discover(inputs: list[Path], out: Path | None) -> Discovery:
             seen[name] = path
             found.sources.append(Source(path=path, rel=rel, kind=kind))
     if skipped_other:
-        found.notices.append(f"skipped {skipped_other} file(s) that are not .txt/.md/.html pages")
+        found.notices.append(
+            f"skipped {skipped_other} file(s) that are not pages (.txt/.md/.html) "
+            "or record files (.jsonl[.gz|.zst]/.parquet/.warc[.gz])"
+        )
     found.sources.sort(key=lambda s: output_name(s.rel))
     return found
 

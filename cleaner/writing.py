@@ -1,0 +1,120 @@
+"""Pass 3: write the cleaned pages of one shard under OUT, atomically.
+
+A text or HTML page becomes a text file of its kept lines. A record container becomes a
+container of the same kind (WARC becomes JSON Lines): its records are read again and each
+is written with the cleaned text and a ``cleaner`` object, every other field untouched.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .io.formats import JSONL, RecordWriter, container_format, iter_records
+from .io.readers import output_name
+from .io.writers import atomic_write_text, safe_join
+from .models import FileResult, Source
+
+if TYPE_CHECKING:
+    from .pipeline import DocVerdict, RunContext
+
+
+def _results(path: Path) -> Iterator[FileResult]:
+    with path.open("rb") as handle:
+        while True:
+            try:
+                yield pickle.load(handle)
+            except EOFError:
+                return
+
+
+def record_metadata(result: FileResult, verdict: DocVerdict | None) -> dict[str, Any]:
+    """The ``cleaner`` object written with each record."""
+    reasons = Counter(line.decision.reason.value for line in result.lines)
+    kept = sum(line.decision.keep for line in result.lines)
+    meta: dict[str, Any] = {
+        "kept": kept,
+        "dropped": len(result.lines) - kept,
+        "reasons": dict(sorted(reasons.items())),
+        "language": result.language,
+        "duplicate_cluster": None if verdict is None else f"{verdict.cluster:016x}",
+        "duplicate_representative": None if verdict is None else verdict.representative,
+    }
+    if result.error is not None:
+        meta["error"] = result.error
+    return meta
+
+
+class _Peek:
+    """An iterator of results with a look at the next one; streams, never lists."""
+
+    def __init__(self, items: Iterator[FileResult]) -> None:
+        self._items = items
+        self.head: FileResult | None = next(items, None)
+
+    def pop(self) -> FileResult:
+        item = self.head
+        if item is None:
+            raise RuntimeError("results file ended early")
+        self.head = next(self._items, None)
+        return item
+
+
+def _readable(records: Iterator[Any]) -> Iterator[Any]:
+    """The records up to the first unreadable part (pass 1 recorded that as an error)."""
+    try:
+        yield from records
+    except Exception:  # decoders raise their own error types; pass 1 named the problem
+        return
+
+
+def write_shard(
+    ctx: RunContext, item: tuple[int, tuple[Source, ...], dict[int, DocVerdict]]
+) -> int:
+    """Write one shard's outputs; returns the number of files written."""
+    from .pipeline import shard_file
+
+    index, sources, verdicts = item
+    assert ctx.out_dir is not None
+    pending = _Peek(_results(shard_file(ctx.work_dir, index, "results")))
+    position = 0
+    written = 0
+    for source in sources:
+        target = safe_join(ctx.out_dir, output_name(source.rel))
+        container = container_format(source.path.name)
+        if container is None:
+            result = pending.pop()
+            verdict = verdicts.get(position)
+            position += 1
+            if result.error is None and not (verdict is not None and verdict.dropped):
+                atomic_write_text(target, "".join(line + "\n" for line in result.kept))
+                written += 1
+            continue
+        fmt, compression = container
+        writer = RecordWriter(target, JSONL if fmt == "warc" else fmt, compression)
+        try:
+            records = iter_records(source.path, fmt, compression, ctx.record_keys)
+            for record, fields in _readable(records):
+                result = pending.pop()
+                verdict = verdicts.get(position)
+                position += 1
+                if fields is None or (verdict is not None and verdict.dropped):
+                    continue
+                out = dict(fields)
+                if record.error is None:
+                    out[ctx.record_keys.text] = "\n".join(result.kept)
+                out["cleaner"] = record_metadata(result, verdict)
+                writer.write(out)
+            head = pending.head
+            if head is not None and head.rel == source.rel and head.id is None:
+                pending.pop()  # the error page of a container that ended in bad data
+                position += 1
+        except BaseException:
+            writer.abort()
+            raise
+        writer.commit()
+        written += 1
+    return written
