@@ -36,6 +36,10 @@ class Config:
     # A repeated line that reads as body text (a sentence) is kept when it sits between body
     # lines and spans fewer than this many files: a quote shared by two articles stays.
     quote_max_files: int = 3
+    # When at least this share of a page's body words stand in lines repeated across files,
+    # the page is a copy of another (syndication, a page crawled twice): its body lines stay
+    # however many files share them, and the document step reports the copies.
+    copy_min_share: float = 0.5
 
     # --- line shape -----------------------------------------------------------------------
     # A line needs this many words and a sentence ending to be body text on its own.

@@ -48,13 +48,21 @@ def _template_flags(
     """Which lines are template noise: their group spans enough files. A body-like line
     (a sentence, or the page's top heading) that only a few files share is a quote or a
     shared story, not template, when body text adjoins it."""
+    repeated = [g.id is not None and g.n_files >= tmin for g in groups]
+    body_words = sum(f.n_words for f in feats if f.cls is LineClass.GOOD)
+    shared_words = sum(
+        f.n_words for f, r in zip(feats, repeated, strict=True) if r and f.cls is LineClass.GOOD
+    )
+    # Most of the page's body also stands in other files: the page is a copy (syndicated or
+    # crawled twice), and its body is duplicate content for the document step, not template.
+    copy = body_words > 0 and shared_words >= config.copy_min_share * body_words
     flags = []
     for i, (f, g) in enumerate(zip(feats, groups, strict=True)):
         if f.n_words == 0:
             flags.append(False)  # nothing visible: markup, not evidence of a template
             continue
-        cross = g.id is not None and g.n_files >= tmin
-        if cross and g.n_files < config.quote_max_files:
+        cross = repeated[i]
+        if cross and (copy or g.n_files < config.quote_max_files):
             if f.heading:
                 cross = False
             elif f.cls is LineClass.GOOD:
