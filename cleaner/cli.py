@@ -135,6 +135,13 @@ def clean(
             max=1.0,
         ),
     ] = _DEFAULTS.doc_threshold,
+    index: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            help="Line index of earlier runs (a folder): this batch is judged against "
+            "everything seen before, and the index is updated atomically at the end."
+        ),
+    ] = None,
     work_dir: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(help="Folder for intermediate shard files (default: system temp)."),
@@ -156,6 +163,7 @@ def clean(
     from rich.console import Console
 
     from .failon import FailRule
+    from .index import IndexUnusable
     from .io.formats import RecordKeys
     from .runner import UsageError, clean_corpus
 
@@ -195,11 +203,12 @@ def clean(
                 work_dir=work_dir,
                 progress=tick,
                 record_keys=RecordKeys(text=text_key, id=id_key, html=html_key),
+                index=index,
             )
         finally:
             if bar is not None:
                 bar.stop()
-    except UsageError as exc:
+    except (UsageError, IndexUnusable) as exc:
         err.print(f"error: {exc}")
         raise typer.Exit(EXIT_USAGE) from None
     except KeyboardInterrupt:

@@ -13,6 +13,7 @@ input order, shard size or the number of jobs.
 
 from __future__ import annotations
 
+import itertools
 import pickle
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from .engines import Engine
 from .fingerprint import MinHasher
 from .heuristics.classify import line_features
 from .heuristics.language import Stoplists
+from .index import open_index, write_index
 from .io.formats import RecordKeys
 from .io.readers import output_name
 from .models import FileResult, LineResult, Source
@@ -204,7 +206,6 @@ def doc_key_batches(work_dir: Path, shards: Sequence[Shard]) -> Iterator[list[np
         path = shard_file(work_dir, shard.index, "keys.npz")
         with np.load(path) as data:
             flat, lengths = data["keys"], data["lengths"]
-        path.unlink()
         yield np.split(flat, np.cumsum(lengths)[:-1]) if len(lengths) else []
 
 
@@ -254,8 +255,11 @@ def run(
     record_keys: RecordKeys | None = None,
     shard_size: int = 32,
     progress: Progress | None = None,
+    index_path: Path | None = None,
 ) -> RunResult:
-    """Run all passes; the returned results stream from the work folder."""
+    """Run all passes; the returned results stream from the work folder. With
+    ``index_path``, lines and pages of earlier runs count as part of the corpus, and the
+    index is updated with this run's when all passes succeeded."""
     shards = make_shards(sources, shard_size)
     tick = progress or (lambda stage, done, total: None)
     ctx = RunContext(config, work_dir, record_keys or RecordKeys())
@@ -269,18 +273,31 @@ def run(
         tick("read", done, len(sources))
 
     tick("group", 0, 1)
+    index = open_index(index_path, config) if index_path is not None else None
     keys, sigs = merge_prints(prints, config.num_perm)
     n_pages = sum(p.n_pages for p in prints)
     del prints
+
+    def earlier() -> Iterable[list[np.ndarray]]:
+        """The page key sets of earlier runs, from the index."""
+        return index.doc_batches() if index is not None else ()
+
+    if index is not None:
+        all_keys = np.concatenate([np.asarray(index.keys), keys])
+        all_sigs = np.concatenate([np.asarray(index.sigs), sigs])
+        keys, first = np.unique(all_keys, return_index=True)
+        sigs = all_sigs[first]
+        n_pages += index.n_docs
     table = build_groups(
         keys,
         sigs,
-        doc_key_batches(work_dir, shards),
+        itertools.chain(earlier(), doc_key_batches(work_dir, shards)),
         config.lsh_bands,
         config.lsh_rows,
         config.similarity_threshold,
     )
-    del keys, sigs
+    if index_path is None:
+        del keys, sigs
     tick("group", 1, 1)
 
     ctx = RunContext(
@@ -308,6 +325,12 @@ def run(
         items = [(s.index, s.sources, shard_verdicts[k]) for k, s in enumerate(shards)]
         for n, _ in enumerate(engine.map(write_shard, items, ctx)):
             tick("write", n + 1, len(shards))
+
+    if index_path is not None:
+        tick("index", 0, 1)
+        batches = itertools.chain(earlier(), doc_key_batches(work_dir, shards))
+        write_index(index_path, config, keys, sigs, batches, index)
+        tick("index", 1, 1)
 
     def results() -> Iterator[tuple[FileResult, DocVerdict | None]]:
         for k, shard in enumerate(shards):

@@ -63,6 +63,7 @@ def clean_corpus(
     progress: Progress | None = None,
     engine: str = "local",
     record_keys: RecordKeys | None = None,
+    index: Path | None = None,
 ) -> Outcome:
     """Clean every page under ``inputs`` into ``out`` (``None``: analyse only).
 
@@ -95,7 +96,16 @@ def clean_corpus(
                 target.mkdir(parents=True, exist_ok=True)
             work = Path(tmp) / "work"
             work.mkdir()
-            outcome = run(found.sources, config, eng, work, target, record_keys, progress=progress)
+            outcome = run(
+                found.sources,
+                config,
+                eng,
+                work,
+                target,
+                record_keys,
+                progress=progress,
+                index_path=index,
+            )
             for result, verdict in outcome.results():
                 builder.add(result, verdict)
             builder.clusters = outcome.clusters
