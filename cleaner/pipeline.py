@@ -40,6 +40,7 @@ from .writing import write_shard
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 PageName = tuple[str, str | None]  # (file, record id)
+SIGNATURE_CHUNK = 50_000  # distinct lines MinHashed together in pass 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,29 +90,42 @@ def stream_load(path: Path) -> Iterator[Any]:
 
 
 def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
-    """Pass 1 over one shard."""
+    """Pass 1 over one shard. Lines new to the current chunk of pages are MinHashed a chunk
+    at a time, so a large record file does not hold its text in memory."""
     config = ctx.config
-    new: dict[int, str] = {}
-    doc_keys: list[np.ndarray] = []
+    hasher = MinHasher(config.num_perm, config.seed, config.shingle_size)
+    pending: dict[int, str] = {}
+    key_parts: list[np.ndarray] = []
+    sig_parts: list[np.ndarray] = []
+    lengths: list[int] = []
+    doc_file = shard_file(ctx.work_dir, shard.index, "keys.u64").open("wb")
+
+    def flush() -> None:
+        ordered = sorted(pending)
+        key_parts.append(np.array(ordered, dtype=np.uint64))
+        sig_parts.append(hasher.signatures([pending[k] for k in ordered]))
+        pending.clear()
 
     def pages() -> Iterator[Page]:
         for source in shard.sources:
             for page in load_pages(source, config, ctx.record_keys):
                 if page.error is None:
-                    doc_keys.append(np.unique(page.keys))
+                    distinct = np.unique(page.keys)
+                    doc_file.write(distinct.tobytes())
+                    lengths.append(len(distinct))
                     for line, key in zip(page.lines, page.keys.tolist(), strict=True):
-                        if key not in new:
-                            new[key] = normalize_line(line)
+                        if key not in pending:
+                            pending[key] = normalize_line(line)
+                    if len(pending) >= SIGNATURE_CHUNK:
+                        flush()
                 yield page
 
-    stream_dump(pages(), shard_file(ctx.work_dir, shard.index, "pages"))
-    lengths = np.array([len(k) for k in doc_keys], dtype=np.int64)
-    flat = np.concatenate(doc_keys) if doc_keys else np.empty(0, np.uint64)
-    np.savez(shard_file(ctx.work_dir, shard.index, "keys.npz"), keys=flat, lengths=lengths)
-    ordered = sorted(new)
-    hasher = MinHasher(config.num_perm, config.seed, config.shingle_size)
-    sigs = hasher.signatures([new[k] for k in ordered])
-    return ShardPrints(len(doc_keys), np.array(ordered, dtype=np.uint64), sigs)
+    with doc_file:
+        stream_dump(pages(), shard_file(ctx.work_dir, shard.index, "pages"))
+    flush()
+    np.save(shard_file(ctx.work_dir, shard.index, "lengths.npy"), np.array(lengths, np.int64))
+    keys, first = np.unique(np.concatenate(key_parts), return_index=True)
+    return ShardPrints(len(lengths), keys, np.concatenate(sig_parts)[first])
 
 
 def line_groups(keys: np.ndarray, table: GroupTable) -> list[LineGroup]:
@@ -200,13 +214,24 @@ def merge_prints(prints: Sequence[ShardPrints], num_perm: int) -> tuple[np.ndarr
     return keys, sigs[first]
 
 
-def doc_key_batches(work_dir: Path, shards: Sequence[Shard]) -> Iterator[list[np.ndarray]]:
-    """Per shard, the distinct line keys of each readable page (read back from disk)."""
+def doc_key_batches(
+    work_dir: Path, shards: Sequence[Shard], batch: int = 4096
+) -> Iterator[list[np.ndarray]]:
+    """The distinct line keys of each readable page, read back from the shards' key files
+    a batch of pages at a time."""
     for shard in shards:
-        path = shard_file(work_dir, shard.index, "keys.npz")
-        with np.load(path) as data:
-            flat, lengths = data["keys"], data["lengths"]
-        yield np.split(flat, np.cumsum(lengths)[:-1]) if len(lengths) else []
+        lengths = np.load(shard_file(work_dir, shard.index, "lengths.npy"))
+        raw = shard_file(work_dir, shard.index, "keys.u64")
+        if not raw.stat().st_size:
+            if len(lengths):
+                yield [np.empty(0, np.uint64) for _ in range(len(lengths))]
+            continue
+        flat = np.memmap(raw, dtype=np.uint64, mode="r")
+        ends = np.cumsum(lengths)
+        starts = ends - lengths
+        for lo in range(0, len(lengths), batch):
+            hi = min(lo + batch, len(lengths))
+            yield [np.array(flat[a:b]) for a, b in zip(starts[lo:hi], ends[lo:hi], strict=True)]
 
 
 @dataclass(frozen=True, slots=True)
