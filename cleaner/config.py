@@ -98,7 +98,7 @@ class Config:
     # Force one language (ISO 639-1 code) for stopwords instead of detecting it per page.
     language: str | None = None
     # Characters of a page given to the language detector; more is slower and steadier.
-    langid_max_chars: int = 4000
+    langid_max_chars: int = 2000
 
     # --- HTML -----------------------------------------------------------------------------
     # Keep tables found in HTML bodies (table rows are still judged line by line).

@@ -74,8 +74,9 @@ class DocHasher:
         h = h ^ (h >> s1)
         sig = np.full(len(self.a), np.iinfo(np.uint32).max, dtype=np.uint32)
         for lo in range(0, len(h), 4096):
-            phv = h[lo : lo + 4096, None] * self.a[None, :] + self.b[None, :]
-            np.minimum(sig, phv.min(axis=0), out=sig)
+            phv = self.a[:, None] * h[None, lo : lo + 4096]
+            phv += self.b[:, None]
+            np.minimum(sig, phv.min(axis=1), out=sig)
         return sig
 
     def doc_print(self, text: str) -> DocPrint:

@@ -114,13 +114,16 @@ class MinHasher:
         h = h ^ (h >> s2)
         h = h * m2
         h = h ^ (h >> s1)
+        a, b = self.a[:, None], self.b[:, None]
         for lo in range(0, len(h), _CHUNK):
             hi = min(lo + _CHUNK, len(h))
-            phv = h[lo:hi, None] * self.a[None, :] + self.b[None, :]
+            # permutations x shingles: the reduction runs along contiguous rows
+            phv = a * h[None, lo:hi]
+            phv += b
             own = owner[lo:hi]
             cuts = np.flatnonzero(np.diff(own)) + 1
             starts = np.concatenate([[0], cuts])
-            partial = np.minimum.reduceat(phv, starts, axis=0)
+            partial = np.minimum.reduceat(phv, starts, axis=1).T
             rows = own[starts]
             sig[rows] = np.minimum(sig[rows], partial)
         return sig

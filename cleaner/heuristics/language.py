@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 # ISO 639-1 code -> jusText stoplist name, for the languages jusText ships a stoplist for.
 _JUSTEXT_NAMES = {
     "af": "Afrikaans", "sq": "Albanian", "ar": "Arabic", "an": "Aragonese", "hy": "Armenian",
@@ -61,6 +63,9 @@ class Stoplists:
         return self._cache[lang]
 
 
+_LETTERS = re.compile(r"[^\W\d_]")
+
+
 def detect_language(text: str, max_chars: int = 4000) -> str | None:
     """ISO 639-1 code of the text's language, or None for too little text.
 
@@ -72,7 +77,7 @@ def detect_language(text: str, max_chars: int = 4000) -> str | None:
     True
     """
     sample = text[:max_chars]
-    if sum(ch.isalpha() for ch in sample) < 10:
+    if len(_LETTERS.findall(sample, 0, 400)) < 10:
         return None
     import py3langid
 
