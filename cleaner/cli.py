@@ -214,6 +214,10 @@ def clean(
     except KeyboardInterrupt:
         err.print("interrupted: finished files are complete; run again to finish the rest")
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        err.print(f"error: {exc.strerror or exc}{where}; files written so far are complete")
+        raise typer.Exit(EXIT_ERROR) from None
 
     summary = outcome.summary
     for notice in outcome.notices:
@@ -237,7 +241,14 @@ def clean(
         raise typer.Exit(EXIT_UNREADABLE)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # unwind like Ctrl-C: temporary files are removed on the way out
+
+
 def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
     except KeyboardInterrupt:

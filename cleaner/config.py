@@ -21,6 +21,12 @@ class Config:
     # Character shingle length on the normalized line. Shorter: short lines with one changed
     # word still look alike; longer: fewer accidental matches between unrelated lines.
     shingle_size: int = 5
+    # Lines longer than this are MinHashed on their first characters only (their exact key
+    # covers the whole line): bounds the work and memory a single huge line can cost.
+    max_shingled_chars: int = 2000
+    # Lines longer than this are classified on their first and last characters (counts
+    # scaled up): a single huge line costs no more than a long paragraph.
+    max_feature_chars: int = 20_000
     # Seed of the permutations; the same seed gives signatures equal to datasketch.MinHash.
     seed: int = 1
     # Estimated Jaccard similarity at which two lines are the same template line. Lower
@@ -88,6 +94,8 @@ class Config:
     # 0.8 on 5-grams catches copies with a paragraph edited, not articles on one topic.
     doc_threshold: float = 0.8
     doc_ngram: int = 5
+    # Documents are compared on their first words only: bounds the cost of huge pages.
+    doc_max_words: int = 100_000
     # Document signatures: 4 bytes per permutation per document. doc_bands x doc_rows must
     # equal doc_num_perm; 32 x 4 proposes pairs from Jaccard ~0.4 up, verification decides.
     doc_num_perm: int = 128

@@ -29,13 +29,14 @@ class DocPrint:
 class DocHasher:
     """MinHash signatures of word k-gram sets, vectorised per document."""
 
-    def __init__(self, num_perm: int, seed: int, ngram: int) -> None:
+    def __init__(self, num_perm: int, seed: int, ngram: int, max_words: int = 100_000) -> None:
         from datasketch import MinHash
 
         a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
         self.a = np.asarray(a, dtype=np.uint32)
         self.b = np.asarray(b, dtype=np.uint32)
         self.ngram = ngram
+        self.max_words = max_words
 
     def shingle_hashes(self, text: str) -> np.ndarray:
         """32-bit hashes of the word n-grams of the normalized text (one n-gram for a
@@ -47,7 +48,7 @@ class DocHasher:
         >>> list(h.shingle_hashes("One, TWO three")) == list(h.shingle_hashes("one two three"))
         True
         """
-        toks = words(normalize_line(text))
+        toks = words(normalize_line(text[: self.max_words * 20]))[: self.max_words]
         if not toks:
             return np.empty(0, dtype=np.uint32)
         ids = np.fromiter(

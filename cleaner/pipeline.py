@@ -115,7 +115,8 @@ def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
                     lengths.append(len(distinct))
                     for line, key in zip(page.lines, page.keys.tolist(), strict=True):
                         if key not in pending:
-                            pending[key] = normalize_line(line)
+                            # a very long line is MinHashed on its head; its key is exact
+                            pending[key] = normalize_line(line[: config.max_shingled_chars])
                     if len(pending) >= SIGNATURE_CHUNK:
                         flush()
                 yield page
@@ -163,7 +164,7 @@ def decide_shard(ctx: RunContext, index: int) -> list[tuple[PageName, DocPrint |
     config = ctx.config
     stoplists = Stoplists()
     hasher = (
-        DocHasher(config.doc_num_perm, config.seed, config.doc_ngram)
+        DocHasher(config.doc_num_perm, config.seed, config.doc_ngram, config.doc_max_words)
         if config.dedup_docs != "off"
         else None
     )

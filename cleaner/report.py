@@ -28,13 +28,22 @@ def group_hex(gid: int) -> str:
     return f"{gid:016x}"
 
 
+def printable(name: str) -> str:
+    r"""A file name as valid UTF-8 text: bytes that were not UTF-8 become U+FFFD.
+
+    >>> printable("caf\udce9.txt") == "caf\ufffd.txt"
+    True
+    """
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def page_name(rel: str, rid: str | None) -> str:
     """How a page is named in reports: its file, and the record id within a record file.
 
     >>> page_name("a.txt", None), page_name("c.jsonl", "7")
     ('a.txt', 'c.jsonl#7')
     """
-    return rel if rid is None else f"{rel}#{rid}"
+    return printable(rel if rid is None else f"{rel}#{rid}")
 
 
 def _hex_or_none(gid: int | None) -> str | None:
@@ -98,13 +107,13 @@ class ReportBuilder:
                 "schema": SCHEMA_VERSION,
                 "tool": "cleaner",
                 "config": config.to_dict(),
-                "inputs": inputs,
+                "inputs": [printable(i) for i in inputs],
             }
             self._handle.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "files": [\n')
 
     def add_error(self, path: str, message: str) -> None:
         """A file that never became a result (found but not readable as a page)."""
-        self.errors.append((path, message))
+        self.errors.append((printable(path), message))
         self.unlisted += 1
 
     def add(self, result: FileResult, duplicate: Any = None) -> None:
@@ -135,9 +144,9 @@ class ReportBuilder:
             self.empty += 1
         if self._handle is not None:
             entry = {
-                "path": result.rel,
+                "path": printable(result.rel),
                 "id": result.id,
-                "output": output_name(result.rel) if result.error is None else None,
+                "output": printable(output_name(result.rel)) if result.error is None else None,
                 "kind": result.kind,
                 "language": result.language,
                 "error": result.error,

@@ -53,6 +53,16 @@ def check_paths(inputs: list[Path], out: Path | None) -> None:
         raise UsageError(f"output {out} exists and is not a folder")
 
 
+def remove_partial_files(out: Path) -> int:
+    """Delete the temporary ``.NAME.XXXX.part`` files an interrupted run left under OUT."""
+    removed = 0
+    for path in out.rglob(".*.part"):
+        if path.is_file():
+            path.unlink()
+            removed += 1
+    return removed
+
+
 def clean_corpus(
     inputs: list[Path],
     out: Path | None,
@@ -94,6 +104,9 @@ def clean_corpus(
                 builder.add_error(path, message)
             if target is not None:
                 target.mkdir(parents=True, exist_ok=True)
+                stale = remove_partial_files(target)
+                if stale:
+                    notices += (f"removed {stale} partial file(s) left by an interrupted run",)
             work = Path(tmp) / "work"
             work.mkdir()
             outcome = run(

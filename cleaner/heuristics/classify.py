@@ -46,8 +46,13 @@ def line_features(line: str, stopwords: frozenset[str] | None, config: Config) -
     >>> line_features("It is over.", en, cfg).cls.value
     'near'
     """
+    scale = 1.0
+    if len(line) > config.max_feature_chars:
+        # judge a huge line on its head and its end: features are ratios, counts scale
+        scale = len(line) / config.max_feature_chars
+        line = line[: config.max_feature_chars // 2] + " " + line[-config.max_feature_chars // 2 :]
     visible = strip_markup(line)
-    n = word_count(visible)
+    n = int(word_count(visible) * scale)
     heading = is_heading(line) and line.lstrip().startswith("# ")
     if is_markup_residue(line):
         return LineFeatures(LineClass.MARKUP, n, len(visible), heading, True)
