@@ -135,6 +135,17 @@ def clean(
             max=1.0,
         ),
     ] = _DEFAULTS.doc_threshold,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="local: a process pool on this machine; ray: Ray tasks (pip install "
+            "'cleaner[ray]'), on the cluster at --address or RAY_ADDRESS, else a local runtime."
+        ),
+    ] = "local",
+    address: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Ray cluster address (with --engine ray)."),
+    ] = None,
     index: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option(
@@ -162,12 +173,13 @@ def clean(
     """
     from rich.console import Console
 
+    from .engines.ray import RayUnavailable
     from .failon import FailRule
     from .index import IndexUnusable
     from .io.formats import RecordKeys
     from .runner import UsageError, clean_corpus
 
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
     if output is None and not dry_run:
         err.print("error: give an output folder with -o OUT, or --dry-run to only report")
         raise typer.Exit(EXIT_USAGE)
@@ -183,6 +195,9 @@ def clean(
     except ValueError as exc:
         err.print(f"error: {exc}")
         raise typer.Exit(EXIT_USAGE) from None
+    if engine not in ("local", "ray"):
+        err.print(f"error: unknown engine {engine!r} (choose local or ray)")
+        raise typer.Exit(EXIT_USAGE)
     if jobs == 0:
         from .engines.local import default_jobs
 
@@ -204,11 +219,13 @@ def clean(
                 progress=tick,
                 record_keys=RecordKeys(text=text_key, id=id_key, html=html_key),
                 index=index,
+                engine=engine,
+                address=address,
             )
         finally:
             if bar is not None:
                 bar.stop()
-    except (UsageError, IndexUnusable) as exc:
+    except (UsageError, IndexUnusable, RayUnavailable) as exc:
         err.print(f"error: {exc}")
         raise typer.Exit(EXIT_USAGE) from None
     except KeyboardInterrupt:
@@ -227,11 +244,15 @@ def clean(
     if dry_run and not quiet:
         from .report import render_short
 
-        render_short(summary, err if output == Path("-") else Console(highlight=False))
+        render_short(
+            summary, err if output == Path("-") else Console(highlight=False, markup=False)
+        )
     elif not quiet:
         from .report import render
 
-        render(summary, err if output == Path("-") else Console(highlight=False), top=top)
+        render(
+            summary, err if output == Path("-") else Console(highlight=False, markup=False), top=top
+        )
     broken = [msg for rule in rules if (msg := rule.broken(summary.totals))]
     for msg in broken:
         err.print(f"fail-on: {msg}")

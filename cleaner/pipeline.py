@@ -14,6 +14,7 @@ input order, shard size or the number of jobs.
 from __future__ import annotations
 
 import itertools
+import os
 import pickle
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -74,6 +75,24 @@ def shard_file(work_dir: Path, index: int, what: str) -> Path:
     return work_dir / f"shard-{index:06d}.{what}"
 
 
+def load_marker(path: Path) -> Any:
+    """The saved result of a finished shard step, or None when the step has not finished."""
+    if not path.exists():
+        return None
+    with path.open("rb") as handle:
+        return pickle.load(handle)
+
+
+def save_marker(path: Path, result: Any) -> Any:
+    """Save a shard step's result atomically: its presence marks the step as finished, so a
+    rerun on the same work folder skips it."""
+    tmp = path.with_name(path.name + ".part")
+    with tmp.open("wb") as handle:
+        pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+    return result
+
+
 def stream_dump(items: Iterable[Any], path: Path) -> None:
     with path.open("wb") as handle:
         for item in items:
@@ -92,6 +111,10 @@ def stream_load(path: Path) -> Iterator[Any]:
 def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
     """Pass 1 over one shard. Lines new to the current chunk of pages are MinHashed a chunk
     at a time, so a large record file does not hold its text in memory."""
+    marker = shard_file(ctx.work_dir, shard.index, "pass1.done")
+    done = load_marker(marker)
+    if done is not None:
+        return done
     config = ctx.config
     hasher = MinHasher(config.num_perm, config.seed, config.shingle_size)
     pending: dict[int, str] = {}
@@ -126,7 +149,7 @@ def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
     flush()
     np.save(shard_file(ctx.work_dir, shard.index, "lengths.npy"), np.array(lengths, np.int64))
     keys, first = np.unique(np.concatenate(key_parts), return_index=True)
-    return ShardPrints(len(lengths), keys, np.concatenate(sig_parts)[first])
+    return save_marker(marker, ShardPrints(len(lengths), keys, np.concatenate(sig_parts)[first]))
 
 
 def line_groups(keys: np.ndarray, table: GroupTable) -> list[LineGroup]:
@@ -161,6 +184,10 @@ def decide_page(page: Page, ctx: RunContext, stoplists: Stoplists) -> FileResult
 def decide_shard(ctx: RunContext, index: int) -> list[tuple[PageName, DocPrint | None]]:
     """Pass 2 over one shard: results streamed to the shard's results file; the name and
     document fingerprint of each page (None for pages that could not be read)."""
+    marker = shard_file(ctx.work_dir, index, "pass2.done")
+    done = load_marker(marker)
+    if done is not None:
+        return done
     config = ctx.config
     stoplists = Stoplists()
     hasher = (
@@ -180,6 +207,7 @@ def decide_shard(ctx: RunContext, index: int) -> list[tuple[PageName, DocPrint |
             yield result
 
     stream_dump(results(), shard_file(ctx.work_dir, index, "results"))
+    save_marker(marker, prints)
     shard_file(ctx.work_dir, index, "pages").unlink()
     return prints
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import sys
 import tempfile
@@ -13,6 +15,7 @@ from .config import Config
 from .engines import make_engine
 from .io.formats import RecordKeys
 from .io.readers import discover
+from .models import Source
 from .pipeline import Progress, run
 from .report import ReportBuilder, Summary
 
@@ -53,6 +56,23 @@ def check_paths(inputs: list[Path], out: Path | None) -> None:
         raise UsageError(f"output {out} exists and is not a folder")
 
 
+def run_digest(
+    sources: list[Source],
+    config: Config,
+    out: Path | None,
+    record_keys: RecordKeys | None,
+    index: Path | None,
+) -> str:
+    """Names a run by what it reads and does: the same inputs (paths, sizes, modification
+    times), settings and output give the same name, so a rerun finds its shard files."""
+    parts: list[object] = [config.to_dict(), str(out), repr(record_keys), str(index)]
+    for source in sources:
+        stat = source.path.stat()
+        parts.append([source.rel, str(source.path.resolve()), stat.st_size, stat.st_mtime_ns])
+    blob = json.dumps(parts, sort_keys=True, default=str).encode("utf-8", "surrogateescape")
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
 def remove_partial_files(out: Path) -> int:
     """Delete the temporary ``.NAME.XXXX.part`` files an interrupted run left under OUT."""
     removed = 0
@@ -72,6 +92,7 @@ def clean_corpus(
     work_dir: Path | None = None,
     progress: Progress | None = None,
     engine: str = "local",
+    address: str | None = None,
     record_keys: RecordKeys | None = None,
     index: Path | None = None,
 ) -> Outcome:
@@ -84,10 +105,11 @@ def clean_corpus(
     started = time.perf_counter()
     builder = ReportBuilder(config, report, [str(p) for p in inputs])
     notices: tuple[str, ...] = ()
+    eng = None
     try:
         if work_dir is not None:
             work_dir.mkdir(parents=True, exist_ok=True)
-        eng = make_engine(engine, jobs)
+        eng = make_engine(engine, jobs, address)
         with tempfile.TemporaryDirectory(prefix="cleaner-", dir=work_dir) as tmp:
             roots, target = inputs, out
             if inputs == [STDIO]:
@@ -107,8 +129,16 @@ def clean_corpus(
                 stale = remove_partial_files(target)
                 if stale:
                     notices += (f"removed {stale} partial file(s) left by an interrupted run",)
-            work = Path(tmp) / "work"
-            work.mkdir()
+            keep_work = work_dir is not None and inputs != [STDIO]
+            if keep_work:
+                assert work_dir is not None
+                digest = run_digest(found.sources, config, target, record_keys, index)
+                work = work_dir / f"run-{digest}"
+                if work.exists():
+                    notices += (f"resuming the interrupted run in {work}",)
+            else:
+                work = Path(tmp) / "work"
+            work.mkdir(exist_ok=True)
             outcome = run(
                 found.sources,
                 config,
@@ -126,11 +156,15 @@ def clean_corpus(
                 with (target / "stdin.jsonl").open("rb") as handle:
                     shutil.copyfileobj(handle, sys.stdout.buffer, 1 << 20)
                 sys.stdout.buffer.flush()
-        eng.close()
+            if keep_work:
+                shutil.rmtree(work, ignore_errors=True)
         summary = builder.summary()
         timings = {"seconds": round(time.perf_counter() - started, 3)}
         builder.finish(summary, timings)
     except BaseException:
         builder.abort()
         raise
+    finally:
+        if eng is not None:
+            eng.close()
     return Outcome(summary, notices, timings)

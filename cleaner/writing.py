@@ -79,6 +79,9 @@ def write_shard(
 
     index, sources, verdicts = item
     assert ctx.out_dir is not None
+    marker = shard_file(ctx.work_dir, index, "pass3.done")
+    if marker.exists():
+        return 0
     pending = _Peek(_results(shard_file(ctx.work_dir, index, "results")))
     position = 0
     written = 0
@@ -117,4 +120,5 @@ def write_shard(
             raise
         writer.commit()
         written += 1
+    marker.touch()
     return written

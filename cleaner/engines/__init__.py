@@ -20,9 +20,18 @@ class Engine(Protocol):
     def close(self) -> None: ...
 
 
-def make_engine(name: str, jobs: int) -> Engine:
+ENGINES = ("local", "ray")
+
+
+def make_engine(name: str, jobs: int, address: str | None = None) -> Engine:
+    """``local``: a process pool of ``jobs`` workers; ``ray``: Ray tasks on the cluster at
+    ``address`` (or ``RAY_ADDRESS``), or on a local Ray runtime when there is none."""
     if name == "local":
         from .local import LocalEngine
 
         return LocalEngine(jobs)
-    raise ValueError(f"unknown engine {name!r} (available: local)")
+    if name == "ray":
+        from .ray import RayEngine
+
+        return RayEngine(address)
+    raise ValueError(f"unknown engine {name!r} (available: {', '.join(ENGINES)})")

@@ -1,0 +1,111 @@
+"""Engines: Ray gives byte-identical results to the local engine; interrupted runs resume."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cleaner import Config, clean_corpus
+
+EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "cleanportaleval"
+
+
+def corpus(tmp_path: Path, seeds: Path) -> Path:
+    root = tmp_path / "corpus"
+    shutil.copytree(seeds, root)
+    if EVAL.is_dir():
+        for page in sorted((EVAL / "text").glob("*.txt"))[::4]:
+            shutil.copy(page, root / page.name)
+    return root
+
+
+def without_timings(path: Path) -> dict:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data.pop("timings")
+    return data
+
+
+def test_ray_matches_local(tmp_path: Path, seeds: Path) -> None:
+    pytest.importorskip("ray")
+    root = corpus(tmp_path, seeds)
+    clean_corpus([root], tmp_path / "local", report=tmp_path / "local.json", jobs=2)
+    clean_corpus([root], tmp_path / "ray", report=tmp_path / "ray.json", engine="ray", jobs=2)
+    assert without_timings(tmp_path / "local.json") == without_timings(tmp_path / "ray.json")
+    names = sorted(p.name for p in (tmp_path / "local").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "ray").iterdir())
+    for name in names:
+        assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "ray" / name).read_bytes()
+
+
+def test_missing_ray_is_a_clear_usage_error(seeds: Path, tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.modules['ray'] = None\n"
+        "from cleaner.cli import main\n"
+        f"sys.argv = ['clean', {str(seeds)!r}, '-o', {str(tmp_path / 'o')!r}, '--engine', 'ray']\n"
+        "main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "pip install 'cleaner[ray]'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_import_and_help_do_not_import_ray_or_heavy_modules() -> None:
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "import cleaner\n"
+        "from cleaner.cli import app\n"
+        "assert CliRunner().invoke(app, ['--help']).exit_code == 0\n"
+        "heavy = [m for m in ('ray', 'trafilatura', 'pyarrow', 'datasketch', 'scipy') "
+        "if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == ""
+
+
+def test_interrupted_run_resumes_missing_shards_only(
+    tmp_path: Path, seeds: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = corpus(tmp_path, seeds)
+    work = tmp_path / "work"
+    out = tmp_path / "out"
+    import cleaner.pages as pages
+    import cleaner.writing as writing
+
+    calls: list[str] = []
+    real_load = pages.load_pages
+
+    def counting_load(source, *args):  # type: ignore[no-untyped-def]
+        calls.append(source.rel)
+        return real_load(source, *args)
+
+    real_write = writing.write_shard
+
+    def failing_write(ctx, item):  # type: ignore[no-untyped-def]
+        if item[0] == 0:
+            raise KeyboardInterrupt
+        return real_write(ctx, item)
+
+    monkeypatch.setattr("cleaner.pipeline.load_pages", counting_load)
+    monkeypatch.setattr("cleaner.pipeline.write_shard", failing_write)
+    config = Config()
+    with pytest.raises(KeyboardInterrupt):
+        clean_corpus([root], out, config=config, work_dir=work)
+    first_reads = len(calls)
+    assert first_reads > 0 and any(work.iterdir())
+    calls.clear()
+    monkeypatch.setattr("cleaner.pipeline.write_shard", real_write)
+    clean_corpus([root], out, config=config, work_dir=work, report=tmp_path / "r.json")
+    assert calls == []  # pass 1 was not redone: every shard had finished it
+    assert not any(work.iterdir())  # a finished run removes its shard files
+    clean_corpus([root], tmp_path / "fresh", config=config, report=tmp_path / "fresh.json")
+    assert without_timings(tmp_path / "r.json") == without_timings(tmp_path / "fresh.json")
+    for page in (tmp_path / "fresh").iterdir():
+        assert (out / page.name).read_bytes() == page.read_bytes()
