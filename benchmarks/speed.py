@@ -1,0 +1,300 @@
+"""Speed, memory and line-label F1 of cleaner against the tools users would pick instead,
+in one run on the same synthetic corpus.
+
+    python benchmarks/speed.py --docs 10000 100000 [--max-seconds 900] [--jobs 2]
+
+Contenders, each in its own child process (so peak RSS is its own):
+
+- cleaner: ``clean_corpus`` with ``--jobs`` workers, writing the cleaned pages;
+- datasketch-minhash: a line-level script as users write it: one ``MinHash()`` per distinct
+  normalized line, ``MinHashLSH.insert``, then ``query`` to group lines;
+- datasketch-bulk: the same with ``MinHash.bulk`` and ``insertion_session``;
+- exact-hash: CCNet-style: a hash of each normalized line, counted across files;
+- trafilatura-lru: trafilatura's ``duplicate_test`` LRU over every line;
+- floor: read every file and hash every line once (xxhash): the I/O and hashing floor.
+
+Every contender labels each line template (a line it would remove) or body; F1 is over
+the template class against the generator's labels. A contender that exceeds --max-seconds
+is stopped early and its rate measured on the part it processed (marked partial).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CONTENDERS = [
+    "cleaner",
+    "datasketch-minhash",
+    "datasketch-bulk",
+    "exact-hash",
+    "trafilatura-lru",
+    "floor",
+]
+_DIGITS = re.compile(r"\d+")
+_PUNCT = re.compile(r"[^\w\s]+")
+
+
+def user_normalize(line: str) -> str:
+    """What a script would do: lower case, digits folded, punctuation and spaces collapsed."""
+    return " ".join(_PUNCT.sub(" ", _DIGITS.sub("0", line.lower())).split())
+
+
+def load(corpus: Path, limit_docs: int | None = None) -> tuple[list[str], list[list[str]]]:
+    names, labels = [], []
+    with (corpus / "labels.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            names.append(row["file"])
+            labels.append(row["labels"])
+            if limit_docs and len(names) >= limit_docs:
+                break
+    return names, labels
+
+
+def f1(labels: list[list[str]], predicted: list[list[bool]]) -> float:
+    tp = fp = fn = 0
+    for want, got in zip(labels, predicted, strict=False):
+        for w, g in zip(want, got, strict=True):
+            t = w == "template"
+            tp += t and g
+            fp += g and not t
+            fn += t and not g
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def read_pages(corpus: Path, names: list[str], deadline: float) -> list[list[str]]:
+    pages = []
+    for name in names:
+        pages.append((corpus / "pages" / name).read_text(encoding="utf-8").splitlines())
+        if time.monotonic() > deadline:
+            break
+    return pages
+
+
+def shingles(text: str, k: int = 5) -> list[bytes]:
+    data = text.encode("utf-8")
+    return [data[i : i + k] for i in range(max(1, len(data) - k + 1))]
+
+
+def group_spans(pages: list[list[str]], key_of_line: dict[str, str]) -> list[list[bool]]:
+    """A line is template when its group occurs in two or more files."""
+    files: dict[str, set[int]] = defaultdict(set)
+    for d, page in enumerate(pages):
+        for line in page:
+            files[key_of_line[line]].add(d)
+    return [[len(files[key_of_line[line]]) >= 2 for line in page] for page in pages]
+
+
+def run_datasketch(pages: list[list[str]], bulk: bool, deadline: float) -> list[list[bool]]:
+    from datasketch import MinHash, MinHashLSH
+
+    distinct = sorted({user_normalize(line) for page in pages for line in page})
+    lsh = MinHashLSH(threshold=0.7, num_perm=64)
+    sketches = {}
+    if bulk:
+        sets = [shingles(x) for x in distinct]
+        mins = MinHash.bulk(sets, num_perm=64)
+        with lsh.insertion_session() as session:
+            for x, m in zip(distinct, mins, strict=True):
+                session.insert(x, m)
+                sketches[x] = m
+    else:
+        for x in distinct:
+            m = MinHash(num_perm=64)
+            m.update_batch(shingles(x))
+            lsh.insert(x, m)
+            sketches[x] = m
+            if time.monotonic() > deadline:
+                raise TimeoutError
+    parent = {x: x for x in distinct}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for x in distinct:
+        for y in lsh.query(sketches[x]):
+            a, b = find(x), find(y)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+        if time.monotonic() > deadline:
+            raise TimeoutError
+    keys = {line: find(user_normalize(line)) for page in pages for line in page}
+    return group_spans(pages, keys)
+
+
+def run_exact(pages: list[list[str]]) -> list[list[bool]]:
+    import hashlib
+
+    keys = {
+        line: hashlib.sha1(user_normalize(line).encode()).hexdigest()[:16]
+        for page in pages
+        for line in page
+    }
+    return group_spans(pages, keys)
+
+
+def run_trafilatura(pages: list[list[str]]) -> list[list[bool]]:
+    from lxml import etree
+    from trafilatura.deduplication import LRUCache, duplicate_test
+    from trafilatura.settings import Extractor
+
+    options = Extractor()
+    options.dedup = LRUCache(maxsize=100_000)
+    out = []
+    for page in pages:
+        flags = []
+        for line in page:
+            element = etree.Element("p")
+            element.text = line
+            flags.append(duplicate_test(element, options))
+        out.append(flags)
+    return out
+
+
+def run_floor(corpus: Path, names: list[str]) -> int:
+    import xxhash
+
+    n = 0
+    for name in names:
+        with (corpus / "pages" / name).open("rb") as handle:
+            for line in handle:
+                xxhash.xxh3_64_intdigest(line)
+                n += 1
+    return n
+
+
+def run_cleaner(corpus: Path, names: list[str], jobs: int) -> list[list[bool]]:
+    from cleaner import Config, clean_corpus
+
+    with tempfile.TemporaryDirectory(prefix="cleaner-speed-") as tmp:
+        report = Path(tmp) / "report.json"
+        clean_corpus(
+            [corpus / "pages"], Path(tmp) / "out", config=Config(language="en"),
+            jobs=jobs, report=report,
+        )  # fmt: skip
+        files = {f["path"]: f for f in json.loads(report.read_text())["files"]}
+    return [[not ln["keep"] for ln in files[name]["lines"]] for name in names]
+
+
+def child(name: str, corpus: Path, docs: int, jobs: int, max_seconds: float) -> dict:
+    names, labels = load(corpus, docs)
+    started = time.perf_counter()
+    deadline = time.monotonic() + max_seconds
+    partial = False
+    predicted: list[list[bool]] | None = None
+    n_lines = sum(len(x) for x in labels)
+    if name == "cleaner":
+        predicted = run_cleaner(corpus, names, jobs)
+    elif name == "floor":
+        n_lines = run_floor(corpus, names)
+    else:
+        pages = read_pages(corpus, names, deadline)
+        if len(pages) < len(names):
+            partial = True
+            labels = labels[: len(pages)]
+            n_lines = sum(len(p) for p in pages)
+        try:
+            if name == "datasketch-minhash":
+                predicted = run_datasketch(pages, bulk=False, deadline=deadline)
+            elif name == "datasketch-bulk":
+                predicted = run_datasketch(pages, bulk=True, deadline=deadline)
+            elif name == "exact-hash":
+                predicted = run_exact(pages)
+            elif name == "trafilatura-lru":
+                predicted = run_trafilatura(pages)
+        except TimeoutError:
+            partial = True
+    seconds = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {
+        "contender": name,
+        "docs": len(labels),
+        "lines": n_lines,
+        "seconds": round(seconds, 2),
+        "lines_per_s": round(n_lines / seconds) if seconds else 0,
+        "docs_per_s": round(len(labels) / seconds, 1) if seconds else 0,
+        "peak_rss_mib": round(usage + workers, 1),
+        "f1": None if predicted is None else round(f1(labels, predicted), 4),
+        "partial": partial,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--docs", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--max-seconds", type=float, default=900)
+    parser.add_argument("--contenders", nargs="+", default=CONTENDERS, choices=CONTENDERS)
+    parser.add_argument("--corpus-dir", type=Path, default=None, help="keep corpora here")
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--corpus", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    if args.child:
+        result = child(args.child, args.corpus, args.docs[0], args.jobs, args.max_seconds)
+        print(json.dumps(result))
+        return 0
+    sys.path.insert(0, str(HERE))
+    from synth import generate
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="cleaner-bench-") as tmp:
+        base = args.corpus_dir or Path(tmp)
+        for docs in args.docs:
+            corpus = base / f"synth-{docs}"
+            if not (corpus / "labels.jsonl").exists():
+                generate(corpus, docs)
+            for name in args.contenders:
+                proc = subprocess.run(
+                    [sys.executable, __file__, "--child", name, "--corpus", str(corpus),
+                     "--docs", str(docs), "--jobs", str(args.jobs),
+                     "--max-seconds", str(args.max_seconds)],
+                    capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"},
+                )  # fmt: skip
+                if proc.returncode != 0:
+                    print(proc.stderr, file=sys.stderr)
+                    continue
+                row = json.loads(proc.stdout.strip().splitlines()[-1])
+                row["size"] = docs
+                rows.append(row)
+                if not args.json:
+                    print(json.dumps(row), flush=True)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print()
+    print(
+        f"{'docs':>7} {'contender':<19}{'docs/s':>9}{'lines/s':>10}{'RSS MiB':>9}{'F1':>7}"
+        f"{'cleaner x':>10}"
+    )
+    for docs in args.docs:
+        mine = next((r for r in rows if r["size"] == docs and r["contender"] == "cleaner"), None)
+        for r in (r for r in rows if r["size"] == docs):
+            ratio = mine["lines_per_s"] / r["lines_per_s"] if mine and r["lines_per_s"] else 0
+            f1s = "-" if r["f1"] is None else f"{r['f1']:.3f}"
+            mark = "*" if r["partial"] else " "
+            print(
+                f"{docs:>7} {r['contender']:<19}{r['docs_per_s']:>9}{r['lines_per_s']:>10}"
+                f"{r['peak_rss_mib']:>9}{f1s:>7}{ratio:>9.2f}{mark}"
+            )
+    print("* stopped at --max-seconds; rate measured on the part processed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
