@@ -43,12 +43,18 @@ class Decision:
     reason: Reason
     group: int | None = None  # content-derived id of the cross-file line group
 
+    def __reduce__(self) -> tuple[type, tuple[bool, Reason, int | None]]:
+        return (Decision, (self.keep, self.reason, self.group))
+
 
 @dataclass(frozen=True, slots=True)
 class LineResult:
     number: int  # 1-based position among the page's non-blank lines
     text: str
     decision: Decision
+
+    def __reduce__(self) -> tuple[type, tuple[int, str, Decision]]:
+        return (LineResult, (self.number, self.text, self.decision))
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,6 +80,7 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s*")
 _BULLET = re.compile(r"^\s*(?:[*+\-\u2022\u25cf\u25aa]|\d{1,3}[.)])\s+")
 _QUOTE_MARK = re.compile(r"^\s*(?:>\s*)+")
 _EMPHASIS = re.compile(r"\*{1,3}|_{2,3}|~~")
+_MARKUP_CHARS = re.compile(r"[!\[\]#*_>|~]")
 _RULE = re.compile(r"^\s*(?:[-*_=|:+]\s*){3,}$")
 
 
@@ -96,6 +97,8 @@ def strip_markup(line: str) -> str:
     >>> strip_markup("---|---")
     ''
     """
+    if not _MARKUP_CHARS.search(line) and not _BULLET.match(line):
+        return " ".join(line.split())  # plain text: nothing to strip
     if _RULE.match(line):
         return ""
     text = _IMAGE.sub(" ", line)

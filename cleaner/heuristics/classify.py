@@ -54,15 +54,16 @@ def line_features(line: str, stopwords: frozenset[str] | None, config: Config) -
     visible = strip_markup(line)
     n = int(word_count(visible) * scale)
     heading = is_heading(line) and line.lstrip().startswith("# ")
-    if is_markup_residue(line):
+    if is_markup_residue(line, visible, n if scale == 1.0 else None):
         return LineFeatures(LineClass.MARKUP, n, len(visible), heading, True)
     terminal = ends_sentence(visible)
     title_like = n < config.title_max_words and (
         not terminal or ends_question_or_exclamation(visible)
     )
-    if is_datetime_line(visible, config.datetime_min_digit_share, config.datetime_max_words):
+    toks = words(visible)
+    if is_datetime_line(visible, config.datetime_min_digit_share, config.datetime_max_words, toks):
         return LineFeatures(LineClass.DATETIME, n, len(visible), heading, True)
-    density = stopword_density(words(visible), stopwords)
+    density = stopword_density(toks, stopwords)
     stop_ok = density is None or density >= config.min_stopword_density
     if heading or is_heading(line):
         cls = LineClass.TITLE

@@ -35,7 +35,7 @@ def ends_question_or_exclamation(visible: str) -> bool:
 _LINK_SYNTAX = re.compile(r"\[[^\]]*\]\([^)]*\)|https?://\S+|www\.\S+")
 
 
-def is_markup_residue(line: str) -> bool:
+def is_markup_residue(line: str, visible: str | None = None, n: int | None = None) -> bool:
     """A line that is mostly markup: image markers, table rules, bare links, a layout-table
     row (fewer than three filled cells) without a sentence in it, or nothing visible once
     markup is removed.
@@ -55,10 +55,14 @@ def is_markup_residue(line: str) -> bool:
     >>> is_markup_residue("The plan was approved.")
     False
     """
-    visible = strip_markup(line)
-    n = word_count(visible)
+    if visible is None:
+        visible = strip_markup(line)
+    if n is None:
+        n = word_count(visible)
     if n == 0:
         return True
+    if not any(c in line for c in "/|![") and "www." not in line:
+        return False  # no link, image or table syntax
     linked = sum(len(m) for m in _LINK_SYNTAX.findall(line))
     if linked and linked >= 0.5 * len(line.strip()) and not ends_sentence(visible):
         return True
@@ -80,7 +84,12 @@ _DATE = re.compile(
 _YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
 
 
-def is_datetime_line(visible: str, min_digit_share: float = 0.2, max_words: int = 12) -> bool:
+def is_datetime_line(
+    visible: str,
+    min_digit_share: float = 0.2,
+    max_words: int = 12,
+    toks: list[str] | None = None,
+) -> bool:
     """A short line whose content is a date or time stamp (with a few words around it).
 
     >>> is_datetime_line("Last updated at 08h22 on 16/06")
@@ -98,7 +107,8 @@ def is_datetime_line(visible: str, min_digit_share: float = 0.2, max_words: int 
     >>> is_datetime_line("2019-11-04")
     True
     """
-    toks = words(visible)
+    if toks is None:
+        toks = words(visible)
     if not toks or len(toks) > max_words:
         return False
     with_digits = sum(any(c.isdigit() for c in t) for t in toks)
