@@ -120,6 +120,13 @@ def clean(
         Optional[str],  # noqa: UP045
         typer.Option(help="JSONL/Parquet field holding HTML to extract instead of text."),
     ] = None,
+    output_format: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            help="Write record files as jsonl or parquet (default: the input's kind; "
+            "WARC becomes jsonl)."
+        ),
+    ] = None,
     dedup_docs: Annotated[
         str,
         typer.Option(
@@ -190,6 +197,7 @@ def clean(
             min_files=min_files,
             similarity_threshold=similarity,
             dedup_docs=dedup_docs,
+            output_format=output_format,
             doc_threshold=doc_similarity,
         )
     except ValueError as exc:

@@ -102,6 +102,11 @@ class Config:
     doc_bands: int = 32
     doc_rows: int = 4
 
+    # --- output -----------------------------------------------------------------------------
+    # Record files are written as the input's kind (WARC as JSON Lines); "jsonl" or
+    # "parquet" writes every record file in that kind instead.
+    output_format: str | None = None
+
     # --- language -------------------------------------------------------------------------
     # Force one language (ISO 639-1 code) for stopwords instead of detecting it per page.
     language: str | None = None
@@ -123,6 +128,8 @@ class Config:
             )
         if self.doc_bands * self.doc_rows != self.doc_num_perm:
             raise ValueError("doc_bands x doc_rows must equal doc_num_perm")
+        if self.output_format not in (None, "jsonl", "parquet"):
+            raise ValueError("output_format must be jsonl or parquet")
         if self.dedup_docs not in ("off", "flag", "drop"):
             raise ValueError("dedup_docs must be one of off, flag, drop")
         if not 0.0 < self.doc_threshold <= 1.0:

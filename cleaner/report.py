@@ -146,7 +146,9 @@ class ReportBuilder:
             entry = {
                 "path": printable(result.rel),
                 "id": result.id,
-                "output": printable(output_name(result.rel)) if result.error is None else None,
+                "output": printable(output_name(result.rel, self.config.output_format))
+                if result.error is None
+                else None,
                 "kind": result.kind,
                 "language": result.language,
                 "error": result.error,

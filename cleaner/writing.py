@@ -86,7 +86,7 @@ def write_shard(
     position = 0
     written = 0
     for source in sources:
-        target = safe_join(ctx.out_dir, output_name(source.rel))
+        target = safe_join(ctx.out_dir, output_name(source.rel, ctx.config.output_format))
         container = container_format(source.path.name)
         if container is None:
             result = pending.pop()
@@ -97,7 +97,8 @@ def write_shard(
                 written += 1
             continue
         fmt, compression = container
-        writer = RecordWriter(target, JSONL if fmt == "warc" else fmt, compression)
+        out_fmt = ctx.config.output_format or (JSONL if fmt == "warc" else fmt)
+        writer = RecordWriter(target, out_fmt, compression if out_fmt == JSONL else None)
         try:
             records = iter_records(source.path, fmt, compression, ctx.record_keys)
             for record, fields in _readable(records):

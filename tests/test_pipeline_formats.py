@@ -207,3 +207,15 @@ def test_stdin_to_stdout(tmp_path: Path) -> None:
     got = [json.loads(line) for line in proc.stdout.decode().splitlines()]
     assert [g["id"] for g in got] == [r["id"] for r in rows]
     assert got[0]["text"] + "\n" == (EXPECTED / f"{rows[0]['id']}.txt").read_text("utf-8")
+
+
+def test_output_format_override(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    rows = seed_rows()
+    write_rows(src / "pages.jsonl.zst", rows)
+    out = tmp_path / "out"
+    clean_corpus([src], out, config=Config(output_format="parquet"))
+    assert [p.name for p in out.iterdir()] == ["pages.parquet"]
+    got = [f for _, f in iter_records(out / "pages.parquet", "parquet", None, RecordKeys())]
+    assert [g["id"] for g in got] == [r["id"] for r in rows]
+    assert got[0]["lang"] == "fr" and "cleaner" in got[0]

@@ -23,15 +23,29 @@ class Discovery:
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
 
 
-def output_name(rel: str) -> str:
+def output_name(rel: str, record_format: str | None = None) -> str:
     """Relative output path: HTML pages become ``.txt``, WARC files ``.jsonl`` (records
-    keep their compression); other names stay.
+    keep their compression); other names stay. ``record_format`` (``jsonl`` or
+    ``parquet``) changes the kind of every record file.
 
     >>> output_name("a/b.html"), output_name("c.md"), output_name("d.txt")
     ('a/b.txt', 'c.md', 'd.txt')
     >>> output_name("crawl.warc.gz"), output_name("x.jsonl.zst")
     ('crawl.jsonl.gz', 'x.jsonl.zst')
+    >>> output_name("x.jsonl.zst", "parquet"), output_name("p.parquet", "jsonl")
+    ('x.parquet', 'p.jsonl')
     """
+    from .formats import container_format
+
+    container = container_format(rel)
+    if record_format is not None and container is not None:
+        compression = container[1]
+        lower = rel.lower()
+        cut = max(i for i in (lower.rfind(".jsonl"), lower.rfind(".ndjson"),
+                              lower.rfind(".parquet"), lower.rfind(".warc")))  # fmt: skip
+        if record_format == "parquet":
+            return rel[:cut] + ".parquet"
+        return rel[:cut] + ".jsonl" + (f".{compression}" if compression else "")
     lower = rel.lower()
     for suffix, replacement in ((".warc.gz", ".jsonl.gz"), (".warc", ".jsonl")):
         if lower.endswith(suffix):
