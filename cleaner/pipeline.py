@@ -69,6 +69,8 @@ class RunContext:
     out_dir: Path | None = None  # None: report only
     table: GroupTable | None = None  # set after the group step
     template_min_files: int = 2
+    line_hasher: MinHasher | None = None  # built once per run, shipped with the context
+    doc_hasher: DocHasher | None = None
 
 
 def shard_file(work_dir: Path, index: int, what: str) -> Path:
@@ -116,7 +118,7 @@ def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
     if done is not None:
         return done
     config = ctx.config
-    hasher = MinHasher(config.num_perm, config.seed, config.shingle_size)
+    hasher = ctx.line_hasher or MinHasher(config.num_perm, config.seed, config.shingle_size)
     pending: dict[int, str] = {}
     key_parts: list[np.ndarray] = []
     sig_parts: list[np.ndarray] = []
@@ -190,11 +192,7 @@ def decide_shard(ctx: RunContext, index: int) -> list[tuple[PageName, DocPrint |
         return done
     config = ctx.config
     stoplists = Stoplists()
-    hasher = (
-        DocHasher(config.doc_num_perm, config.seed, config.doc_ngram, config.doc_max_words)
-        if config.dedup_docs != "off"
-        else None
-    )
+    hasher = ctx.doc_hasher if config.dedup_docs != "off" else None
     prints: list[tuple[PageName, DocPrint | None]] = []
 
     def results() -> Iterator[FileResult]:
@@ -316,7 +314,12 @@ def run(
     index is updated with this run's when all passes succeeded."""
     shards = make_shards(sources, shard_size)
     tick = progress or (lambda stage, done, total: None)
-    ctx = RunContext(config, work_dir, record_keys or RecordKeys())
+    ctx = RunContext(
+        config,
+        work_dir,
+        record_keys or RecordKeys(),
+        line_hasher=MinHasher(config.num_perm, config.seed, config.shingle_size),
+    )
 
     prints: list[ShardPrints] = []
     tick("read", 0, len(sources))
@@ -355,7 +358,15 @@ def run(
     tick("group", 1, 1)
 
     ctx = RunContext(
-        config, work_dir, ctx.record_keys, out_dir, table, config.template_min_files(n_pages)
+        config,
+        work_dir,
+        ctx.record_keys,
+        out_dir,
+        table,
+        config.template_min_files(n_pages),
+        doc_hasher=DocHasher(
+            config.doc_num_perm, config.seed, config.doc_ngram, config.doc_max_words
+        ),
     )
     doc_prints: list[DocPrint | None] = []
     names: list[PageName] = []

@@ -163,6 +163,8 @@ def clean_corpus(
         builder.finish(summary, timings)
     except BaseException:
         builder.abort()
+        if out is not None and out != STDIO and out.is_dir():
+            remove_partial_files(out)  # a write cut short by the interruption
         raise
     finally:
         if eng is not None:

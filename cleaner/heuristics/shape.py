@@ -76,6 +76,7 @@ def is_markup_residue(line: str, visible: str | None = None, n: int | None = Non
     return not (ends_sentence(visible) and n >= 5)
 
 
+_ANY_DIGIT = re.compile(r"\d")
 _TIME = re.compile(r"\b\d{1,2}\s?[:hH]\s?\d{2}\b")
 # day/month[/year], day.month.year, year-month-day; not decimals like 12.9
 _DATE = re.compile(
@@ -107,6 +108,8 @@ def is_datetime_line(
     >>> is_datetime_line("2019-11-04")
     True
     """
+    if not _ANY_DIGIT.search(visible):
+        return False
     if toks is None:
         toks = words(visible)
     if not toks or len(toks) > max_words:
