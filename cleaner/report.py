@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import tempfile
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from .models import FileResult, Reason
 
 SCHEMA_VERSION = 1
 MAX_VARIANTS = 5  # distinct texts listed per group
+MAX_COUNTED_VARIANTS = 1000  # distinct texts counted per group (bounds memory)
 TEMPLATE_REASONS = frozenset({Reason.TEMPLATE, Reason.TEMPLATE_BLOCK})
 
 
@@ -62,8 +64,10 @@ class FileSummary:
 
 @dataclass
 class GroupAgg:
+    """A group's texts and pages, as 4-byte page numbers (names are looked up at the end)."""
+
     variants: Counter[str] = field(default_factory=Counter)
-    files: set[str] = field(default_factory=set)
+    pages: array[int] = field(default_factory=lambda: array("I"))
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,7 @@ class ReportBuilder:
         """Count one page; ``duplicate`` is its DocVerdict when it is in a near-duplicate
         document cluster."""
         name = page_name(result.rel, result.id)
+        page = len(self.files)  # this page's number: its FileSummary's index
         if result.error is not None:
             self.errors.append((name, result.error))
         kept = 0
@@ -130,8 +135,10 @@ class ReportBuilder:
             kept += d.keep
             if d.group is not None:
                 agg = self.groups.setdefault(d.group, GroupAgg())
-                agg.variants[line.text] += 1
-                agg.files.add(name)
+                if len(agg.variants) < MAX_COUNTED_VARIANTS or line.text in agg.variants:
+                    agg.variants[line.text] += 1
+                if not agg.pages or agg.pages[-1] != page:
+                    agg.pages.append(page)
         self.reasons.update(reasons)
         self.lines += len(result.lines)
         self.kept += kept
@@ -180,8 +187,9 @@ class ReportBuilder:
         tmin = self.config.template_min_files(readable)
         groups: list[dict[str, Any]] = []
         for gid, agg in self.groups.items():
-            if len(agg.files) < 2:
+            if len(agg.pages) < 2:
                 continue
+            names = sorted(self.files[i].path for i in agg.pages)
             variants = sorted(agg.variants.items(), key=lambda kv: (-kv[1], kv[0]))
             groups.append(
                 {
@@ -190,9 +198,9 @@ class ReportBuilder:
                     "variants": [v for v, _ in variants[:MAX_VARIANTS]],
                     "n_variants": len(variants),
                     "n_lines": sum(agg.variants.values()),
-                    "n_files": len(agg.files),
-                    "template": len(agg.files) >= tmin,
-                    "files": sorted(agg.files),
+                    "n_files": len(names),
+                    "template": len(names) >= tmin,
+                    "files": names,
                 }
             )
         groups.sort(key=lambda g: (-g["n_files"], -g["n_lines"], g["id"]))
