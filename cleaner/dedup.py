@@ -18,17 +18,12 @@ import xxhash
 _BAND_MULT = np.uint64(0x9E3779B97F4A7C15)
 
 
-def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """One uint64 bucket key per (line, band): shape (n_lines, bands)."""
-    n = sigs.shape[0]
-    keys = np.zeros((n, bands), dtype=np.uint64)
-    s = sigs.astype(np.uint64)
-    for band in range(bands):
-        h = np.full(n, band + 1, dtype=np.uint64)
-        for r in range(rows):
-            h = (h * _BAND_MULT) ^ s[:, band * rows + r]
-        keys[:, band] = h
-    return keys
+def band_key(sigs: np.ndarray, band: int, rows: int) -> np.ndarray:
+    """One uint64 bucket key per line for one band (only that band's columns are widened)."""
+    h = np.full(sigs.shape[0], band + 1, dtype=np.uint64)
+    for r in range(rows):
+        h = (h * _BAND_MULT) ^ sigs[:, band * rows + r].astype(np.uint64)
+    return h
 
 
 def candidate_pairs(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
@@ -41,10 +36,9 @@ def candidate_pairs(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """
     if sigs.shape[0] < 2:
         return np.empty((0, 2), dtype=np.int64)
-    keys = band_keys(sigs, bands, rows)
     found = []
     for band in range(bands):
-        col = keys[:, band]
+        col = band_key(sigs, band, rows)
         order = np.argsort(col, kind="stable")
         sorted_keys = col[order]
         starts = np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]])

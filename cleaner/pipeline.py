@@ -232,13 +232,21 @@ def make_shards(sources: Sequence[Source], shard_size: int) -> list[Shard]:
 
 
 def merge_prints(prints: Sequence[ShardPrints], num_perm: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct keys of the corpus (sorted) and one signature each."""
+    """Distinct keys of the corpus (sorted) and one signature each, gathered from the
+    shards without stacking every shard's signatures first."""
     if not prints:
         return np.empty(0, np.uint64), np.empty((0, num_perm), np.uint32)
-    keys = np.concatenate([p.keys for p in prints])
-    sigs = np.concatenate([p.sigs for p in prints])
-    keys, first = np.unique(keys, return_index=True)
-    return keys, sigs[first]
+    keys, first = np.unique(np.concatenate([p.keys for p in prints]), return_index=True)
+    offsets = np.cumsum([0] + [len(p.keys) for p in prints])
+    shard_of = np.searchsorted(offsets, first, side="right") - 1
+    order = np.argsort(shard_of, kind="stable")
+    bounds = np.searchsorted(shard_of[order], np.arange(len(prints) + 1))
+    sigs = np.empty((len(keys), num_perm), dtype=np.uint32)
+    for s, p in enumerate(prints):
+        rows = order[bounds[s] : bounds[s + 1]]
+        if len(rows):
+            sigs[rows] = p.sigs[first[rows] - offsets[s]]
+    return keys, sigs
 
 
 def doc_key_batches(
