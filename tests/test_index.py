@@ -151,4 +151,4 @@ def test_index_with_other_parameters_is_refused(tmp_path: Path) -> None:
     index = tmp_path / "index"
     clean_corpus([src], None, config=Config(), index=index)
     with pytest.raises(IndexUnusable):
-        clean_corpus([src], None, config=Config(num_perm=32, lsh_bands=8), index=index)
+        clean_corpus([src], None, config=Config(num_perm=64, lsh_bands=16), index=index)
