@@ -18,209 +18,25 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synth import make_vocabulary, sentence
+
 from cleaner import Config, clean_corpus
 
-WORDS = [
-    "the",
-    "of",
-    "and",
-    "to",
-    "in",
-    "a",
-    "is",
-    "that",
-    "for",
-    "it",
-    "as",
-    "was",
-    "with",
-    "be",
-    "by",
-    "on",
-    "not",
-    "he",
-    "this",
-    "are",
-    "or",
-    "his",
-    "from",
-    "at",
-    "which",
-    "but",
-    "have",
-    "an",
-    "they",
-    "you",
-    "were",
-    "her",
-    "she",
-    "there",
-    "one",
-    "all",
-    "we",
-    "their",
-    "been",
-    "has",
-    "when",
-    "who",
-    "will",
-    "more",
-    "no",
-    "if",
-    "out",
-    "so",
-    "said",
-    "what",
-    "up",
-    "its",
-    "about",
-    "into",
-    "than",
-    "them",
-    "can",
-    "only",
-    "other",
-    "new",
-    "some",
-    "could",
-    "time",
-    "these",
-    "two",
-    "may",
-    "then",
-    "do",
-    "first",
-    "any",
-    "my",
-    "now",
-    "such",
-    "like",
-    "our",
-    "over",
-    "man",
-    "me",
-    "even",
-    "most",
-    "made",
-    "after",
-    "also",
-    "did",
-    "many",
-    "before",
-    "must",
-    "through",
-    "back",
-    "years",
-    "where",
-    "much",
-    "your",
-    "way",
-    "well",
-    "down",
-    "should",
-    "because",
-    "each",
-    "just",
-    "those",
-    "people",
-    "how",
-    "too",
-    "little",
-    "state",
-    "good",
-    "very",
-    "make",
-    "world",
-    "still",
-    "own",
-    "see",
-    "men",
-    "work",
-    "long",
-    "get",
-    "here",
-    "between",
-    "both",
-    "life",
-    "being",
-    "under",
-    "never",
-    "day",
-    "same",
-    "another",
-    "know",
-    "while",
-    "last",
-    "might",
-    "us",
-    "great",
-    "old",
-    "year",
-    "off",
-    "come",
-    "since",
-    "against",
-    "go",
-    "came",
-    "right",
-    "used",
-    "take",
-    "three",
-    "harbour",
-    "council",
-    "river",
-    "bridge",
-    "market",
-    "school",
-    "winter",
-    "festival",
-    "museum",
-    "farmer",
-    "doctor",
-    "teacher",
-    "village",
-    "garden",
-    "station",
-    "library",
-    "factory",
-    "forest",
-    "island",
-    "mountain",
-    "painter",
-    "sailor",
-    "engine",
-    "letter",
-    "window",
-    "kitchen",
-    "railway",
-    "meadow",
-    "orchard",
-    "chapel",
-    "lantern",
-    "copper",
-    "timber",
-    "harvest",
-]
 
-
-def sentence(rng: random.Random) -> str:
-    n = rng.randint(9, 22)
-    words = [rng.choice(WORDS) for _ in range(n)]
-    return " ".join(words).capitalize() + "."
-
-
-def paragraph(rng: random.Random) -> str:
-    return " ".join(sentence(rng) for _ in range(rng.randint(2, 5)))
+def paragraph(rng: random.Random, vocab: list[str]) -> str:
+    return " ".join(sentence(rng, vocab) for _ in range(rng.randint(2, 5)))
 
 
 def make_corpus(root: Path, n_docs: int, seed: int) -> list[set[str]]:
     """Write the corpus; returns the true clusters (names) of two or more pages."""
     rng = random.Random(seed)
+    vocab = make_vocabulary(rng, 5000)
     root.mkdir(parents=True, exist_ok=True)
     clusters: list[set[str]] = []
     n = 0
     while n < n_docs:
-        base = [paragraph(rng) for _ in range(rng.randint(12, 20))]
+        base = [paragraph(rng, vocab) for _ in range(rng.randint(12, 20))]
         names = [f"doc{n:06d}.txt"]
         (root / names[0]).write_text("\n".join(base) + "\n", encoding="utf-8")
         n += 1
@@ -229,7 +45,7 @@ def make_corpus(root: Path, n_docs: int, seed: int) -> list[set[str]]:
                 copy = list(base)
                 kind = rng.choice(["exact", "edit", "drop"])
                 if kind == "edit":
-                    copy[rng.randrange(len(copy))] = paragraph(rng)
+                    copy[rng.randrange(len(copy))] = paragraph(rng, vocab)
                 elif kind == "drop":
                     del copy[rng.randrange(len(copy))]
                 name = f"doc{n:06d}.txt"

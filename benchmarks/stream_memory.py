@@ -13,113 +13,22 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-WORDS = [
-    "the",
-    "of",
-    "and",
-    "to",
-    "in",
-    "a",
-    "is",
-    "that",
-    "for",
-    "it",
-    "as",
-    "was",
-    "with",
-    "be",
-    "by",
-    "on",
-    "not",
-    "he",
-    "this",
-    "are",
-    "or",
-    "his",
-    "from",
-    "at",
-    "which",
-    "but",
-    "have",
-    "an",
-    "they",
-    "you",
-    "were",
-    "her",
-    "she",
-    "there",
-    "one",
-    "all",
-    "we",
-    "their",
-    "been",
-    "has",
-    "when",
-    "who",
-    "will",
-    "harbour",
-    "council",
-    "river",
-    "bridge",
-    "market",
-    "school",
-    "winter",
-    "festival",
-    "museum",
-    "farmer",
-    "doctor",
-    "teacher",
-    "village",
-    "garden",
-    "station",
-    "library",
-    "factory",
-    "forest",
-    "island",
-    "mountain",
-    "painter",
-    "sailor",
-    "engine",
-    "letter",
-    "window",
-    "kitchen",
-    "railway",
-    "meadow",
-    "orchard",
-    "chapel",
-    "lantern",
-    "copper",
-    "timber",
-    "harvest",
-    "announced",
-    "described",
-    "rejected",
-    "welcomed",
-    "questioned",
-    "repaired",
-    "opened",
-    "closed",
-    "visited",
-    "sold",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synth import make_vocabulary, sentence
+
 TEMPLATE = ["Home | News | Sport | Weather", "Sign up for our newsletter", "© The Daily Example"]
 
 
-def record(rng: random.Random, n: int) -> str:
+def record(rng: random.Random, n: int, vocab: list[str]) -> str:
     lines = [TEMPLATE[0], f"Updated {rng.randint(1, 28)}/{rng.randint(1, 12)}"]
     for _ in range(rng.randint(6, 14)):
-        sentences = []
-        for _ in range(rng.randint(2, 5)):
-            words = [rng.choice(WORDS) for _ in range(rng.randint(8, 20))]
-            sentences.append(" ".join(words).capitalize() + ".")
-        lines.append(" ".join(sentences))
+        lines.append(" ".join(sentence(rng, vocab) for _ in range(rng.randint(2, 5))))
     lines += TEMPLATE[1:]
     return json.dumps({"id": n, "text": "\n".join(lines), "url": f"https://example.org/{n}"})
 
@@ -128,23 +37,16 @@ def write_corpus(path: Path, megabytes: int, seed: int = 0) -> int:
     import zstandard
 
     rng = random.Random(seed)
+    vocab = make_vocabulary(rng, 20_000)
     target = megabytes * 1_000_000
     written = n = 0
     with path.open("wb") as raw, zstandard.ZstdCompressor(level=3).stream_writer(raw) as out:
         while written < target:
-            line = (record(rng, n) + "\n").encode()
+            line = (record(rng, n, vocab) + "\n").encode()
             out.write(line)
             written += len(line)
             n += 1
     return n
-
-
-def peak_rss_of(cmd: list[str]) -> tuple[float, float]:
-    """(seconds, peak RSS in MiB) of a child process."""
-    started = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    seconds = time.perf_counter() - started
-    return seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,10 +7,8 @@ is written with the cleaned text and a ``cleaner`` object, every other field unt
 
 from __future__ import annotations
 
-import pickle
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .io.formats import JSONL, RecordWriter, container_format, iter_records
@@ -20,15 +18,6 @@ from .models import FileResult, Source
 
 if TYPE_CHECKING:
     from .pipeline import DocVerdict, RunContext
-
-
-def _results(path: Path) -> Iterator[FileResult]:
-    with path.open("rb") as handle:
-        while True:
-            try:
-                yield pickle.load(handle)
-            except EOFError:
-                return
 
 
 def record_metadata(result: FileResult, verdict: DocVerdict | None) -> dict[str, Any]:
@@ -75,14 +64,14 @@ def write_shard(
     ctx: RunContext, item: tuple[int, tuple[Source, ...], dict[int, DocVerdict]]
 ) -> int:
     """Write one shard's outputs; returns the number of files written."""
-    from .pipeline import shard_file
+    from .pipeline import shard_file, stream_load
 
     index, sources, verdicts = item
     assert ctx.out_dir is not None
     marker = shard_file(ctx.work_dir, index, "pass3.done")
     if marker.exists():
         return 0
-    pending = _Peek(_results(shard_file(ctx.work_dir, index, "results")))
+    pending = _Peek(stream_load(shard_file(ctx.work_dir, index, "results")))
     position = 0
     written = 0
     for source in sources:

@@ -20,3 +20,16 @@ def seeds(tmp_path: Path) -> Path:
 @pytest.fixture
 def expected() -> Path:
     return DATA / "seeds_expected"
+
+
+EVAL_TEXT = ROOT.parent / "shared" / "eval" / "cleanportaleval" / "text"
+
+
+def mixed_corpus(tmp_path: Path, seeds: Path, every: int) -> Path:
+    """The seed pages plus every ``every``-th text page of cleanportaleval (when present)."""
+    root = tmp_path / "corpus"
+    shutil.copytree(seeds, root)
+    if EVAL_TEXT.is_dir():
+        for page in sorted(EVAL_TEXT.glob("*.txt"))[::every]:
+            shutil.copy(page, root / page.name)
+    return root

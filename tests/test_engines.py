@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import mixed_corpus
 
 from cleaner import Config, clean_corpus
 
-EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "cleanportaleval"
-
 
 def corpus(tmp_path: Path, seeds: Path) -> Path:
-    root = tmp_path / "corpus"
-    shutil.copytree(seeds, root)
-    if EVAL.is_dir():
-        for page in sorted((EVAL / "text").glob("*.txt"))[::4]:
-            shutil.copy(page, root / page.name)
-    return root
+    return mixed_corpus(tmp_path, seeds, 4)
 
 
 def without_timings(path: Path) -> dict:

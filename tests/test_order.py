@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 from pathlib import Path
 
 import pytest
+from conftest import mixed_corpus
 
 from cleaner import Config
 from cleaner.engines.local import LocalEngine
@@ -15,16 +15,9 @@ from cleaner.io.readers import discover
 from cleaner.pipeline import run
 from cleaner.report import ReportBuilder
 
-EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "cleanportaleval"
-
 
 def corpus(tmp_path: Path, seeds: Path) -> Path:
-    root = tmp_path / "corpus"
-    shutil.copytree(seeds, root)
-    if EVAL.is_dir():
-        for page in sorted((EVAL / "text").glob("*.txt"))[::5]:
-            shutil.copy(page, root / page.name)
-    return root
+    return mixed_corpus(tmp_path, seeds, 5)
 
 
 def results(root: Path, work: Path, out: Path, jobs: int, shard: int, order_seed: int) -> str:
