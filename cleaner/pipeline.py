@@ -41,7 +41,7 @@ from .writing import write_shard
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 PageName = tuple[str, str | None]  # (file, record id)
-SIGNATURE_CHUNK = 50_000  # distinct lines MinHashed together in pass 1
+SIGNATURE_CHUNK = 8_192  # distinct lines MinHashed together in pass 1 (bounds its memory)
 
 
 @dataclass(frozen=True, slots=True)
