@@ -22,9 +22,12 @@ class Config:
     # Character shingle length on the normalized line. Shorter: short lines with one changed
     # word still look alike; longer: fewer accidental matches between unrelated lines.
     shingle_size: int = 5
-    # Lines longer than this are MinHashed on their first characters only (their exact key
-    # covers the whole line): bounds the work and memory a single huge line can cost.
-    max_shingled_chars: int = 2000
+    # Only lines up to this many characters are MinHashed and can join near-duplicates;
+    # longer lines group with exact copies only (their key covers the whole line). Template
+    # variants are short (headlines, dates, menus); long paragraphs repeated across pages
+    # are copies. Lower: less memory and work per distinct line (a signature is 128 bytes,
+    # a key 8); higher: long boilerplate with a changed word is found too.
+    near_dup_max_chars: int = 300
     # Lines longer than this are classified on their first and last characters (counts
     # scaled up): a single huge line costs no more than a long paragraph.
     max_feature_chars: int = 20_000

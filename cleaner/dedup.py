@@ -112,11 +112,14 @@ def build_groups(
     bands: int,
     rows: int,
     threshold: float,
+    sig_keys: np.ndarray | None = None,
 ) -> GroupTable:
     """Group the distinct lines ``keys`` (sorted, unique) and count the files of each group.
 
-    ``doc_key_batches`` yields batches (one per shard) of per-file arrays of distinct keys;
-    they are consumed one batch at a time.
+    ``sigs`` are the signatures of ``sig_keys`` (sorted, a subset of ``keys``; by default
+    all of them): only those lines can join near-duplicates, the others group with exact
+    copies only. ``doc_key_batches`` yields batches (one per shard) of per-file arrays of
+    distinct keys; they are consumed one batch at a time.
 
     >>> k = np.array([1, 2, 3], dtype=np.uint64)
     >>> s = np.array([[1, 2], [1, 2], [5, 6]], dtype=np.uint32)
@@ -126,6 +129,8 @@ def build_groups(
     """
     n = len(keys)
     pairs = similar_pairs(sigs, candidate_pairs(sigs, bands, rows), threshold)
+    if sig_keys is not None and len(pairs):
+        pairs = np.searchsorted(keys, sig_keys)[pairs]
     labels = components(n, pairs)
     n_labels = int(labels.max()) + 1 if n else 0
     # content-derived id: the smallest key of each component

@@ -5,7 +5,8 @@ The index is a folder of memory-mapped NumPy arrays, one sub-folder per version:
     PATH/CURRENT            the name of the current version (replaced atomically)
     PATH/v000003/meta.json  parameters the fingerprints depend on, and counts
     PATH/v000003/keys.npy   distinct line keys seen so far (uint64, sorted)
-    PATH/v000003/sigs.npy   their MinHash signatures (uint32, one row per key)
+    PATH/v000003/sig_keys.npy  the keys of the MinHashed (short) lines (uint64, sorted)
+    PATH/v000003/sigs.npy   their MinHash signatures (uint32, one row per sig key)
     PATH/v000003/docs.u64   the distinct keys of every page seen, concatenated (raw uint64)
     PATH/v000003/lengths.npy  how many keys each page has (int64)
 
@@ -29,9 +30,9 @@ import numpy as np
 
 from .config import Config
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 # Config fields the stored fingerprints depend on; an index only serves runs that agree.
-FINGERPRINT_FIELDS = ("num_perm", "seed", "shingle_size")
+FINGERPRINT_FIELDS = ("num_perm", "seed", "shingle_size", "near_dup_max_chars")
 
 
 class IndexUnusable(Exception):
@@ -43,6 +44,7 @@ class LineIndex:
     path: Path
     version: str
     keys: np.ndarray
+    sig_keys: np.ndarray
     sigs: np.ndarray
     docs: np.ndarray
     lengths: np.ndarray
@@ -83,7 +85,7 @@ def open_index(path: Path, config: Config) -> LineIndex | None:
             )
         arrays = {
             name: np.load(folder / f"{name}.npy", mmap_mode="r")
-            for name in ("keys", "sigs", "lengths")
+            for name in ("keys", "sig_keys", "sigs", "lengths")
         }
         raw = folder / "docs.u64"
         arrays["docs"] = (
@@ -105,6 +107,7 @@ def write_index(
     path: Path,
     config: Config,
     keys: np.ndarray,
+    sig_keys: np.ndarray,
     sigs: np.ndarray,
     doc_batches: Iterable[list[np.ndarray]],
     current: LineIndex | None,
@@ -118,6 +121,7 @@ def write_index(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     np.save(tmp / "keys.npy", keys)
+    np.save(tmp / "sig_keys.npy", sig_keys)
     np.save(tmp / "sigs.npy", sigs)
     lengths: list[int] = []
     with (tmp / "docs.u64").open("wb") as handle:

@@ -56,6 +56,7 @@ class ShardPrints:
 
     n_pages: int  # readable pages, whose keys are in the shard's key file
     keys: np.ndarray  # distinct line keys of the shard, sorted
+    sig_keys: np.ndarray  # the keys of the lines short enough to be MinHashed, sorted
     sigs: np.ndarray  # their signatures
 
 
@@ -139,9 +140,8 @@ def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
                     doc_file.write(distinct.tobytes())
                     lengths.append(len(distinct))
                     for line, key in zip(page.lines, page.keys.tolist(), strict=True):
-                        if key not in pending:
-                            # a very long line is MinHashed on its head; its key is exact
-                            pending[key] = normalize_line(line[: config.max_shingled_chars])
+                        if len(line) <= config.near_dup_max_chars and key not in pending:
+                            pending[key] = normalize_line(line)
                     if len(pending) >= SIGNATURE_CHUNK:
                         flush()
                 yield page
@@ -150,8 +150,10 @@ def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
         stream_dump(pages(), shard_file(ctx.work_dir, shard.index, "pages"))
     flush()
     np.save(shard_file(ctx.work_dir, shard.index, "lengths.npy"), np.array(lengths, np.int64))
-    keys, first = np.unique(np.concatenate(key_parts), return_index=True)
-    return save_marker(marker, ShardPrints(len(lengths), keys, np.concatenate(sig_parts)[first]))
+    keys = np.unique(np.fromfile(shard_file(ctx.work_dir, shard.index, "keys.u64"), np.uint64))
+    sig_keys, first = np.unique(np.concatenate(key_parts), return_index=True)
+    sigs = np.concatenate(sig_parts)[first]
+    return save_marker(marker, ShardPrints(len(lengths), keys, sig_keys, sigs))
 
 
 def line_groups(keys: np.ndarray, table: GroupTable) -> list[LineGroup]:
@@ -231,22 +233,34 @@ def make_shards(sources: Sequence[Source], shard_size: int) -> list[Shard]:
     return shards
 
 
-def merge_prints(prints: Sequence[ShardPrints], num_perm: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct keys of the corpus (sorted) and one signature each, gathered from the
-    shards without stacking every shard's signatures first."""
+def merge_prints(
+    prints: Sequence[ShardPrints], num_perm: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct line keys of the corpus (sorted), and the MinHashed ones with one signature
+    each, gathered from the shards without stacking every shard's signatures first."""
     if not prints:
-        return np.empty(0, np.uint64), np.empty((0, num_perm), np.uint32)
-    keys, first = np.unique(np.concatenate([p.keys for p in prints]), return_index=True)
-    offsets = np.cumsum([0] + [len(p.keys) for p in prints])
-    shard_of = np.searchsorted(offsets, first, side="right") - 1
-    order = np.argsort(shard_of, kind="stable")
-    bounds = np.searchsorted(shard_of[order], np.arange(len(prints) + 1))
-    sigs = np.empty((len(keys), num_perm), dtype=np.uint32)
-    for s, p in enumerate(prints):
-        rows = order[bounds[s] : bounds[s + 1]]
+        empty = np.empty(0, np.uint64)
+        return empty, empty, np.empty((0, num_perm), np.uint32)
+    keys = np.unique(np.concatenate([p.keys for p in prints]))
+    sig_keys, sigs = merge_signatures([(p.sig_keys, p.sigs) for p in prints], num_perm)
+    return keys, sig_keys, sigs
+
+
+def merge_signatures(
+    parts: Sequence[tuple[np.ndarray, np.ndarray]], num_perm: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Union of (keys, signatures) parts: each key once, with its signature."""
+    sig_keys, first = np.unique(np.concatenate([k for k, _ in parts]), return_index=True)
+    offsets = np.cumsum([0] + [len(k) for k, _ in parts])
+    part_of = np.searchsorted(offsets, first, side="right") - 1
+    order = np.argsort(part_of, kind="stable")
+    bounds = np.searchsorted(part_of[order], np.arange(len(parts) + 1))
+    sigs = np.empty((len(sig_keys), num_perm), dtype=np.uint32)
+    for i, (_, part_sigs) in enumerate(parts):
+        rows = order[bounds[i] : bounds[i + 1]]
         if len(rows):
-            sigs[rows] = p.sigs[first[rows] - offsets[s]]
-    return keys, sigs
+            sigs[rows] = part_sigs[first[rows] - offsets[i]]
+    return sig_keys, sigs
 
 
 def doc_key_batches(
@@ -339,7 +353,7 @@ def run(
 
     tick("group", 0, 1)
     index = open_index(index_path, config) if index_path is not None else None
-    keys, sigs = merge_prints(prints, config.num_perm)
+    keys, sig_keys, sigs = merge_prints(prints, config.num_perm)
     n_pages = sum(p.n_pages for p in prints)
     del prints
 
@@ -348,10 +362,11 @@ def run(
         return index.doc_batches() if index is not None else ()
 
     if index is not None:
-        all_keys = np.concatenate([np.asarray(index.keys), keys])
-        all_sigs = np.concatenate([np.asarray(index.sigs), sigs])
-        keys, first = np.unique(all_keys, return_index=True)
-        sigs = all_sigs[first]
+        keys = np.unique(np.concatenate([np.asarray(index.keys), keys]))
+        sig_keys, sigs = merge_signatures(
+            [(np.asarray(index.sig_keys), np.asarray(index.sigs)), (sig_keys, sigs)],
+            config.num_perm,
+        )
         n_pages += index.n_docs
     table = build_groups(
         keys,
@@ -360,9 +375,10 @@ def run(
         config.lsh_bands,
         config.lsh_rows,
         config.similarity_threshold,
+        sig_keys=sig_keys,
     )
     if index_path is None:
-        del keys, sigs
+        del keys, sig_keys, sigs
     tick("group", 1, 1)
 
     ctx = RunContext(
@@ -402,7 +418,7 @@ def run(
     if index_path is not None:
         tick("index", 0, 1)
         batches = itertools.chain(earlier(), doc_key_batches(work_dir, shards))
-        write_index(index_path, config, keys, sigs, batches, index)
+        write_index(index_path, config, keys, sig_keys, sigs, batches, index)
         tick("index", 1, 1)
 
     def results() -> Iterator[tuple[FileResult, DocVerdict | None]]:
