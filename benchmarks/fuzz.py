@@ -21,7 +21,6 @@ import numpy as np
 
 from cleaner import Config
 from cleaner.dedup import GroupTable
-from cleaner.heuristics.language import Stoplists
 from cleaner.io.formats import RecordKeys
 from cleaner.models import Source
 from cleaner.pages import load_pages
@@ -96,7 +95,6 @@ def main(argv: list[str] | None = None) -> int:
     deadline = time.monotonic() + args.seconds
     with tempfile.TemporaryDirectory() as tmp:
         ctx = RunContext(config, Path(tmp), RecordKeys(), None, empty, 2)
-        stoplists = Stoplists()
         while time.monotonic() < deadline:
             data = mutate(rng, rng.choice(corpus))
             kind = rng.choice(["text", "html"])
@@ -105,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             tried += 1
             try:
                 for page in load_pages(Source(path, path.name, kind), config, RecordKeys()):
-                    decide_page(page, ctx, stoplists)
+                    decide_page(page, ctx)
             except Exception:
                 crashes += 1
                 args.crash_dir.mkdir(exist_ok=True)

@@ -14,8 +14,10 @@ Contenders, each in its own child process (so peak RSS is its own):
 - floor: read every file and hash every line once (xxhash): the I/O and hashing floor.
 
 Every contender labels each line template (a line it would remove) or body; F1 is over
-the template class against the generator's labels. A contender that exceeds --max-seconds
-is stopped early and its rate measured on the part it processed (marked partial).
+the template class against the generator's labels. A contender that exceeds --max-seconds,
+or the address-space cap of --max-gb, is stopped and its rate measured on the share of the
+work it did (marked). CPU s is user + system time of the contender and its workers: on a
+machine shared with other work it is the steadier figure.
 """
 
 from __future__ import annotations
@@ -97,42 +99,71 @@ def group_spans(pages: list[list[str]], key_of_line: dict[str, str]) -> list[lis
     return [[len(files[key_of_line[line]]) >= 2 for line in page] for page in pages]
 
 
+class Stopped(Exception):
+    """A contender ran past --max-seconds or out of the memory cap."""
+
+    def __init__(self, why: str, done: float) -> None:
+        super().__init__(why)
+        self.why = why
+        self.done = done  # share of the work done when it stopped, 0..1
+
+
 def run_datasketch(pages: list[list[str]], bulk: bool, deadline: float) -> list[list[bool]]:
+    """Group the distinct normalized lines with datasketch, as a user script would. The
+    work is counted in steps (sketch, insert, query: one per distinct line each) so that a
+    run stopped early reports the share it did."""
     from datasketch import MinHash, MinHashLSH
 
     distinct = sorted({user_normalize(line) for page in pages for line in page})
+    steps = 3 * len(distinct)
+    done = 0
+
+    def check() -> None:
+        if time.monotonic() > deadline:
+            raise Stopped("time limit", done / steps)
+
     lsh = MinHashLSH(threshold=0.7, num_perm=64)
     sketches = {}
-    if bulk:
-        sets = [shingles(x) for x in distinct]
-        mins = MinHash.bulk(sets, num_perm=64)
-        with lsh.insertion_session() as session:
-            for x, m in zip(distinct, mins, strict=True):
-                session.insert(x, m)
+    try:
+        if bulk:
+            sets = [shingles(x) for x in distinct]
+            mins = MinHash.bulk(sets, num_perm=64)
+            done += len(distinct)
+            check()
+            with lsh.insertion_session() as session:
+                for x, m in zip(distinct, mins, strict=True):
+                    session.insert(x, m)
+                    sketches[x] = m
+                    done += 1
+                    if not done % 1000:
+                        check()
+        else:
+            for x in distinct:
+                m = MinHash(num_perm=64)
+                m.update_batch(shingles(x))
+                lsh.insert(x, m)
                 sketches[x] = m
-    else:
+                done += 2
+                if not done % 1000:
+                    check()
+        parent = {x: x for x in distinct}
+
+        def find(x: str) -> str:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
         for x in distinct:
-            m = MinHash(num_perm=64)
-            m.update_batch(shingles(x))
-            lsh.insert(x, m)
-            sketches[x] = m
-            if time.monotonic() > deadline:
-                raise TimeoutError
-    parent = {x: x for x in distinct}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for x in distinct:
-        for y in lsh.query(sketches[x]):
-            a, b = find(x), find(y)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-        if time.monotonic() > deadline:
-            raise TimeoutError
+            for y in lsh.query(sketches[x]):
+                a, b = find(x), find(y)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+            done += 1
+            if not done % 1000:
+                check()
+    except MemoryError:
+        raise Stopped("memory cap", done / steps) from None
     keys = {line: find(user_normalize(line)) for page in pages for line in page}
     return group_spans(pages, keys)
 
@@ -201,13 +232,30 @@ def kept_flags(corpus: Path, out: Path, names: list[str]) -> list[list[bool]]:
     return predicted
 
 
-def child(name: str, corpus: Path, docs: int, jobs: int, max_seconds: float) -> dict:
-    names, labels = load(corpus, docs)
+def load_names(corpus: Path, limit_docs: int) -> list[str]:
+    names = []
+    with (corpus / "labels.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            names.append(line[len('{"file": "') : line.index('"', 10)])
+            if len(names) >= limit_docs:
+                break
+    return names
+
+
+def child(name: str, corpus: Path, docs: int, jobs: int, max_seconds: float, max_gb: float) -> dict:
+    """Run one contender; the labels are loaded after the measurement, so that neither its
+    time nor its memory includes them."""
+    if max_gb:  # a contender that would take the machine's memory fails instead
+        cap = int(max_gb * (1 << 30))
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    names = load_names(corpus, docs) if name != "cleaner" else []
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = me.ru_utime + me.ru_stime
     started = time.perf_counter()
     deadline = time.monotonic() + max_seconds
-    partial = False
+    stopped: Stopped | None = None
     predicted: list[list[bool]] | None = None
-    n_lines = sum(len(x) for x in labels)
+    n_lines: int | None = None
     out = Path(tempfile.mkdtemp(prefix="cleaner-speed-"))
     if name == "cleaner":
         run_cleaner(corpus, out, jobs)
@@ -216,9 +264,7 @@ def child(name: str, corpus: Path, docs: int, jobs: int, max_seconds: float) -> 
     else:
         pages = read_pages(corpus, names, deadline)
         if len(pages) < len(names):
-            partial = True
-            labels = labels[: len(pages)]
-            n_lines = sum(len(p) for p in pages)
+            stopped = Stopped("time limit", 0.0)
         try:
             if name == "datasketch-minhash":
                 predicted = run_datasketch(pages, bulk=False, deadline=deadline)
@@ -228,24 +274,36 @@ def child(name: str, corpus: Path, docs: int, jobs: int, max_seconds: float) -> 
                 predicted = run_exact(pages)
             elif name == "trafilatura-lru":
                 predicted = run_trafilatura(pages)
-        except TimeoutError:
-            partial = True
+        except Stopped as exc:
+            stopped = exc
+        except MemoryError:
+            stopped = Stopped("memory cap", 0.0)
+        del pages
     seconds = time.perf_counter() - started
-    usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    me, kids = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime - cpu_before
+    usage = me.ru_maxrss / 1024
+    workers = kids.ru_maxrss / 1024
+    names, labels = load(corpus, docs)
+    if n_lines is None:
+        n_lines = sum(len(x) for x in labels)
     if name == "cleaner":  # scored after the measurement, from the cleaned files
         predicted = kept_flags(corpus, out, names)
     shutil.rmtree(out, ignore_errors=True)
+    done = 1.0 if stopped is None else stopped.done
     return {
         "contender": name,
         "docs": len(labels),
         "lines": n_lines,
         "seconds": round(seconds, 2),
-        "lines_per_s": round(n_lines / seconds) if seconds else 0,
-        "docs_per_s": round(len(labels) / seconds, 1) if seconds else 0,
+        # a stopped run: its rate on the share of the work it did
+        "lines_per_s": round(done * n_lines / seconds) if seconds else 0,
+        "docs_per_s": round(done * len(labels) / seconds, 1) if seconds else 0,
         "peak_rss_mib": round(usage + workers, 1),
+        "cpu_s": round(cpu, 2),  # user + system time of the contender and its workers
         "f1": None if predicted is None else round(f1(labels, predicted), 4),
-        "partial": partial,
+        "partial": stopped is not None,
+        "stopped": None if stopped is None else f"{stopped.why} at {done:.0%} of the work",
     }
 
 
@@ -254,6 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, nargs="+", default=[10_000])
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--max-seconds", type=float, default=900)
+    parser.add_argument(
+        "--max-gb", type=float, default=12.0, help="address-space cap per contender (0: none)"
+    )
     parser.add_argument("--contenders", nargs="+", default=CONTENDERS, choices=CONTENDERS)
     parser.add_argument("--corpus-dir", type=Path, default=None, help="keep corpora here")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -261,7 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if args.child:
-        result = child(args.child, args.corpus, args.docs[0], args.jobs, args.max_seconds)
+        result = child(
+            args.child, args.corpus, args.docs[0], args.jobs, args.max_seconds, args.max_gb
+        )
         print(json.dumps(result))
         return 0
     sys.path.insert(0, str(HERE))
@@ -278,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
                 proc = subprocess.run(
                     [sys.executable, __file__, "--child", name, "--corpus", str(corpus),
                      "--docs", str(docs), "--jobs", str(args.jobs),
-                     "--max-seconds", str(args.max_seconds)],
+                     "--max-seconds", str(args.max_seconds), "--max-gb", str(args.max_gb)],
                     capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"},
                 )  # fmt: skip
                 if proc.returncode != 0:
@@ -294,20 +357,19 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print()
     print(
-        f"{'docs':>7} {'contender':<19}{'docs/s':>9}{'lines/s':>10}{'RSS MiB':>9}{'F1':>7}"
-        f"{'cleaner x':>10}"
+        f"{'docs':>7} {'contender':<19}{'docs/s':>9}{'lines/s':>10}{'CPU s':>8}{'RSS MiB':>9}"
+        f"{'F1':>7}{'cleaner x':>10}"
     )
     for docs in args.docs:
         mine = next((r for r in rows if r["size"] == docs and r["contender"] == "cleaner"), None)
         for r in (r for r in rows if r["size"] == docs):
             ratio = mine["lines_per_s"] / r["lines_per_s"] if mine and r["lines_per_s"] else 0
             f1s = "-" if r["f1"] is None else f"{r['f1']:.3f}"
-            mark = "*" if r["partial"] else " "
             print(
                 f"{docs:>7} {r['contender']:<19}{r['docs_per_s']:>9}{r['lines_per_s']:>10}"
-                f"{r['peak_rss_mib']:>9}{f1s:>7}{ratio:>9.2f}{mark}"
+                f"{r['cpu_s']:>8}{r['peak_rss_mib']:>9}{f1s:>7}{ratio:>9.2f}"
+                + (f"  (stopped: {r['stopped']})" if r["partial"] else "")
             )
-    print("* stopped at --max-seconds; rate measured on the part processed")
     return 0
 
 

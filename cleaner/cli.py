@@ -219,7 +219,8 @@ def clean(
         try:
             outcome = clean_corpus(
                 inputs,
-                None if dry_run else output,
+                output,
+                dry_run=dry_run,
                 config=config,
                 jobs=jobs,
                 report=report,
@@ -270,14 +271,29 @@ def clean(
         raise typer.Exit(EXIT_UNREADABLE)
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # unwind like Ctrl-C: temporary files are removed on the way out
+def _install_signal_handlers() -> None:
+    """SIGTERM stops a run like Ctrl-C: KeyboardInterrupt unwinds it, temporary files are
+    removed on the way out. Worker processes forked from this one inherit the handlers and
+    tell themselves apart by their pid: they ignore Ctrl-C (the terminal sends it to the
+    whole process group; the main process stops them) and leave quietly on SIGTERM (how a
+    pool stops its workers), removing the temporary file they were writing."""
+    import os
+    import signal
+
+    main_pid = os.getpid()
+
+    def on_signal(signum: int, frame: object) -> None:
+        if os.getpid() == main_pid:
+            raise KeyboardInterrupt
+        if signum == signal.SIGTERM:
+            raise SystemExit(128 + signum)  # unwinds without a traceback
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
 
 
 def main() -> None:
-    import signal
-
-    signal.signal(signal.SIGTERM, _terminate)
+    _install_signal_handlers()
     try:
         app()
     except KeyboardInterrupt:

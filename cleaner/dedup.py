@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xxhash
+
+if TYPE_CHECKING:
+    from .engines import Engine
 
 _BAND_MULT = np.uint64(0x9E3779B97F4A7C15)
 
@@ -36,23 +40,44 @@ def candidate_pairs(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """
     if sigs.shape[0] < 2:
         return np.empty((0, 2), dtype=np.int64)
-    found = []
-    for band in range(bands):
-        col = band_key(sigs, band, rows)
-        order = np.argsort(col, kind="stable")
-        sorted_keys = col[order]
-        starts = np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]])
-        if starts.all():
-            continue
-        run_id = np.cumsum(starts) - 1
-        first = order[np.flatnonzero(starts)][run_id]
-        members = ~starts
-        found.append(np.stack([first[members], order[members]], axis=1))
+    found = [p for band in range(bands) if (p := _band_candidates(sigs, band, rows)) is not None]
     if not found:
         return np.empty((0, 2), dtype=np.int64)
     pairs = np.concatenate(found)
     pairs.sort(axis=1)
     return np.unique(pairs, axis=0)
+
+
+@dataclass(frozen=True)
+class BandJob:
+    """What a worker needs to find the similar pairs of one LSH band: sent once per worker."""
+
+    sigs: np.ndarray
+    rows: int
+    threshold: float
+
+
+def band_similar_pairs(job: BandJob, band: int) -> np.ndarray:
+    """The verified pairs that one band proposes (a band's buckets are independent of every
+    other band's, so the bands are the partitions of the group step)."""
+    pairs = _band_candidates(job.sigs, band, job.rows)
+    if pairs is None:
+        return np.empty((0, 2), dtype=np.int64)
+    pairs.sort(axis=1)
+    return similar_pairs(job.sigs, pairs, job.threshold)
+
+
+def _band_candidates(sigs: np.ndarray, band: int, rows: int) -> np.ndarray | None:
+    col = band_key(sigs, band, rows)
+    order = np.argsort(col, kind="stable")
+    sorted_keys = col[order]
+    starts = np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]])
+    if starts.all():
+        return None
+    run_id = np.cumsum(starts) - 1
+    first = order[np.flatnonzero(starts)][run_id]
+    members = ~starts
+    return np.stack([first[members], order[members]], axis=1)
 
 
 def similar_pairs(sigs: np.ndarray, pairs: np.ndarray, threshold: float) -> np.ndarray:
@@ -113,13 +138,15 @@ def build_groups(
     rows: int,
     threshold: float,
     sig_keys: np.ndarray | None = None,
+    engine: Engine | None = None,
 ) -> GroupTable:
     """Group the distinct lines ``keys`` (sorted, unique) and count the files of each group.
 
     ``sigs`` are the signatures of ``sig_keys`` (sorted, a subset of ``keys``; by default
     all of them): only those lines can join near-duplicates, the others group with exact
     copies only. ``doc_key_batches`` yields batches (one per shard) of per-file arrays of
-    distinct keys; they are consumed one batch at a time.
+    distinct keys; they are consumed one batch at a time. With ``engine``, the LSH bands
+    are searched and verified in parallel, one band per task.
 
     >>> k = np.array([1, 2, 3], dtype=np.uint64)
     >>> s = np.array([[1, 2], [1, 2], [5, 6]], dtype=np.uint32)
@@ -128,7 +155,11 @@ def build_groups(
     ([1, 2], [1, 1], [2, 2])
     """
     n = len(keys)
-    pairs = similar_pairs(sigs, candidate_pairs(sigs, bands, rows), threshold)
+    if engine is not None and len(sigs) >= 2:
+        found = list(engine.map(band_similar_pairs, range(bands), BandJob(sigs, rows, threshold)))
+        pairs = np.unique(np.concatenate(found), axis=0)
+    else:
+        pairs = similar_pairs(sigs, candidate_pairs(sigs, bands, rows), threshold)
     if sig_keys is not None and len(pairs):
         pairs = np.searchsorted(keys, sig_keys)[pairs]
     labels = components(n, pairs)
@@ -156,7 +187,8 @@ def build_groups(
         doc_ids = np.repeat(np.arange(len(batch), dtype=np.int64), [len(b) for b in batch])
         lab = labels[np.searchsorted(keys, flat)]
         pair_ids = np.unique(lab * len(batch) + doc_ids)
-        files_per_label += np.bincount(pair_ids // len(batch), minlength=n_labels)
+        # the labels a batch touches, not a pass over all labels: batches are small
+        np.add.at(files_per_label, pair_ids // len(batch), 1)
 
     spans = files_per_label[labels] >= 2 if n else np.zeros(0, dtype=bool)
     return GroupTable(

@@ -11,7 +11,8 @@ import numpy as np
 import xxhash
 
 from .dedup import candidate_pairs, components, similar_pairs
-from .text import normalize_line, words
+from .fingerprint import affine32_permutations, word_id, word_tokens
+from .text import normalize_line
 
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 _FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
@@ -25,16 +26,15 @@ class DocPrint:
     n_words: int
     sig: np.ndarray  # uint32 MinHash signature (all max when the page has no words)
 
+    def __reduce__(self) -> tuple[type, tuple[int, int, np.ndarray]]:
+        return (DocPrint, (self.content, self.n_words, self.sig))  # cheaper than slots state
+
 
 class DocHasher:
     """MinHash signatures of word k-gram sets, vectorised per document."""
 
     def __init__(self, num_perm: int, seed: int, ngram: int, max_words: int = 100_000) -> None:
-        from datasketch import MinHash
-
-        a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
-        self.a = np.asarray(a, dtype=np.uint32)
-        self.b = np.asarray(b, dtype=np.uint32)
+        self.a, self.b = affine32_permutations(num_perm, seed)
         self.ngram = ngram
         self.max_words = max_words
 
@@ -48,14 +48,19 @@ class DocHasher:
         >>> list(h.shingle_hashes("One, TWO three")) == list(h.shingle_hashes("one two three"))
         True
         """
-        toks = words(normalize_line(text[: self.max_words * 20]))[: self.max_words]
-        if not toks:
+        return self.ngram_hashes(self.word_ids(text))
+
+    def word_ids(self, text: str) -> np.ndarray:
+        """Ids of the first ``max_words`` words of the normalized text (the ids pass 1 keeps
+        per line: ``cleaner.fingerprint.LinePrinter``)."""
+        toks = word_tokens(normalize_line(text[: self.max_words * 20]))[: self.max_words]
+        return np.fromiter((word_id(t) for t in toks), dtype=np.uint64, count=len(toks))
+
+    def ngram_hashes(self, ids: np.ndarray) -> np.ndarray:
+        """32-bit hashes of the n-grams of a sequence of word ids."""
+        ids = ids[: self.max_words]
+        if not len(ids):
             return np.empty(0, dtype=np.uint32)
-        ids = np.fromiter(
-            (xxhash.xxh3_64_intdigest(t.encode("utf-8", "surrogatepass")) for t in toks),
-            dtype=np.uint64,
-            count=len(toks),
-        )
         k = min(self.ngram, len(ids))
         n = len(ids) - k + 1
         acc = np.zeros(n, dtype=np.uint64)
@@ -64,7 +69,10 @@ class DocHasher:
         return (acc >> np.uint64(32)).astype(np.uint32)
 
     def signature(self, text: str) -> np.ndarray:
-        h = self.shingle_hashes(text)
+        return self.signature_of(self.shingle_hashes(text))
+
+    def signature_of(self, h: np.ndarray) -> np.ndarray:
+        """The MinHash signature of a set of 32-bit shingle hashes."""
         if len(h) == 0:
             return np.full(len(self.a), np.iinfo(np.uint32).max, dtype=np.uint32)
         s1, m1, s2, m2 = _FMIX32
@@ -80,9 +88,52 @@ class DocHasher:
             np.minimum(sig, phv.min(axis=1), out=sig)
         return sig
 
+    def signatures_of(self, hashes: Sequence[np.ndarray]) -> np.ndarray:
+        """``signature_of`` of each set of shingle hashes, computed for all of them at once.
+
+        >>> h = DocHasher(16, 1, 2)
+        >>> sets = [h.shingle_hashes("a b c d"), h.shingle_hashes(""), h.shingle_hashes("x y")]
+        >>> all((h.signatures_of(sets)[i] == h.signature_of(s)).all() for i, s in enumerate(sets))
+        True
+        """
+        sig = np.full((len(hashes), len(self.a)), np.iinfo(np.uint32).max, dtype=np.uint32)
+        sizes = np.fromiter((len(x) for x in hashes), dtype=np.int64, count=len(hashes))
+        if not sizes.sum():
+            return sig
+        h = np.concatenate(hashes)
+        owner = np.repeat(np.arange(len(hashes), dtype=np.int64), sizes)
+        s1, m1, s2, m2 = _FMIX32
+        h = h ^ (h >> s1)
+        h = h * m1
+        h = h ^ (h >> s2)
+        h = h * m2
+        h = h ^ (h >> s1)
+        a, b = self.a[:, None], self.b[:, None]
+        step = 1 << 14
+        for lo in range(0, len(h), step):
+            phv = a * h[None, lo : lo + step]
+            phv += b
+            own = owner[lo : lo + step]
+            starts = np.concatenate([[0], np.flatnonzero(np.diff(own)) + 1])
+            rows = own[starts]
+            sig[rows] = np.minimum(sig[rows], np.minimum.reduceat(phv, starts, axis=1).T)
+        return sig
+
+    def doc_prints_of(self, docs: Sequence[tuple[int, np.ndarray]]) -> list[DocPrint]:
+        """``doc_print_of`` of many documents (content hash, word ids) at once."""
+        ids = [d[: self.max_words] for _, d in docs]
+        sigs = self.signatures_of([self.ngram_hashes(d) for d in ids])
+        return [DocPrint(c, len(d), sig) for (c, _), d, sig in zip(docs, ids, sigs, strict=True)]
+
     def doc_print(self, text: str) -> DocPrint:
         content = xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))
-        return DocPrint(content, len(words(text)), self.signature(text))
+        return self.doc_print_of(content, self.word_ids(text))
+
+    def doc_print_of(self, content: int, ids: np.ndarray) -> DocPrint:
+        """The print of a document from its content hash and its word ids; its length is
+        its number of (normalized) words."""
+        ids = ids[: self.max_words]
+        return DocPrint(content, len(ids), self.signature_of(self.ngram_hashes(ids)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,8 @@ class FailRule:
             limit = float(value)
         except ValueError:
             raise ValueError(f"--fail-on {name}: {value!r} is not a number") from None
+        if math.isnan(limit):  # nothing exceeds NaN: the rule could never fail
+            raise ValueError(f"--fail-on {name}: {value!r} is not a number")
         return cls(name, limit)
 
     def broken(self, totals: dict[str, Any]) -> str | None:

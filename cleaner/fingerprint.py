@@ -5,14 +5,22 @@ parameters (same ``num_perm`` and ``seed``), so ``datasketch.MinHash(num_perm, s
 hashfunc=shingle_hash)`` fed the strings from :func:`shingles` holds the same hash values as
 :meth:`MinHasher.signatures`. Shingle hashing and the permutation minimum run vectorised over
 all lines of a batch at once.
+
+:class:`LinePrinter` turns the lines of a page into what the later steps need of them (exact
+keys, the word ids of document signatures) and remembers short lines: on real sites most
+template lines are exact repeats, and a repeat costs a dictionary look-up.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import xxhash
+
+from .text import normalize_line
 
 _MULT = np.uint64(0x100000001B3)  # FNV-64 prime, used as the polynomial base
 _MASK64 = (1 << 64) - 1
@@ -29,6 +37,114 @@ def line_key(normalized: str) -> int:
     True
     """
     return xxhash.xxh3_64_intdigest(normalized.encode("utf-8", "surrogatepass"))
+
+
+def word_tokens(normalized: str) -> list[str]:
+    """The word tokens of a normalized line, lower-cased: its punctuation tokens left out
+    (``cleaner.text.words`` of the line, without a regex scan).
+
+    >>> word_tokens("l ' état , 0 ans _x")
+    ['l', 'état', '0', 'ans', '_x']
+    """
+    return [t for t in normalized.lower().split(" ") if t and (t[0].isalnum() or t[0] == "_")]
+
+
+def word_id(token: str) -> int:
+    """64-bit id of a word token (document signatures hash n-grams of these).
+
+    >>> word_id("état") == word_id("état") != word_id("etat")
+    True
+    """
+    return xxhash.xxh3_64_intdigest(token.encode("utf-8", "surrogatepass")) or 1
+
+
+class Memo:
+    """A bounded map with two generations: when the young one fills, the old one is
+    dropped and the young one ages. Recently used entries survive; memory stays bounded."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self.young: dict[Any, Any] = {}
+        self.old: dict[Any, Any] = {}
+
+    def get(self, key: Any) -> Any:
+        value = self.young.get(key)
+        if value is None:
+            value = self.old.get(key)
+            if value is not None:
+                self.put(key, value)
+        return value
+
+    def put(self, key: Any, value: Any) -> None:
+        if len(self.young) >= self.limit:
+            self.old = self.young
+            self.young = {}
+        self.young[key] = value
+
+
+class LinePrinter:
+    """Exact keys and word ids of the lines of pages, with a memo of short lines.
+
+    Results are pure functions of the line, so the memo never changes them; it holds at most
+    ``2 x limit`` lines of at most ``short_chars`` characters, and as many word ids.
+
+    >>> p = LinePrinter(300)
+    >>> keys, ids, counts = p.page(["Top stories", "Top  STORIES", "It's 08:00."])
+    >>> bool(keys[0] == keys[1] == line_key("top stories")), counts.tolist()
+    (True, [2, 2, 7])
+    >>> [bool(i) for i in ids[4:]]
+    [True, False, True, True, False, True, False]
+    >>> p.normalized("It's 08:00.")
+    "it ' s 0 : 0 ."
+    """
+
+    def __init__(self, short_chars: int, limit: int = 1 << 16) -> None:
+        self.short_chars = short_chars
+        self.limit = limit
+        self._lines = Memo(limit)  # raw line -> (key, normalized, token ids)
+        self._tokens: dict[str, int] = {}  # token -> word id, 0 for punctuation tokens
+
+    def _word_ids(self, normalized: str) -> list[int]:
+        """The id of each token of a normalized line: 0 for a punctuation token."""
+        tokens = normalized.lower().split(" ")
+        known = self._tokens
+        ids = list(map(known.get, tokens))
+        if None in ids:
+            if len(known) >= 4 * self.limit:
+                known.clear()
+            for i, token in enumerate(tokens):
+                if ids[i] is None:
+                    word = bool(token) and (token[0].isalnum() or token[0] == "_")
+                    ids[i] = known[token] = word_id(token) if word else 0
+        return ids  # type: ignore[return-value]
+
+    def line(self, line: str) -> tuple[int, str, list[int]]:
+        """(key, normalized form, token ids) of one line."""
+        short = len(line) <= self.short_chars
+        hit: tuple[int, str, list[int]] | None = self._lines.get(line) if short else None
+        if hit is None:
+            normalized = normalize_line(line)
+            hit = (line_key(normalized), normalized, self._word_ids(normalized))
+            if short:
+                self._lines.put(line, hit)
+        return hit
+
+    def normalized(self, line: str) -> str:
+        return self.line(line)[1]
+
+    def page(self, lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Keys (uint64, one per line), token ids (uint64, all lines' tokens in order; 0 for
+        punctuation) and the number of tokens of each line (int64)."""
+        prints = [self.line(line) for line in lines]
+        n = len(prints)
+        keys = np.fromiter((p[0] for p in prints), dtype=np.uint64, count=n)
+        counts = np.fromiter((len(p[2]) for p in prints), dtype=np.int64, count=n)
+        ids = np.fromiter(
+            itertools.chain.from_iterable(p[2] for p in prints),
+            dtype=np.uint64,
+            count=int(counts.sum()),
+        )
+        return keys, ids, counts
 
 
 def shingles(normalized: str, k: int) -> list[str]:
@@ -90,15 +206,26 @@ def _hash_windows(lines: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]
     return (_fmix64(poly) >> np.uint64(32)).astype(np.uint32), owner
 
 
+def affine32_permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The permutation parameters ``(a, b)`` of ``datasketch.MinHash(num_perm, seed,
+    scheme="affine32")``, drawn the way datasketch draws them (without importing it, which
+    costs most of a second); ``tests/test_fingerprint.py`` compares the signatures.
+
+    >>> a, b = affine32_permutations(4, 1)
+    >>> a.dtype, bool((a % 2 == 1).all())
+    (dtype('uint32'), True)
+    """
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
 class MinHasher:
     """MinHash signatures of lines, compatible with ``datasketch.MinHash(scheme="affine32")``."""
 
     def __init__(self, num_perm: int, seed: int, shingle_size: int) -> None:
-        from datasketch import MinHash  # the permutation parameters come from datasketch itself
-
-        a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
-        self.a = np.asarray(a, dtype=np.uint32)
-        self.b = np.asarray(b, dtype=np.uint32)
+        self.a, self.b = affine32_permutations(num_perm, seed)
         self.num_perm = num_perm
         self.shingle_size = shingle_size
 

@@ -7,17 +7,18 @@ per record. Pages stream: a container is never read whole.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from .config import Config
-from .fingerprint import line_key
+from .fingerprint import LinePrinter
 from .heuristics.language import detect_language
 from .io.formats import RecordKeys, container_format, iter_records
-from .io.readers import InputError, read_source, segment
+from .io.readers import InputError, fingerprint_view, read_source, segment
 from .models import Source
-from .text import normalize_line, word_count
+from .text import word_count
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,42 @@ class Page:
     language: str | None
     notes: tuple[str, ...] = ()
     error: str | None = None
+    # uint64 ids of the normalized tokens, all lines in order (0 for punctuation tokens),
+    # and the tokens of each line
+    words: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
+    word_counts: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # arrays travel as bytes: pickling them as arrays costs more than the page's text
+        arrays = (self.keys.tobytes(), self.words.tobytes(), self.word_counts.tobytes())
+        head = (self.rel, self.id, self.kind, self.lines)
+        return (_page, (*head, self.language, self.notes, self.error, *arrays))
+
+
+def _page(
+    rel: str,
+    rid: str | None,
+    kind: str,
+    lines: tuple[str, ...],
+    language: str | None,
+    notes: tuple[str, ...],
+    error: str | None,
+    keys: bytes,
+    words: bytes,
+    counts: bytes,
+) -> Page:
+    return Page(
+        rel,
+        rid,
+        kind,
+        lines,
+        np.frombuffer(keys, np.uint64),
+        language,
+        notes,
+        error,
+        np.frombuffer(words, np.uint64),
+        np.frombuffer(counts, np.int64),
+    )
 
 
 def page_language(lines: Sequence[str], config: Config) -> str | None:
@@ -43,7 +80,13 @@ def page_language(lines: Sequence[str], config: Config) -> str | None:
 
 
 def make_page(
-    rel: str, rid: str | None, text: str, is_html: bool, config: Config, notes: tuple[str, ...]
+    rel: str,
+    rid: str | None,
+    text: str,
+    is_html: bool,
+    config: Config,
+    notes: tuple[str, ...],
+    printer: LinePrinter | None = None,
 ) -> Page:
     kind = "html" if is_html else "text"
     try:
@@ -54,16 +97,22 @@ def make_page(
     except (ValueError, RecursionError, MemoryError) as exc:
         return failed(rel, rid, kind, f"could not be parsed: {type(exc).__name__}", notes)
     lines = tuple(segment(text))
-    keys = np.fromiter((line_key(normalize_line(ln)) for ln in lines), np.uint64, len(lines))
-    return Page(rel, rid, kind, lines, keys, page_language(lines, config), notes)
+    view = fingerprint_view(lines)  # a huge line is fingerprinted on its head
+    printer = printer or LinePrinter(config.near_dup_max_chars)
+    keys, words, counts = printer.page(view)
+    language = page_language(view, config)
+    return Page(rel, rid, kind, lines, keys, language, notes, None, words, counts)
 
 
 def failed(rel: str, rid: str | None, kind: str, message: str, notes: tuple[str, ...] = ()) -> Page:
     return Page(rel, rid, kind, (), np.empty(0, np.uint64), None, notes, message)
 
 
-def load_pages(source: Source, config: Config, keys: RecordKeys) -> Iterator[Page]:
-    """The pages of one input file; a failure becomes a page with an error."""
+def load_pages(
+    source: Source, config: Config, keys: RecordKeys, printer: LinePrinter | None = None
+) -> Iterator[Page]:
+    """The pages of one input file; a failure becomes a page with an error. ``printer``
+    fingerprints the lines (one per worker: it remembers lines seen before)."""
     container = container_format(source.path.name)
     if container is None:
         try:
@@ -72,7 +121,7 @@ def load_pages(source: Source, config: Config, keys: RecordKeys) -> Iterator[Pag
             yield failed(source.rel, None, source.kind, str(exc))
             return
         notes = (note,) if note else ()
-        yield make_page(source.rel, None, text, source.kind == "html", config, notes)
+        yield make_page(source.rel, None, text, source.kind == "html", config, notes, printer)
         return
     fmt, compression = container
     try:
@@ -80,7 +129,9 @@ def load_pages(source: Source, config: Config, keys: RecordKeys) -> Iterator[Pag
             if record.error is not None:
                 yield failed(source.rel, record.id, "text", record.error)
             else:
-                yield make_page(source.rel, record.id, record.text, record.is_html, config, ())
+                yield make_page(
+                    source.rel, record.id, record.text, record.is_html, config, (), printer
+                )
     except (OSError, ValueError, EOFError) as exc:
         # a truncated or corrupt container: the records read so far stand
         yield failed(source.rel, None, fmt, f"unreadable {fmt} data: {exc}")

@@ -22,21 +22,22 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import xxhash
 
 from .config import Config
 from .decide import LineGroup, decide_lines
 from .dedup import GroupTable, build_groups
 from .docdedup import DocCluster, DocHasher, DocPrint, cluster_documents
 from .engines import Engine
-from .fingerprint import MinHasher
-from .heuristics.classify import line_features
+from .fingerprint import LinePrinter, Memo, MinHasher
+from .heuristics.classify import LineFeatures, line_features
 from .heuristics.language import Stoplists
 from .index import open_index, write_index
-from .io.formats import RecordKeys
+from .io.formats import RecordKeys, container_format
 from .io.readers import output_name
-from .models import FileResult, LineResult, Source
+from .io.writers import atomic_write_text, safe_join
+from .models import Decision, FileResult, LineResult, Source
 from .pages import Page, load_pages
-from .text import normalize_line
 from .writing import write_shard
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -60,6 +61,31 @@ class ShardPrints:
     sigs: np.ndarray  # their signatures
 
 
+class WorkerMemo:
+    """What a worker process remembers across the shards it runs: fingerprints and features
+    of short lines, and the keys it has already sent a signature for. Pure caches (results
+    never depend on them), bounded in size; the engine gives each worker its own copy."""
+
+    def __init__(self, short_chars: int, limit: int = 1 << 16) -> None:
+        self.short_chars = short_chars
+        self.limit = limit
+        self.printer = LinePrinter(short_chars, limit)
+        self.signed: set[int] = set()
+        self.stoplists = Stoplists()
+        self._features: dict[str | None, Memo] = {}
+
+    def features(self, language: str | None) -> Memo:
+        memo = self._features.get(language)
+        if memo is None:
+            memo = self._features[language] = Memo(self.limit)
+        return memo
+
+    def mark_signed(self, keys: set[int]) -> None:
+        if len(self.signed) + len(keys) > 16 * self.limit:
+            self.signed.clear()
+        self.signed.update(keys)
+
+
 @dataclass(frozen=True, slots=True)
 class RunContext:
     """Everything a worker needs, sent once per worker."""
@@ -72,6 +98,7 @@ class RunContext:
     template_min_files: int = 2
     line_hasher: MinHasher | None = None  # built once per run, shipped with the context
     doc_hasher: DocHasher | None = None
+    memo: WorkerMemo | None = None  # per worker: see WorkerMemo
 
 
 def shard_file(work_dir: Path, index: int, what: str) -> Path:
@@ -113,16 +140,22 @@ def stream_load(path: Path) -> Iterator[Any]:
 
 def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
     """Pass 1 over one shard. Lines new to the current chunk of pages are MinHashed a chunk
-    at a time, so a large record file does not hold its text in memory."""
+    at a time, so a large record file does not hold its text in memory. A line this worker
+    already sent a signature for (in an earlier shard) is not MinHashed again: the group
+    step needs one signature per distinct line, from any shard."""
     marker = shard_file(ctx.work_dir, shard.index, "pass1.done")
     done = load_marker(marker)
     if done is not None:
         return done
     config = ctx.config
+    memo = ctx.memo or WorkerMemo(config.near_dup_max_chars)
+    printer = memo.printer
+    short = config.near_dup_max_chars
     hasher = ctx.line_hasher or MinHasher(config.num_perm, config.seed, config.shingle_size)
     pending: dict[int, str] = {}
-    key_parts: list[np.ndarray] = []
-    sig_parts: list[np.ndarray] = []
+    fresh: set[int] = set()  # keys signed in this shard
+    key_parts: list[np.ndarray] = [np.empty(0, np.uint64)]
+    sig_parts: list[np.ndarray] = [np.empty((0, config.num_perm), np.uint32)]
     lengths: list[int] = []
     doc_file = shard_file(ctx.work_dir, shard.index, "keys.u64").open("wb")
 
@@ -134,14 +167,16 @@ def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
 
     def pages() -> Iterator[Page]:
         for source in shard.sources:
-            for page in load_pages(source, config, ctx.record_keys):
+            for page in load_pages(source, config, ctx.record_keys, printer):
                 if page.error is None:
                     distinct = np.unique(page.keys)
                     doc_file.write(distinct.tobytes())
                     lengths.append(len(distinct))
+                    signed = memo.signed
                     for line, key in zip(page.lines, page.keys.tolist(), strict=True):
-                        if len(line) <= config.near_dup_max_chars and key not in pending:
-                            pending[key] = normalize_line(line)
+                        if len(line) <= short and key not in fresh and key not in signed:
+                            fresh.add(key)
+                            pending[key] = printer.normalized(line)
                     if len(pending) >= SIGNATURE_CHUNK:
                         flush()
                 yield page
@@ -153,63 +188,132 @@ def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
     keys = np.unique(np.fromfile(shard_file(ctx.work_dir, shard.index, "keys.u64"), np.uint64))
     sig_keys, first = np.unique(np.concatenate(key_parts), return_index=True)
     sigs = np.concatenate(sig_parts)[first]
-    return save_marker(marker, ShardPrints(len(lengths), keys, sig_keys, sigs))
+    result = save_marker(marker, ShardPrints(len(lengths), keys, sig_keys, sigs))
+    memo.mark_signed(fresh)
+    return result
+
+
+_UNGROUPED = (LineGroup(None, 1, True), LineGroup(None, 1, False))
 
 
 def line_groups(keys: np.ndarray, table: GroupTable) -> list[LineGroup]:
     """The group of each line of a page, and whether it is the line's first copy on it."""
     found, idx = table.lookup(keys)
-    seen: set[int] = set()
-    groups = []
-    for key, hit, i in zip(keys.tolist(), found.tolist(), idx.tolist(), strict=True):
-        gid, n_files = (int(table.gid[i]), int(table.n_files[i])) if hit else (None, 1)
-        groups.append(LineGroup(gid, n_files, key not in seen))
-        seen.add(key)
+    first = np.zeros(len(keys), dtype=bool)
+    first[np.unique(keys, return_index=True)[1]] = True
+    hits = np.flatnonzero(found)
+    groups = [_UNGROUPED[0] if f else _UNGROUPED[1] for f in first.tolist()]
+    rows = idx[hits]
+    for i, gid, n_files in zip(
+        hits.tolist(), table.gid[rows].tolist(), table.n_files[rows].tolist(), strict=True
+    ):
+        groups[i] = LineGroup(gid, n_files, bool(first[i]))
     return groups
 
 
-def decide_page(page: Page, ctx: RunContext, stoplists: Stoplists) -> FileResult:
+def page_features(page: Page, memo: WorkerMemo, config: Config) -> list[LineFeatures]:
+    """The features of each line; a short line's are remembered per language."""
+    stop = memo.stoplists.get(page.language)
+    seen = memo.features(page.language)
+    short = memo.short_chars
+    feats = []
+    for line in page.lines:
+        if len(line) > short:
+            feats.append(line_features(line, stop, config))
+            continue
+        f = seen.get(line)
+        if f is None:
+            f = line_features(line, stop, config)
+            seen.put(line, f)
+        feats.append(f)
+    return feats
+
+
+def decide_page(page: Page, ctx: RunContext, memo: WorkerMemo | None = None) -> FileResult:
     if page.error is not None:
         return FileResult(page.rel, page.kind, (), None, page.error, page.notes, page.id)
     config = ctx.config
+    memo = memo or ctx.memo or WorkerMemo(config.near_dup_max_chars)
     assert ctx.table is not None
-    stop = stoplists.get(page.language)
-    feats = [line_features(line, stop, config) for line in page.lines]
+    feats = page_features(page, memo, config)
     groups = line_groups(page.keys, ctx.table)
     shape_filter = page.kind != "html" or config.html_shape_filter
     decisions = decide_lines(feats, groups, ctx.template_min_files, config, shape_filter)
+    # equal decisions share one object: the results file pickles each once per page
+    shared: dict[Decision, Decision] = {}
     lines = tuple(
-        LineResult(n + 1, text, d)
+        LineResult(n + 1, text, shared.setdefault(d, d))
         for n, (text, d) in enumerate(zip(page.lines, decisions, strict=True))
     )
     return FileResult(page.rel, page.kind, lines, page.language, None, page.notes, page.id)
 
 
-def decide_shard(ctx: RunContext, index: int) -> list[tuple[PageName, DocPrint | None]]:
+def kept_words(page: Page, result: FileResult) -> np.ndarray:
+    """The word ids of a page's kept lines, in order (pass 1 computed them per line; words
+    never span lines, so these are the words of the cleaned text)."""
+    if not len(page.words):
+        return page.words
+    keep = np.fromiter((ln.decision.keep for ln in result.lines), dtype=bool)
+    ids = page.words[np.repeat(keep, page.word_counts)]
+    return ids[ids != 0]  # punctuation tokens
+
+
+def decide_shard(ctx: RunContext, shard: Shard) -> list[tuple[PageName, DocPrint | None]]:
     """Pass 2 over one shard: results streamed to the shard's results file; the name and
-    document fingerprint of each page (None for pages that could not be read)."""
+    document fingerprint of each page (None for pages that could not be read).
+
+    Unless near-duplicate documents are dropped, the output of a single-page file depends
+    on nothing else, so it is written here (pass 3 then only writes record files)."""
+    index = shard.index
     marker = shard_file(ctx.work_dir, index, "pass2.done")
     done = load_marker(marker)
     if done is not None:
         return done
     config = ctx.config
-    stoplists = Stoplists()
+    memo = ctx.memo or WorkerMemo(config.near_dup_max_chars)
     hasher = ctx.doc_hasher if config.dedup_docs != "off" else None
-    prints: list[tuple[PageName, DocPrint | None]] = []
+    names: list[PageName] = []
+    docs: list[tuple[int, np.ndarray] | None] = []
+    singles = set()
+    if ctx.out_dir is not None and writes_in_pass2(config):
+        singles = {s.rel for s in shard.sources if container_format(s.path.name) is None}
 
     def results() -> Iterator[FileResult]:
         for page in stream_load(shard_file(ctx.work_dir, index, "pages")):
-            result = decide_page(page, ctx, stoplists)
-            doc = None
-            if hasher is not None and result.error is None:
-                doc = hasher.doc_print("\n".join(result.kept))
-            prints.append(((result.rel, result.id), doc))
+            result = decide_page(page, ctx, memo)
+            names.append((result.rel, result.id))
+            text = None  # the cleaned page: its kept lines, each ending in a newline
+            if result.error is None and (hasher is not None or page.rel in singles):
+                text = "\n".join([*result.kept, ""])
+            if text is not None and result.id is None and page.rel in singles:
+                assert ctx.out_dir is not None
+                target = safe_join(ctx.out_dir, output_name(page.rel, config.output_format))
+                atomic_write_text(target, text)
+            if hasher is not None and text is not None:
+                content = xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))
+                docs.append((content, kept_words(page, result)))
+            else:
+                docs.append(None)
+            del text
             yield result
 
     stream_dump(results(), shard_file(ctx.work_dir, index, "results"))
-    save_marker(marker, prints)
+    prints: list[DocPrint | None] = [None] * len(docs)
+    if hasher is not None:
+        live = [i for i, d in enumerate(docs) if d is not None]
+        made = hasher.doc_prints_of([d for d in docs if d is not None])
+        for i, doc in zip(live, made, strict=True):
+            prints[i] = doc
+    out = list(zip(names, prints, strict=True))
+    save_marker(marker, out)
     shard_file(ctx.work_dir, index, "pages").unlink()
-    return prints
+    return out
+
+
+def writes_in_pass2(config: Config) -> bool:
+    """Whether single-page files are written in pass 2: yes unless near-duplicate documents
+    are dropped (then an output depends on the whole corpus)."""
+    return config.dedup_docs != "drop"
 
 
 def make_shards(sources: Sequence[Source], shard_size: int) -> list[Shard]:
@@ -341,6 +445,7 @@ def run(
         work_dir,
         record_keys or RecordKeys(),
         line_hasher=MinHasher(config.num_perm, config.seed, config.shingle_size),
+        memo=WorkerMemo(config.near_dup_max_chars),
     )
 
     prints: list[ShardPrints] = []
@@ -376,6 +481,7 @@ def run(
         config.lsh_rows,
         config.similarity_threshold,
         sig_keys=sig_keys,
+        engine=engine,
     )
     if index_path is None:
         del keys, sig_keys, sigs
@@ -391,12 +497,13 @@ def run(
         doc_hasher=DocHasher(
             config.doc_num_perm, config.seed, config.doc_ngram, config.doc_max_words
         ),
+        memo=WorkerMemo(config.near_dup_max_chars),
     )
     doc_prints: list[DocPrint | None] = []
     names: list[PageName] = []
     per_shard: list[int] = []
     tick("decide", 0, len(shards))
-    for n, shard_docs in enumerate(engine.map(decide_shard, [s.index for s in shards], ctx)):
+    for n, shard_docs in enumerate(engine.map(decide_shard, shards, ctx)):
         names.extend(name for name, _ in shard_docs)
         doc_prints.extend(doc for _, doc in shard_docs)
         per_shard.append(len(shard_docs))
@@ -404,16 +511,16 @@ def run(
 
     clusters, verdicts = document_verdicts(doc_prints, config)
     del doc_prints
-    offsets = np.concatenate([[0], np.cumsum(per_shard)]).astype(int).tolist()
-    shard_verdicts = [
-        {i - offsets[k]: v for i, v in verdicts.items() if offsets[k] <= i < offsets[k + 1]}
-        for k in range(len(shards))
-    ]
+    offsets = np.concatenate([[0], np.cumsum(per_shard)]).astype(np.int64)
+    shard_verdicts: list[dict[int, DocVerdict]] = [{} for _ in shards]
+    for i, v in verdicts.items():
+        k = int(np.searchsorted(offsets, i, side="right")) - 1
+        shard_verdicts[k][i - int(offsets[k])] = v
     if out_dir is not None:
-        tick("write", 0, len(shards))
         items = [(s.index, s.sources, shard_verdicts[k]) for k, s in enumerate(shards)]
+        tick("write", 0, len(items))
         for n, _ in enumerate(engine.map(write_shard, items, ctx)):
-            tick("write", n + 1, len(shards))
+            tick("write", n + 1, len(items))
 
     if index_path is not None:
         tick("index", 0, 1)

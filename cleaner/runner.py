@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import socket
 import sys
 import tempfile
 import time
@@ -14,10 +16,11 @@ from pathlib import Path
 from .config import Config
 from .engines import make_engine
 from .io.formats import RecordKeys
-from .io.readers import discover
+from .io.readers import discover, output_name
+from .io.writers import remove_partial_files
 from .models import Source
 from .pipeline import Progress, run
-from .report import ReportBuilder, Summary
+from .report import ReportBuilder, Summary, printable
 
 
 class UsageError(Exception):
@@ -41,6 +44,15 @@ def check_paths(inputs: list[Path], out: Path | None) -> None:
         raise UsageError("'-' (JSON Lines on standard input) must be the only input")
     if out == STDIO and inputs != [STDIO]:
         raise UsageError("'-o -' (JSON Lines to standard output) needs '-' as the input")
+    if len(inputs) > 1:
+        # each input's pages go under a folder named after it (a file: under its output
+        # name); two inputs of one name would make the result depend on their order
+        taken: dict[str, Path] = {}
+        for root in inputs:
+            name = root.resolve().name if root.is_dir() else output_name(root.name)
+            if name in taken:
+                raise UsageError(f"inputs {taken[name]} and {root} would both be written as {name}")
+            taken[name] = root
     if out is None or out == STDIO or inputs == [STDIO]:
         return
     out_r = out.resolve()
@@ -73,14 +85,57 @@ def run_digest(
     return hashlib.sha256(blob).hexdigest()[:16]
 
 
-def remove_partial_files(out: Path) -> int:
-    """Delete the temporary ``.NAME.XXXX.part`` files an interrupted run left under OUT."""
+WORK_PREFIX = "cleaner-"
+OWNER_FILE = "owner"  # "host pid" of the run using a work folder
+
+
+def claim_work_folder(folder: Path) -> None:
+    """Mark a temporary work folder as this process's, for :func:`remove_stale_work`."""
+    (folder / OWNER_FILE).write_text(f"{socket.gethostname()} {os.getpid()}\n")
+
+
+def remove_stale_work(parent: Path) -> int:
+    """Delete the temporary work folders of runs that were killed outright (their process
+    is gone, so nothing else removes them; they can hold as much as the corpus). Only
+    folders of this user on this host whose owning process no longer exists are touched."""
     removed = 0
-    for path in out.rglob(".*.part"):
-        if path.is_file():
-            path.unlink()
-            removed += 1
+    host = socket.gethostname()
+    try:
+        candidates = list(parent.glob(f"{WORK_PREFIX}*"))
+    except OSError:
+        return 0
+    for folder in candidates:
+        try:
+            if folder.is_symlink() or folder.stat().st_uid != os.getuid():
+                continue
+            owner_host, pid = (folder / OWNER_FILE).read_text().split()
+        except (OSError, ValueError):
+            continue
+        if owner_host != host or _alive(int(pid)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed += 1
     return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # another user's process, or not a pid we can judge: leave it
+    return True
+
+
+def write_problems(work: Path) -> list[tuple[str, str]]:
+    """Files whose output pass 3 could not write (see ``writing.write_shard``)."""
+    found: list[tuple[str, str]] = []
+    for path in sorted(work.glob("*.write-errors")):
+        for line in path.read_text(encoding="utf-8", errors="surrogateescape").splitlines():
+            name, message = json.loads(line)
+            found.append((name, message))
+    return found
 
 
 def clean_corpus(
@@ -95,22 +150,36 @@ def clean_corpus(
     address: str | None = None,
     record_keys: RecordKeys | None = None,
     index: Path | None = None,
+    dry_run: bool = False,
 ) -> Outcome:
-    """Clean every page under ``inputs`` into ``out`` (``None``: analyse only).
+    """Clean every page under ``inputs`` into ``out`` (``None``: analyse only). With
+    ``dry_run`` nothing is written, but the pages read are those a run into ``out`` reads.
 
     ``-`` as the only input reads JSON Lines from standard input; ``-`` as ``out`` then
     writes the cleaned JSON Lines to standard output."""
     config = config or Config()
     check_paths(inputs, out)
+    skip = None if out == STDIO else out  # never read as input, even in a dry run
+    if dry_run:
+        out = None
     started = time.perf_counter()
-    builder = ReportBuilder(config, report, [str(p) for p in inputs])
     notices: tuple[str, ...] = ()
+    if out is not None and out != STDIO and out.is_dir():
+        # before the report (which may live under OUT) opens its own temporary file
+        stale = remove_partial_files(out)
+        if stale:
+            notices += (f"removed {stale} partial file(s) left by an interrupted run",)
+    if work_dir is not None:
+        work_dir.mkdir(parents=True, exist_ok=True)
+    stale = remove_stale_work(work_dir or Path(tempfile.gettempdir()))
+    if stale:
+        notices += (f"removed {stale} work folder(s) left by a killed run",)
+    builder = ReportBuilder(config, report, [str(p) for p in inputs])
     eng = None
     try:
-        if work_dir is not None:
-            work_dir.mkdir(parents=True, exist_ok=True)
         eng = make_engine(engine, jobs, address)
-        with tempfile.TemporaryDirectory(prefix="cleaner-", dir=work_dir) as tmp:
+        with tempfile.TemporaryDirectory(prefix=WORK_PREFIX, dir=work_dir) as tmp:
+            claim_work_folder(Path(tmp))
             roots, target = inputs, out
             if inputs == [STDIO]:
                 spool = Path(tmp) / "stdin"
@@ -120,15 +189,12 @@ def clean_corpus(
                 roots = [spool]
                 if out == STDIO:
                     target = Path(tmp) / "stdout"
-            found = discover(roots, target)
-            notices = tuple(found.notices)
+            found = discover(roots, target if target is not None else skip)
+            notices += tuple(found.notices)
             for path, message in found.errors:
                 builder.add_error(path, message)
             if target is not None:
                 target.mkdir(parents=True, exist_ok=True)
-                stale = remove_partial_files(target)
-                if stale:
-                    notices += (f"removed {stale} partial file(s) left by an interrupted run",)
             keep_work = work_dir is not None and inputs != [STDIO]
             if keep_work:
                 assert work_dir is not None
@@ -151,6 +217,8 @@ def clean_corpus(
             )
             for result, verdict in outcome.results():
                 builder.add(result, verdict)
+            for name, message in write_problems(work):
+                builder.errors.append((printable(name), message))
             builder.clusters = outcome.clusters
             if out == STDIO and target is not None:
                 with (target / "stdin.jsonl").open("rb") as handle:

@@ -27,6 +27,7 @@ _QUOTES = str.maketrans(
 )
 _DIGITS = re.compile(r"\d+")
 _NORM_TOKEN = re.compile(r"\w+|[^\w\s]+")
+_PUNCT_RUN = re.compile(r"[^\w\s]+")
 _WORD = re.compile(r"\w+")
 # Han, Hiragana, Katakana: scripts written without spaces between words.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -45,9 +46,24 @@ def normalize_line(text: str) -> str:
     >>> normalize_line("  ![]() |  ")
     '![]() |'
     """
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
-    text = _DIGITS.sub("0", text)
-    return " ".join(_NORM_TOKEN.findall(text))
+    if text.isascii():
+        # NFKC leaves ASCII as it is, casefold is lower, and of the quote variants only the
+        # backtick is ASCII; the digit test on bytes is far cheaper than a regex scan
+        text = text.lower()
+        if "`" in text:
+            text = text.replace("`", "'")
+        raw = text.encode("ascii")
+        if len(raw.translate(None, b"0123456789")) != len(raw):
+            text = _DIGITS.sub("0", text)
+    else:
+        # quote variants unified before NFKC (it turns ´ and ″ into other characters) and
+        # after it (it makes ` and ′ of fullwidth and compatibility forms)
+        text = unicodedata.normalize("NFKC", text.translate(_QUOTES)).translate(_QUOTES)
+        text = text.casefold()
+        text = _DIGITS.sub("0", text)
+    # the tokens of _NORM_TOKEN joined by single spaces: punctuation runs padded, then
+    # whitespace collapsed (str.split and \s agree on what is whitespace)
+    return " ".join(_PUNCT_RUN.sub(r" \g<0> ", text).split())
 
 
 def words(text: str) -> list[str]:

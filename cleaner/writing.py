@@ -7,6 +7,7 @@ is written with the cleaned text and a ``cleaner`` object, every other field unt
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -63,17 +64,23 @@ def _readable(records: Iterator[Any]) -> Iterator[Any]:
 def write_shard(
     ctx: RunContext, item: tuple[int, tuple[Source, ...], dict[int, DocVerdict]]
 ) -> int:
-    """Write one shard's outputs; returns the number of files written."""
-    from .pipeline import shard_file, stream_load
+    """Write one shard's outputs; returns the number of files written. Single-page files
+    were written in pass 2 already unless near-duplicate documents are dropped."""
+    from .pipeline import shard_file, stream_load, writes_in_pass2
 
     index, sources, verdicts = item
     assert ctx.out_dir is not None
     marker = shard_file(ctx.work_dir, index, "pass3.done")
     if marker.exists():
         return 0
+    pages_written = writes_in_pass2(ctx.config)
+    if pages_written and all(container_format(s.path.name) is None for s in sources):
+        marker.touch()
+        return 0
     pending = _Peek(stream_load(shard_file(ctx.work_dir, index, "results")))
     position = 0
     written = 0
+    problems: list[tuple[str, str]] = []  # (file, message): read back by the runner
     for source in sources:
         target = safe_join(ctx.out_dir, output_name(source.rel, ctx.config.output_format))
         container = container_format(source.path.name)
@@ -81,6 +88,8 @@ def write_shard(
             result = pending.pop()
             verdict = verdicts.get(position)
             position += 1
+            if pages_written:
+                continue
             if result.error is None and not (verdict is not None and verdict.dropped):
                 atomic_write_text(target, "".join(line + "\n" for line in result.kept))
                 written += 1
@@ -88,9 +97,14 @@ def write_shard(
         fmt, compression = container
         out_fmt = ctx.config.output_format or (JSONL if fmt == "warc" else fmt)
         writer = RecordWriter(target, out_fmt, compression if out_fmt == JSONL else None)
+        changed = False
         try:
             records = iter_records(source.path, fmt, compression, ctx.record_keys)
             for record, fields in _readable(records):
+                head = pending.head
+                if head is None or head.rel != source.rel or head.id != record.id:
+                    changed = True  # not the records pass 1 read
+                    break
                 result = pending.pop()
                 verdict = verdicts.get(position)
                 position += 1
@@ -105,10 +119,22 @@ def write_shard(
             if head is not None and head.rel == source.rel and head.id is None:
                 pending.pop()  # the error page of a container that ended in bad data
                 position += 1
+            while pending.head is not None and pending.head.rel == source.rel:
+                changed = True  # records pass 1 read that are gone now
+                pending.pop()
+                position += 1
         except BaseException:
             writer.abort()
             raise
+        if changed:
+            writer.abort()
+            problems.append((source.rel, "changed while the run was going: not written"))
+            continue
         writer.commit()
         written += 1
+    if problems:
+        with shard_file(ctx.work_dir, index, "write-errors").open("w", encoding="utf-8") as f:
+            for problem in problems:
+                f.write(json.dumps(problem) + "\n")  # ASCII: names may hold any bytes
     marker.touch()
     return written

@@ -11,15 +11,23 @@ BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
 def test_synth_and_speed_smoke(tmp_path: Path) -> None:
+    """Every contender of the speed benchmark runs on a 200-page generated corpus."""
+    contenders = ["cleaner", "datasketch-minhash", "datasketch-bulk", "exact-hash",
+                  "trafilatura-lru", "floor"]  # fmt: skip
     proc = subprocess.run(
-        [sys.executable, str(BENCH / "speed.py"), "--docs", "120", "--json", "--jobs", "1",
-         "--corpus-dir", str(tmp_path), "--contenders", "cleaner", "exact-hash", "floor"],
+        [sys.executable, str(BENCH / "speed.py"), "--docs", "200", "--json", "--jobs", "2",
+         "--corpus-dir", str(tmp_path), "--contenders", *contenders],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     rows = json.loads(proc.stdout)
-    assert {r["contender"] for r in rows} == {"cleaner", "exact-hash", "floor"}
-    cleaner = next(r for r in rows if r["contender"] == "cleaner")
-    assert cleaner["lines"] > 0 and 0.0 <= cleaner["f1"] <= 1.0
+    assert [r["contender"] for r in rows] == contenders
+    labels = [json.loads(x) for x in (tmp_path / "synth-200" / "labels.jsonl").open()]
+    assert len(labels) == 200
+    for row in rows:
+        assert row["docs"] == 200 and row["lines"] == sum(len(x["labels"]) for x in labels)
+        assert row["lines_per_s"] > 0 and row["peak_rss_mib"] > 0 and not row["partial"]
+        if row["contender"] != "floor":
+            assert 0.0 <= row["f1"] <= 1.0
 
 
 def test_docdedup_smoke() -> None:

@@ -1,7 +1,11 @@
-"""Property tests: normalization, segmentation and the whole pipeline on generated pages."""
+"""Property tests: normalization, decoding, segmentation, output paths and the whole
+pipeline on generated pages. Example counts stay modest so the suite stays fast; set
+CLEANER_PIPELINE_EXAMPLES (default 15) for a longer search of the whole-pipeline ones."""
 
 from __future__ import annotations
 
+import html as html_escape
+import os
 import tempfile
 from pathlib import Path
 
@@ -9,7 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cleaner import Config, clean_corpus
-from cleaner.io.readers import decode, segment
+from cleaner.extract.html import html_to_text
+from cleaner.io.readers import InputError, decode, segment
+from cleaner.io.writers import safe_join
 from cleaner.text import normalize_line, strip_markup
 
 PIECES = st.sampled_from(
@@ -29,6 +35,11 @@ PIECES = st.sampled_from(
 )
 LINE = st.one_of(PIECES, st.text(max_size=80).map(lambda s: s.replace("\n", " ")))
 PAGE = st.lists(LINE, max_size=25).map("\n".join)
+SLOW = settings(
+    max_examples=int(os.environ.get("CLEANER_PIPELINE_EXAMPLES", "15")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 @given(st.text())
@@ -43,14 +54,29 @@ def test_strip_markup_never_crashes(text: str) -> None:
     assert isinstance(strip_markup(text), str)
 
 
-@given(st.binary(max_size=2000))
-def test_decode_never_crashes(data: bytes) -> None:
+LABELS = st.sampled_from([None, "utf-8", "iso-8859-1", "windows-1251", "shift_jis", "bogus", ""])
+
+
+@given(st.binary(max_size=2000), st.booleans(), LABELS)
+def test_decode_never_crashes(data: bytes, html: bool, declared: str | None) -> None:
     try:
-        text, _note = decode(data)
-    except Exception as exc:  # only the named refusal is allowed
-        assert "binary" in str(exc)
+        text, note = decode(data, html=html, declared=declared)
+    except InputError as exc:  # the one named refusal
+        assert str(exc) == "binary content (NUL bytes)"
+        assert b"\x00" in data[:8192]
     else:
-        assert isinstance(text, str)
+        assert isinstance(text, str) and (note is None or note.startswith(("decoded", "declares")))
+        text.encode("utf-8")  # no lone surrogates: every decoded text can be written
+
+
+@given(st.text(max_size=300), st.sampled_from(["utf-8", "utf-16", "utf-8-sig"]))
+def test_decode_reads_unicode_encodings_back(text: str, codec: str) -> None:
+    data = text.encode(codec, "surrogatepass")
+    if "\x00" in text or any(0xD800 <= ord(c) < 0xE000 for c in text):
+        return  # NUL reads as binary; lone surrogates are not text
+    if codec == "utf-8" and data.startswith(b"\xef\xbb\xbf"):
+        return  # text that starts with U+FEFF: read as a BOM
+    assert decode(data)[0] == text
 
 
 @given(st.text())
@@ -59,7 +85,22 @@ def test_segment_keeps_every_non_blank_line_in_order(text: str) -> None:
     assert lines == [ln for ln in text.splitlines() if ln.strip()]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text())
+def test_safe_join_never_leaves_the_root(rel: str) -> None:
+    root = Path("/out")
+    path = safe_join(root, rel.replace("\x00", ""))
+    assert path.parts[: len(root.parts)] == root.parts and len(path.parts) > len(root.parts)
+    assert ".." not in path.parts
+
+
+def subsequence(kept: list[str], source: list[str]) -> bool:
+    """Whether ``kept`` is ``source`` with some lines left out: nothing added, nothing
+    reordered."""
+    it = iter(source)
+    return all(any(k == s for s in it) for k in kept)
+
+
+@SLOW
 @given(st.lists(PAGE, min_size=1, max_size=4))
 def test_pipeline_outputs_input_lines_in_order(pages: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
@@ -71,12 +112,52 @@ def test_pipeline_outputs_input_lines_in_order(pages: list[str]) -> None:
         for i in range(len(pages)):
             if not (out / f"p{i}.txt").exists():
                 continue  # refused with a named reason (a NUL byte: binary)
-            raw = (src / f"p{i}.txt").read_bytes()
-            try:
-                source_lines = segment(raw.decode("utf-8"))
-            except UnicodeDecodeError:
-                continue  # surrogates: decoded by detection, compared elsewhere
+            text, _note = decode((src / f"p{i}.txt").read_bytes())
             kept = (out / f"p{i}.txt").read_text(encoding="utf-8").splitlines()
-            # a subsequence of the input's lines: nothing added, nothing reordered
-            it = iter(source_lines)
-            assert all(any(k == s for s in it) for k in kept)
+            assert subsequence(kept, segment(text))
+
+
+ENCODINGS = st.sampled_from(["utf-8", "utf-16", "cp1252", "utf-8-sig"])
+
+
+@SLOW
+@given(st.lists(st.tuples(PAGE, ENCODINGS), min_size=1, max_size=3))
+def test_pipeline_on_pages_in_other_encodings(pages: list[tuple[str, str]]) -> None:
+    """Whatever the encoding, the output is lines of the text the page was decoded to."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src, out = Path(tmp) / "in", Path(tmp) / "out"
+        src.mkdir()
+        for i, (page, codec) in enumerate(pages):
+            (src / f"p{i}.txt").write_bytes(page.encode(codec, "replace"))
+        clean_corpus([src], out, config=Config())
+        for i in range(len(pages)):
+            if not (out / f"p{i}.txt").exists():
+                continue
+            text, _note = decode((src / f"p{i}.txt").read_bytes())
+            kept = (out / f"p{i}.txt").read_text(encoding="utf-8").splitlines()
+            assert subsequence(kept, segment(text))
+
+
+BLOCK = st.tuples(st.sampled_from(["p", "div", "li", "h2", "td", "script", "nav"]), LINE)
+
+
+@SLOW
+@given(st.lists(st.lists(BLOCK, max_size=12), min_size=1, max_size=3))
+def test_pipeline_on_html_pages(pages: list[list[tuple[str, str]]]) -> None:
+    """An HTML page's output is lines of what extraction found, in their order."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src, out = Path(tmp) / "in", Path(tmp) / "out"
+        src.mkdir()
+        sources = []
+        for i, blocks in enumerate(pages):
+            body = "".join(f"<{tag}>{html_escape.escape(text)}</{tag}>" for tag, text in blocks)
+            page = f"<html><head><title>t</title></head><body>{body}</body></html>"
+            (src / f"p{i}.html").write_text(page, encoding="utf-8", errors="replace")
+            sources.append((src / f"p{i}.html").read_bytes())
+        clean_corpus([src], out, config=Config())
+        for i, data in enumerate(sources):
+            if not (out / f"p{i}.txt").exists():
+                continue
+            extracted = segment(html_to_text(decode(data, html=True)[0], Config()))
+            kept = (out / f"p{i}.txt").read_text(encoding="utf-8").splitlines()
+            assert subsequence(kept, extracted)

@@ -1,51 +1,192 @@
-"""The JSON report: valid against its schema, and consistent with itself."""
+"""The JSON report: valid against its schema (cleaner/report_schema.json), the schema strict
+enough to catch a malformed report, and the report consistent with itself and the output."""
 
 from __future__ import annotations
 
+import copy
 import json
+import shutil
+from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import jsonschema
+import pytest
+from jsonschema import Draft202012Validator
 
-from cleaner import clean_corpus
+from cleaner import Config, clean_corpus
+from cleaner.models import Reason
 
-SCHEMA = json.loads(
-    (Path(__file__).resolve().parent.parent / "cleaner" / "report_schema.json").read_text()
-)
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+SCHEMA = json.loads(files("cleaner").joinpath("report_schema.json").read_text(encoding="utf-8"))
+SEED = "000_5e96c4fc11c8f751.txt"
 
 
-def test_report_matches_schema(seeds: Path, tmp_path: Path) -> None:
+def run_report(inputs: list[Path], out: Path | None, tmp_path: Path) -> dict[str, Any]:
+    report = tmp_path / "report.json"
+    clean_corpus(inputs, out, report=report)
+    data: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.fixture
+def corpus(seeds: Path) -> Path:
+    """Every kind of entry a report can hold: text and HTML pages, a record file with a bad
+    record, a page that is a copy of another, a page in another encoding, a binary file."""
+    shutil.copy(seeds / SEED, seeds / "copy.txt")
+    shutil.copy(DATA / "sciencealert-com__0001.html", seeds / "page.html")
+    records = [
+        {"id": "r1", "text": "Short note.\nA record with a sentence that is long enough to count."},
+        ["not", "an", "object"],
+        {"id": "r3", "text": "", "extra": 1},
+    ]
+    (seeds / "records.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in records), encoding="utf-8"
+    )
+    (seeds / "latin.txt").write_bytes(
+        "Le café était fermé ce matin à cause de la grève des employés du quartier.".encode(
+            "cp1252"
+        )
+    )
     (seeds / "broken.txt").write_bytes(b"\x00\x01binary")
-    report = tmp_path / "r.json"
-    clean_corpus([seeds], tmp_path / "out", report=report)
-    data = json.loads(report.read_text(encoding="utf-8"))
+    return seeds
+
+
+def test_schema_is_a_valid_json_schema() -> None:
+    Draft202012Validator.check_schema(SCHEMA)
+    assert SCHEMA["properties"]["schema"] == {"const": 1}
+
+
+def test_schema_reasons_are_the_pipeline_reasons() -> None:
+    assert set(SCHEMA["$defs"]["reason"]["enum"]) == {r.value for r in Reason}
+
+
+def test_report_of_every_kind_of_page_matches_schema(corpus: Path, tmp_path: Path) -> None:
+    data = run_report([corpus], tmp_path / "out", tmp_path)
+    Draft202012Validator(SCHEMA).validate(data)
+    # the corpus exercised every optional part of the schema
+    assert {f["kind"] for f in data["files"]} == {"text", "html"}  # records hold text
+    assert [f["id"] for f in data["files"] if f["path"] == "records.jsonl"] == ["r1", "2", "r3"]
+    assert any(f["duplicate"] is not None for f in data["files"])
+    assert any(f["notes"] for f in data["files"])
+    assert data["duplicate_docs"] and data["groups"]
+    errors = {e["path"]: e["error"] for e in data["errors"]}
+    assert errors["broken.txt"] == "binary content (NUL bytes)"
+    assert "records.jsonl#2" in errors
+    assert data["totals"]["files_failed"] == len(data["errors"]) == 2
+    failed = [f for f in data["files"] if f["error"] is not None]
+    assert all(f["output"] is None and f["lines"] == [] for f in failed)
+
+
+MUTATIONS = {
+    "schema version": lambda d: d.update(schema=2),
+    "missing totals": lambda d: d.pop("totals"),
+    "unknown top-level field": lambda d: d.update(extra=True),
+    "unknown reason": lambda d: d["files"][0]["lines"][0].update(reason="boring"),
+    "group id not 16 hex digits": lambda d: d["groups"][0].update(id="xyz"),
+    "line group not hex": lambda d: d["files"][0]["lines"][0].update(group="C919"),
+    "line numbers start at 1": lambda d: d["files"][0]["lines"][0].update(n=0),
+    "keep is a boolean": lambda d: d["files"][0]["lines"][0].update(keep="yes"),
+    "extra line field": lambda d: d["files"][0]["lines"][0].update(score=0.5),
+    "unknown page kind": lambda d: d["files"][0].update(kind="pdf"),
+    "group spanning one file": lambda d: d["groups"][0].update(n_files=1),
+    "negative count": lambda d: d["totals"].update(kept=-1),
+    "ratio above 1": lambda d: d["totals"].update(template_ratio=1.5),
+    "unknown reason count": lambda d: d["totals"]["by_reason"].update(boring=3),
+    "config without num_perm": lambda d: d["config"].pop("num_perm"),
+    "timings without seconds": lambda d: d.update(timings={}),
+}
+
+
+@pytest.fixture(scope="module")
+def seeds_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    tmp = tmp_path_factory.mktemp("report")
+    shutil.copytree(ROOT / "seeds", tmp / "seeds")
+    data = run_report([tmp / "seeds"], None, tmp)
     jsonschema.validate(data, SCHEMA)
-    assert data["errors"] == [{"path": "broken.txt", "error": "binary content (NUL bytes)"}]
+    return data
 
 
-def test_report_counts_add_up(seeds: Path, tmp_path: Path) -> None:
-    report = tmp_path / "r.json"
-    clean_corpus([seeds], tmp_path / "out", report=report)
-    data = json.loads(report.read_text(encoding="utf-8"))
-    lines = [ln for f in data["files"] for ln in f["lines"]]
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_schema_rejects_a_malformed_report(name: str, seeds_report: dict[str, Any]) -> None:
+    broken = copy.deepcopy(seeds_report)
+    MUTATIONS[name](broken)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, SCHEMA)
+
+
+def test_report_counts_add_up(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    data = run_report([corpus], out, tmp_path)
     totals = data["totals"]
+    lines = [ln for f in data["files"] for ln in f["lines"]]
+    assert data["config"] == Config().to_dict()
+    assert data["inputs"] == [str(corpus)]
+    assert totals["files"] == len(data["files"])  # the binary file is an entry with an error
     assert totals["lines"] == len(lines)
     assert totals["kept"] == sum(ln["keep"] for ln in lines)
-    assert sum(totals["by_reason"].values()) == len(lines)
+    assert totals["dropped"] == totals["lines"] - totals["kept"]
+    assert totals["by_reason"] == {
+        r: sum(ln["reason"] == r for ln in lines) for r in {ln["reason"] for ln in lines}
+    }
+    template = sum(ln["reason"] in ("template", "template-block") for ln in lines)
+    assert totals["template_ratio"] == pytest.approx(template / len(lines), abs=1e-6)
+    readable = [f for f in data["files"] if f["error"] is None]
+    assert totals["files_empty"] == sum(not any(ln["keep"] for ln in f["lines"]) for f in readable)
+    assert all(ln["keep"] == (ln["reason"] == "body") for ln in lines)
+
+    # pages in output order, lines numbered in order, outputs holding exactly the kept lines
+    names = [f["path"] if f["id"] is None else f"{f['path']}#{f['id']}" for f in data["files"]]
     for f in data["files"]:
-        kept = [ln["text"] for ln in f["lines"] if ln["keep"]]
-        out = (tmp_path / "out" / f["output"]).read_text(encoding="utf-8")
-        assert out == "".join(t + "\n" for t in kept)
-    # every group id used by a line in two files is listed, with those files
-    listed = {g["id"]: set(g["files"]) for g in data["groups"]}
-    for f in data["files"]:
-        for ln in f["lines"]:
-            if ln["group"] in listed:
-                assert f["path"] in listed[ln["group"]]
+        assert [ln["n"] for ln in f["lines"]] == list(range(1, len(f["lines"]) + 1))
+        if f["id"] is None and f["error"] is None:
+            text = (out / f["output"]).read_text(encoding="utf-8")
+            assert text == "".join(ln["text"] + "\n" for ln in f["lines"] if ln["keep"])
+
+    # groups: most files first, each naming the pages whose lines carry its id
+    assert totals["groups"] == len(data["groups"])
+    assert totals["template_groups"] == sum(g["template"] for g in data["groups"])
+    assert [g["n_files"] for g in data["groups"]] == sorted(
+        (g["n_files"] for g in data["groups"]), reverse=True
+    )
+    for g in data["groups"]:
+        members = {
+            name
+            for name, f in zip(names, data["files"], strict=True)
+            if any(ln["group"] == g["id"] for ln in f["lines"])
+        }
+        assert set(g["files"]) == members
+        assert g["n_files"] == len(g["files"])
+        assert g["template"] == (g["n_files"] >= totals["template_min_files"])
+        texts = [ln["text"] for f in data["files"] for ln in f["lines"] if ln["group"] == g["id"]]
+        assert g["n_lines"] == len(texts) and g["n_variants"] == len(set(texts))
+        assert g["text"] in texts and set(g["variants"]) <= set(texts)
+
+    # the copy of a seed page and the page itself form a near-duplicate cluster
+    assert [sorted(d["files"]) for d in data["duplicate_docs"]] == [sorted([SEED, "copy.txt"])]
+    assert totals["duplicate_docs"] == 1
+    for d in data["duplicate_docs"]:
+        assert d["representative"] in d["files"]
+        flagged = [f for f in data["files"] if f["path"] in d["files"]]
+        assert {f["duplicate"]["cluster"] for f in flagged} == {d["id"]}
+        assert sum(f["duplicate"]["representative"] for f in flagged) == 1
 
 
-def test_report_is_written_atomically(seeds: Path, tmp_path: Path) -> None:
+def test_dry_run_report_is_complete_and_atomic(seeds: Path, tmp_path: Path) -> None:
     report = tmp_path / "sub" / "r.json"
     clean_corpus([seeds], None, report=report)
-    assert report.exists()
-    assert [p.name for p in report.parent.iterdir()] == ["r.json"]
+    assert [p.name for p in report.parent.iterdir()] == ["r.json"]  # no temporary file left
+    data = json.loads(report.read_text(encoding="utf-8"))
+    jsonschema.validate(data, SCHEMA)
+    assert [f["path"] for f in data["files"]] == sorted(p.name for p in seeds.glob("*.txt"))
+
+
+def test_readme_documents_the_schema() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## JSON report", 1)[1].split("\n## ", 1)[0]
+    assert "cleaner/report_schema.json" in section
+    for key in SCHEMA["required"]:
+        assert f'"{key}"' in section, key
+    for key in SCHEMA["properties"]["totals"]["required"]:
+        assert f'"{key}"' in section, key

@@ -8,16 +8,20 @@ import gzip
 import io
 import json
 import os
-import tempfile
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from .readers import InputError, decode
+from .writers import naming, temp_beside
+
 JSONL = "jsonl"
 PARQUET = "parquet"
 WARC = "warc"
 RECORD_FORMATS = (JSONL, PARQUET, WARC)
+_SURROGATE = re.compile("[\ud800-\udfff]")  # lone halves of a pair: JSON allows them escaped
 
 _SUFFIXES = {
     ".jsonl": (JSONL, None),
@@ -79,13 +83,13 @@ def _from_fields(obj: Any, n: int, keys: RecordKeys) -> tuple[Record, dict[str, 
     rid = obj.get(keys.id)
     rid = str(n) if rid is None else str(rid)
     if keys.html is not None and isinstance(obj.get(keys.html), str):
-        return Record(rid, obj[keys.html], True), obj
+        return Record(rid, _SURROGATE.sub("\ufffd", obj[keys.html]), True), obj
     value = obj.get(keys.text)
     if value is None:
         return Record(rid, "", False, f"no {keys.text!r} field"), obj
     if not isinstance(value, str):
         return Record(rid, "", False, f"field {keys.text!r} is not a string"), obj
-    return Record(rid, value, False), obj
+    return Record(rid, _SURROGATE.sub("\ufffd", value), False), obj
 
 
 def iter_jsonl(
@@ -131,11 +135,11 @@ def iter_warc(path: Path) -> Iterator[tuple[Record, dict[str, Any] | None]]:
                 continue
             uri = record.headers.get("WARC-Target-URI") or record.record_id or ""
             body = record.reader.read()
-            charset = record.http_charset or "utf-8"
             try:
-                html = body.decode(charset, "replace")
-            except LookupError:
-                html = body.decode("utf-8", "replace")
+                html, _note = decode(body, html=True, declared=record.http_charset or None)
+            except InputError as exc:
+                yield Record(uri, "", True, str(exc)), {"id": uri, "url": uri}
+                continue
             yield Record(uri, html, True), {"id": uri, "url": uri}
 
 
@@ -158,10 +162,8 @@ class RecordWriter:
     def __init__(self, path: Path, fmt: str, compression: str | None) -> None:
         self.path = path
         self.fmt = fmt
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:100]}.", suffix=".part", dir=path.parent)
+        fd, self._tmp = temp_beside(path)
         os.close(fd)
-        self._tmp = Path(tmp)
         self._rows: list[dict[str, Any]] = []
         self._parquet: Any = None
         self._schema: Any = None
@@ -180,8 +182,15 @@ class RecordWriter:
             raise ValueError(f"cannot write {fmt}")
 
     def write(self, obj: dict[str, Any]) -> None:
+        with naming(self.path):
+            self._write(obj)
+
+    def _write(self, obj: dict[str, Any]) -> None:
         if self._text is not None:
-            self._text.write(json.dumps(obj, ensure_ascii=False) + "\n")
+            line = json.dumps(obj, ensure_ascii=False)
+            if _SURROGATE.search(line):
+                line = json.dumps(obj)  # lone halves of pairs stay escaped
+            self._text.write(line + "\n")
             return
         self._rows.append(obj)
         if len(self._rows) >= 1024:
@@ -203,6 +212,10 @@ class RecordWriter:
         self._rows = []
 
     def commit(self) -> None:
+        with naming(self.path):
+            self._commit()
+
+    def _commit(self) -> None:
         if self._text is not None:
             self._text.close()
         else:

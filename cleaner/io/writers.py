@@ -1,19 +1,47 @@
-"""Atomic writes: a file is either absent, its old self, or complete."""
+"""Atomic writes: a file is either absent, its old self, or complete.
+
+Every output goes to a temporary file beside its target, named ``.NAME.XXXXXXXX.part``,
+and is renamed into place when complete. A run stopped by a signal removes its temporary
+files on the way out; one killed outright (``kill -9``, power loss) may leave some, which
+the next run over the same output folder removes (:func:`remove_partial_files`).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import re
+import secrets
+from collections.abc import Iterator
 from pathlib import Path
+
+# What temp_beside names (and tempfile.mkstemp, 8 characters from [a-z0-9_]): nothing else
+# under OUT is ever taken for a partial file.
+PARTIAL_NAME = re.compile(r"^\..+\.[a-z0-9_]{8}\.part$", re.DOTALL)
+
+
+def temp_beside(path: Path) -> tuple[int, Path]:
+    """Create a new empty temporary file in ``path``'s folder (made if needed), open for
+    writing; returns its descriptor and path. Unlike ``tempfile.mkstemp`` (mode 0600) the
+    file gets the mode a plain ``open`` would give it (0666 less the umask), which the
+    rename then hands to the output."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stem = path.name[:40]  # the name must stay under the file system's limit
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = path.with_name(f".{stem}.{secrets.token_hex(4)}.part")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
 
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:100]}.", suffix=".part", dir=path.parent)
+    fd, tmp = temp_beside(path)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        with naming(path), os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         os.replace(tmp, path)
     except BaseException:
@@ -22,13 +50,68 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+@contextlib.contextmanager
+def naming(path: Path) -> Iterator[None]:
+    """Give an OSError without a file name (a failed ``write``, such as a full disk) the
+    name of the output it was for, so that its one-line message says where.
+
+    >>> with naming(Path("out/a.txt")):
+    ...     raise OSError(28, "No space left on device")
+    Traceback (most recent call last):
+    OSError: [Errno 28] No space left on device: 'out/a.txt'
+    """
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is not None or exc.errno is None:
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+
+
+def is_partial(path: Path) -> bool:
+    """Whether a file name is one of our temporary files.
+
+    >>> is_partial(Path(".a.txt.1f2e3d4c.part")), is_partial(Path(".notes.part"))
+    (True, False)
+    """
+    return bool(PARTIAL_NAME.match(path.name))
+
+
+def remove_partial_files(out: Path) -> int:
+    """Delete the temporary files an interrupted run left under ``out``; returns how many."""
+    removed = 0
+    for dirpath, _dirnames, filenames in os.walk(out):
+        for name in filenames:
+            path = Path(dirpath, name)
+            if is_partial(path) and not path.is_symlink() and path.is_file():
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    removed += 1
+    return removed
+
+
+def safe_parts(rel: str) -> list[str]:
+    """The path parts of a relative name as :func:`safe_join` uses them.
+
+    >>> safe_parts("a\\\\b/./../c.txt")
+    ['a', 'b', 'c.txt']
+    """
+    return [p for p in rel.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+
+
 def safe_join(root: Path, rel: str) -> Path:
-    """``root / rel``, refusing anything that would land outside ``root``.
+    """``root / rel``, refusing anything that would land outside ``root``: empty, ``.`` and
+    ``..`` parts are dropped, backslashes count as separators and a leading ``/`` does not
+    make the name absolute.
 
     >>> safe_join(Path("/out"), "a/b.txt").as_posix()
     '/out/a/b.txt'
     >>> safe_join(Path("/out"), "../../etc/x").as_posix()
     '/out/etc/x'
+    >>> safe_join(Path("/out"), "/abs\\\\..\\\\x").as_posix()
+    '/out/abs/x'
+    >>> safe_join(Path("/out"), "..").as_posix()
+    '/out/_'
     """
-    parts = [p for p in rel.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    parts = safe_parts(rel)
     return root.joinpath(*parts) if parts else root / "_"
