@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -50,21 +51,33 @@ def candidate_pairs(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class BandJob:
-    """What a worker needs to find the similar pairs of one LSH band: sent once per worker."""
+    """What a task needs to find the similar pairs of one LSH band: the path of the
+    signature matrix (a ``.npy`` file under the work folder, which every worker can read:
+    the signatures never travel through the engine), and the LSH parameters."""
 
-    sigs: np.ndarray
+    sigs_path: str
     rows: int
     threshold: float
 
 
 def band_similar_pairs(job: BandJob, band: int) -> np.ndarray:
     """The verified pairs that one band proposes (a band's buckets are independent of every
-    other band's, so the bands are the partitions of the group step)."""
-    pairs = _band_candidates(job.sigs, band, job.rows)
+    other band's, so the bands are the partitions of the group step).
+
+    >>> import tempfile, pathlib
+    >>> s = np.array([[1, 2, 3, 4], [1, 2, 3, 5], [7, 8, 9, 9]], dtype=np.uint32)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = str(pathlib.Path(d) / "sigs.npy")
+    ...     np.save(path, s)
+    ...     band_similar_pairs(BandJob(path, 2, 0.7), 0).tolist()
+    [[0, 1]]
+    """
+    sigs = np.load(job.sigs_path, mmap_mode="r")
+    pairs = _band_candidates(sigs, band, job.rows)
     if pairs is None:
         return np.empty((0, 2), dtype=np.int64)
     pairs.sort(axis=1)
-    return similar_pairs(job.sigs, pairs, job.threshold)
+    return similar_pairs(sigs, pairs, job.threshold)
 
 
 def _band_candidates(sigs: np.ndarray, band: int, rows: int) -> np.ndarray | None:
@@ -139,14 +152,16 @@ def build_groups(
     threshold: float,
     sig_keys: np.ndarray | None = None,
     engine: Engine | None = None,
+    work_dir: Path | None = None,
 ) -> GroupTable:
     """Group the distinct lines ``keys`` (sorted, unique) and count the files of each group.
 
     ``sigs`` are the signatures of ``sig_keys`` (sorted, a subset of ``keys``; by default
     all of them): only those lines can join near-duplicates, the others group with exact
     copies only. ``doc_key_batches`` yields batches (one per shard) of per-file arrays of
-    distinct keys; they are consumed one batch at a time. With ``engine``, the LSH bands
-    are searched and verified in parallel, one band per task.
+    distinct keys; they are consumed one batch at a time. With ``engine`` and ``work_dir``,
+    the signatures are saved under ``work_dir`` and the LSH bands searched and verified in
+    parallel, one band per task.
 
     >>> k = np.array([1, 2, 3], dtype=np.uint64)
     >>> s = np.array([[1, 2], [1, 2], [5, 6]], dtype=np.uint32)
@@ -155,9 +170,13 @@ def build_groups(
     ([1, 2], [1, 1], [2, 2])
     """
     n = len(keys)
-    if engine is not None and len(sigs) >= 2:
-        found = list(engine.map(band_similar_pairs, range(bands), BandJob(sigs, rows, threshold)))
+    if engine is not None and work_dir is not None and len(sigs) >= 2:
+        path = work_dir / "signatures.npy"
+        np.save(path, np.ascontiguousarray(sigs))
+        job = BandJob(str(path), rows, threshold)
+        found = list(engine.map(band_similar_pairs, range(bands), job))
         pairs = np.unique(np.concatenate(found), axis=0)
+        path.unlink()
     else:
         pairs = similar_pairs(sigs, candidate_pairs(sigs, bands, rows), threshold)
     if sig_keys is not None and len(pairs):

@@ -43,6 +43,7 @@ from .writing import write_shard
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 PageName = tuple[str, str | None]  # (file, record id)
 SIGNATURE_CHUNK = 8_192  # distinct lines MinHashed together in pass 1 (bounds its memory)
+DOC_SIGNATURE_CHUNK = 512  # pages whose document signatures are computed together in pass 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +81,12 @@ class WorkerMemo:
             memo = self._features[language] = Memo(self.limit)
         return memo
 
-    def mark_signed(self, keys: set[int]) -> None:
+    def mark_signed(self, keys: np.ndarray) -> None:
+        if len(keys) > 16 * self.limit:
+            return  # a huge shard: remembering it would cost more than it saves
         if len(self.signed) + len(keys) > 16 * self.limit:
             self.signed.clear()
-        self.signed.update(keys)
+        self.signed.update(keys.tolist())
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,8 +155,10 @@ def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
     printer = memo.printer
     short = config.near_dup_max_chars
     hasher = ctx.line_hasher or MinHasher(config.num_perm, config.seed, config.shingle_size)
+    # distinct short lines of the current chunk; a line seen again in a later chunk is
+    # MinHashed again (a few template lines per chunk) rather than remembered in a set
+    # that would grow with the shard
     pending: dict[int, str] = {}
-    fresh: set[int] = set()  # keys signed in this shard
     key_parts: list[np.ndarray] = [np.empty(0, np.uint64)]
     sig_parts: list[np.ndarray] = [np.empty((0, config.num_perm), np.uint32)]
     lengths: list[int] = []
@@ -174,8 +179,7 @@ def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
                     lengths.append(len(distinct))
                     signed = memo.signed
                     for line, key in zip(page.lines, page.keys.tolist(), strict=True):
-                        if len(line) <= short and key not in fresh and key not in signed:
-                            fresh.add(key)
+                        if len(line) <= short and key not in pending and key not in signed:
                             pending[key] = printer.normalized(line)
                     if len(pending) >= SIGNATURE_CHUNK:
                         flush()
@@ -189,8 +193,14 @@ def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
     sig_keys, first = np.unique(np.concatenate(key_parts), return_index=True)
     sigs = np.concatenate(sig_parts)[first]
     result = save_marker(marker, ShardPrints(len(lengths), keys, sig_keys, sigs))
-    memo.mark_signed(fresh)
+    memo.mark_signed(sig_keys)
     return result
+
+
+def fingerprint_shard_task(ctx: RunContext, shard: Shard) -> int:
+    """:func:`fingerprint_shard` as an engine task: its result stays in the shard's marker
+    file under the work folder; only the number of pages goes back."""
+    return fingerprint_shard(ctx, shard).n_pages
 
 
 _UNGROUPED = (LineGroup(None, 1, True), LineGroup(None, 1, False))
@@ -273,7 +283,18 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[tuple[PageName, DocPrint
     memo = ctx.memo or WorkerMemo(config.near_dup_max_chars)
     hasher = ctx.doc_hasher if config.dedup_docs != "off" else None
     names: list[PageName] = []
-    docs: list[tuple[int, np.ndarray] | None] = []
+    prints: list[DocPrint | None] = []
+    # pages waiting for their document signature: (position, content hash, word ids),
+    # signed a batch at a time so that a large record file's words are never all held
+    waiting: list[tuple[int, int, np.ndarray]] = []
+
+    def sign_waiting() -> None:
+        assert hasher is not None
+        made = hasher.doc_prints_of([(content, ids) for _, content, ids in waiting])
+        for (i, _, _), doc in zip(waiting, made, strict=True):
+            prints[i] = doc
+        waiting.clear()
+
     singles = set()
     if ctx.out_dir is not None and writes_in_pass2(config):
         singles = {s.rel for s in shard.sources if container_format(s.path.name) is None}
@@ -282,6 +303,7 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[tuple[PageName, DocPrint
         for page in stream_load(shard_file(ctx.work_dir, index, "pages")):
             result = decide_page(page, ctx, memo)
             names.append((result.rel, result.id))
+            prints.append(None)
             text = None  # the cleaned page: its kept lines, each ending in a newline
             if result.error is None and (hasher is not None or page.rel in singles):
                 text = "\n".join([*result.kept, ""])
@@ -291,19 +313,15 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[tuple[PageName, DocPrint
                 atomic_write_text(target, text)
             if hasher is not None and text is not None:
                 content = xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))
-                docs.append((content, kept_words(page, result)))
-            else:
-                docs.append(None)
+                waiting.append((len(prints) - 1, content, kept_words(page, result)))
+                if len(waiting) >= DOC_SIGNATURE_CHUNK:
+                    sign_waiting()
             del text
             yield result
 
     stream_dump(results(), shard_file(ctx.work_dir, index, "results"))
-    prints: list[DocPrint | None] = [None] * len(docs)
-    if hasher is not None:
-        live = [i for i, d in enumerate(docs) if d is not None]
-        made = hasher.doc_prints_of([d for d in docs if d is not None])
-        for i, doc in zip(live, made, strict=True):
-            prints[i] = doc
+    if waiting:
+        sign_waiting()
     out = list(zip(names, prints, strict=True))
     save_marker(marker, out)
     shard_file(ctx.work_dir, index, "pages").unlink()
@@ -451,7 +469,10 @@ def run(
     prints: list[ShardPrints] = []
     tick("read", 0, len(sources))
     done = 0
-    for shard, shard_prints in zip(shards, engine.map(fingerprint_shard, shards, ctx), strict=True):
+    for shard, _ in zip(shards, engine.map(fingerprint_shard_task, shards, ctx), strict=True):
+        # read back from the shard's marker: signatures never travel through the engine
+        shard_prints = load_marker(shard_file(work_dir, shard.index, "pass1.done"))
+        assert shard_prints is not None
         prints.append(shard_prints)
         done += len(shard.sources)
         tick("read", done, len(sources))
@@ -482,6 +503,7 @@ def run(
         config.similarity_threshold,
         sig_keys=sig_keys,
         engine=engine,
+        work_dir=work_dir,
     )
     if index_path is None:
         del keys, sig_keys, sigs

@@ -52,7 +52,9 @@ def line_features(line: str, stopwords: frozenset[str] | None, config: Config) -
         scale = len(line) / config.max_feature_chars
         line = line[: config.max_feature_chars // 2] + " " + line[-config.max_feature_chars // 2 :]
     visible = strip_markup(line)
-    n = int(word_count(visible) * scale)
+    toks = words(visible)
+    # in ASCII, the lower-cased tokens are the words themselves: no second scan to count
+    n = int((len(toks) if visible.isascii() else word_count(visible)) * scale)
     heading = is_heading(line) and line.lstrip().startswith("# ")
     if is_markup_residue(line, visible, n if scale == 1.0 else None):
         return LineFeatures(LineClass.MARKUP, n, len(visible), heading, True)
@@ -60,7 +62,6 @@ def line_features(line: str, stopwords: frozenset[str] | None, config: Config) -
     title_like = n < config.title_max_words and (
         not terminal or ends_question_or_exclamation(visible)
     )
-    toks = words(visible)
     if is_datetime_line(visible, config.datetime_min_digit_share, config.datetime_max_words, toks):
         return LineFeatures(LineClass.DATETIME, n, len(visible), heading, True)
     density = stopword_density(toks, stopwords)
