@@ -57,19 +57,22 @@ def _progress_callback(console: Any) -> tuple[Any, Any]:
 @app.command(epilog=EPILOG, no_args_is_help=True)
 def clean(
     inputs: Annotated[
-        list[Path],
+        list[str],
         typer.Argument(
             help="Folders (walked recursively) or files: .txt/.md pages rendered to text, "
-            ".html/.htm pages.",
+            ".html/.htm pages, record files; '-' for JSON Lines on stdin; or URLs read "
+            "through fsspec (s3://bucket/crawl/, gs://..., file://...).",
             show_default=False,
         ),
     ],
     output: Annotated[
-        Optional[Path],  # noqa: UP045 - typer needs Optional on Python 3.10
+        Optional[str],  # noqa: UP045 - typer needs Optional on Python 3.10
         typer.Option(
             "--output",
             "-o",
-            help="Folder for the cleaned pages, at the same relative paths (.html becomes .txt).",
+            help="Folder for the cleaned pages, at the same relative paths (.html becomes "
+            ".txt); '-' for JSON Lines on stdout; or a URL (s3://bucket/clean/), where the "
+            "outputs are uploaded when the run has succeeded.",
         ),
     ] = None,
     report: Annotated[
@@ -184,6 +187,7 @@ def clean(
     from .failon import FailRule
     from .index import IndexUnusable
     from .io.formats import RecordKeys
+    from .io.location import is_url
     from .runner import UsageError, clean_corpus
 
     err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
@@ -218,8 +222,8 @@ def clean(
             bar.start()
         try:
             outcome = clean_corpus(
-                inputs,
-                output,
+                [x if is_url(x) else Path(x) for x in inputs],
+                None if output is None else output if is_url(output) else Path(output),
                 dry_run=dry_run,
                 config=config,
                 jobs=jobs,
@@ -253,15 +257,11 @@ def clean(
     if dry_run and not quiet:
         from .report import render_short
 
-        render_short(
-            summary, err if output == Path("-") else Console(highlight=False, markup=False)
-        )
+        render_short(summary, err if output == "-" else Console(highlight=False, markup=False))
     elif not quiet:
         from .report import render
 
-        render(
-            summary, err if output == Path("-") else Console(highlight=False, markup=False), top=top
-        )
+        render(summary, err if output == "-" else Console(highlight=False, markup=False), top=top)
     broken = [msg for rule in rules if (msg := rule.broken(summary.totals))]
     for msg in broken:
         err.print(f"fail-on: {msg}")

@@ -32,9 +32,15 @@ KEPT_REASONS = frozenset({Reason.BODY})
 class Source:
     """One input file: where it is and the path its output gets under OUT."""
 
-    path: Path
+    path: Path  # the local file; for a URL input, its name (for its format)
     rel: str  # relative output name, '/'-separated
     kind: str  # "text", "html", or a record container: "jsonl", "parquet", "warc"
+    url: str | None = None  # set for an input read through fsspec (s3://, gs://, file://...)
+
+    @property
+    def location(self) -> Path | str:
+        """What to open: the URL of a URL input, else the local path."""
+        return self.url if self.url is not None else self.path
 
 
 @dataclass(frozen=True, slots=True)

@@ -125,7 +125,7 @@ def load_pages(
         return
     fmt, compression = container
     try:
-        for record, _fields in iter_records(source.path, fmt, compression, keys):
+        for record, _fields in iter_records(source.location, fmt, compression, keys):
             if record.error is not None:
                 yield failed(source.rel, record.id, "text", record.error)
             else:

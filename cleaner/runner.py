@@ -10,12 +10,14 @@ import socket
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Config
 from .engines import make_engine
 from .io.formats import RecordKeys
+from .io.location import LocationError, describe, url_fs
 from .io.readers import discover, output_name
 from .io.writers import remove_partial_files
 from .models import Source
@@ -37,7 +39,7 @@ class Outcome:
 STDIO = Path("-")
 
 
-def check_paths(inputs: list[Path], out: Path | None) -> None:
+def check_paths(inputs: Sequence[Path | str], out: Path | None) -> None:
     if not inputs:
         raise UsageError("no input given")
     if STDIO in inputs and len(inputs) > 1:
@@ -47,9 +49,13 @@ def check_paths(inputs: list[Path], out: Path | None) -> None:
     if len(inputs) > 1:
         # each input's pages go under a folder named after it (a file: under its output
         # name); two inputs of one name would make the result depend on their order
-        taken: dict[str, Path] = {}
+        taken: dict[str, Path | str] = {}
         for root in inputs:
-            name = root.resolve().name if root.is_dir() else output_name(root.name)
+            if isinstance(root, str):  # a URL: its last part names the folder or the file
+                last = root.rstrip("/").rsplit("/", 1)[-1]
+                name = last if "." not in last else output_name(last)
+            else:
+                name = root.resolve().name if root.is_dir() else output_name(root.name)
             if name in taken:
                 raise UsageError(f"inputs {taken[name]} and {root} would both be written as {name}")
             taken[name] = root
@@ -57,6 +63,8 @@ def check_paths(inputs: list[Path], out: Path | None) -> None:
         return
     out_r = out.resolve()
     for root in inputs:
+        if isinstance(root, str):
+            continue  # a URL is never a local output folder
         root_r = root.resolve()
         if out_r == root_r:
             raise UsageError(f"output folder {out} is the input {root}: inputs are never modified")
@@ -71,7 +79,7 @@ def check_paths(inputs: list[Path], out: Path | None) -> None:
 def run_digest(
     sources: list[Source],
     config: Config,
-    out: Path | None,
+    out: Path | str | None,
     record_keys: RecordKeys | None,
     index: Path | None,
 ) -> str:
@@ -79,8 +87,9 @@ def run_digest(
     times), settings and output give the same name, so a rerun finds its shard files."""
     parts: list[object] = [config.to_dict(), str(out), repr(record_keys), str(index)]
     for source in sources:
-        stat = source.path.stat()
-        parts.append([source.rel, str(source.path.resolve()), stat.st_size, stat.st_mtime_ns])
+        size, stamp = describe(source.location)
+        where = source.url if source.url is not None else str(source.path.resolve())
+        parts.append([source.rel, where, size, stamp])
     blob = json.dumps(parts, sort_keys=True, default=str).encode("utf-8", "surrogateescape")
     return hashlib.sha256(blob).hexdigest()[:16]
 
@@ -128,6 +137,21 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def upload_tree(folder: Path, url: str) -> int:
+    """Copy every file under ``folder`` to the same relative path under ``url``, in name
+    order; each object appears whole (object stores commit an object when its upload
+    ends). Returns the number of files."""
+    fs, root = url_fs(url)
+    root = root.rstrip("/")
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    for path in files:
+        rel = path.relative_to(folder).as_posix()
+        dest = f"{root}/{rel}"
+        fs.makedirs(dest.rsplit("/", 1)[0], exist_ok=True)
+        fs.put_file(str(path), dest)
+    return len(files)
+
+
 def write_problems(work: Path) -> list[tuple[str, str]]:
     """Files whose output pass 3 could not write (see ``writing.write_shard``)."""
     found: list[tuple[str, str]] = []
@@ -139,8 +163,8 @@ def write_problems(work: Path) -> list[tuple[str, str]]:
 
 
 def clean_corpus(
-    inputs: list[Path],
-    out: Path | None,
+    inputs: Sequence[Path | str],
+    out: Path | str | None,
     config: Config | None = None,
     jobs: int = 1,
     report: Path | None = None,
@@ -158,10 +182,17 @@ def clean_corpus(
     ``-`` as the only input reads JSON Lines from standard input; ``-`` as ``out`` then
     writes the cleaned JSON Lines to standard output."""
     config = config or Config()
+    out_url = out if isinstance(out, str) else None
+    out = None if isinstance(out, str) else out
+    if out_url is not None and not dry_run:
+        try:
+            url_fs(out_url)
+        except LocationError as exc:
+            raise UsageError(f"output {out_url}: {exc}") from None
     check_paths(inputs, out)
     skip = None if out == STDIO else out  # never read as input, even in a dry run
     if dry_run:
-        out = None
+        out = out_url = None
     started = time.perf_counter()
     notices: tuple[str, ...] = ()
     if out is not None and out != STDIO and out.is_dir():
@@ -189,6 +220,8 @@ def clean_corpus(
                 roots = [spool]
                 if out == STDIO:
                     target = Path(tmp) / "stdout"
+            if out_url is not None:
+                target = Path(tmp) / "upload"  # staged here, uploaded when the run succeeded
             found = discover(roots, target if target is not None else skip)
             notices += tuple(found.notices)
             for path, message in found.errors:
@@ -198,7 +231,8 @@ def clean_corpus(
             keep_work = work_dir is not None and inputs != [STDIO]
             if keep_work:
                 assert work_dir is not None
-                digest = run_digest(found.sources, config, target, record_keys, index)
+                where = target if out_url is None else out_url  # staging folders differ per run
+                digest = run_digest(found.sources, config, where, record_keys, index)
                 work = work_dir / f"run-{digest}"
                 if work.exists():
                     notices += (f"resuming the interrupted run in {work}",)
@@ -224,6 +258,9 @@ def clean_corpus(
                 with (target / "stdin.jsonl").open("rb") as handle:
                     shutil.copyfileobj(handle, sys.stdout.buffer, 1 << 20)
                 sys.stdout.buffer.flush()
+            if out_url is not None and target is not None:
+                uploaded = upload_tree(target, out_url)
+                notices += (f"uploaded {uploaded} file(s) to {out_url}",)
             if keep_work:
                 shutil.rmtree(work, ignore_errors=True)
         summary = builder.summary()

@@ -99,7 +99,7 @@ def write_shard(
         writer = RecordWriter(target, out_fmt, compression if out_fmt == JSONL else None)
         changed = False
         try:
-            records = iter_records(source.path, fmt, compression, ctx.record_keys)
+            records = iter_records(source.location, fmt, compression, ctx.record_keys)
             for record, fields in _readable(records):
                 head = pending.head
                 if head is None or head.rel != source.rel or head.id != record.id:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from .location import Location, open_binary
 from .readers import InputError, decode
 from .writers import naming, temp_beside
 
@@ -66,15 +67,15 @@ class Record:
     error: str | None = None  # a record that could not be read
 
 
-def _open_text(path: Path, compression: str | None) -> IO[str]:
+def _open_text(path: Location, compression: str | None) -> IO[str]:
+    raw: IO[bytes] = open_binary(path)
     if compression == "gz":
-        return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")
+        return gzip.open(raw, "rt", encoding="utf-8", errors="replace", newline="")
     if compression == "zst":
         import zstandard
 
-        raw = zstandard.ZstdDecompressor().stream_reader(path.open("rb"), closefd=True)
-        return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
-    return path.open(encoding="utf-8", errors="replace", newline="")
+        raw = zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
 
 
 def _from_fields(obj: Any, n: int, keys: RecordKeys) -> tuple[Record, dict[str, Any] | None]:
@@ -93,7 +94,7 @@ def _from_fields(obj: Any, n: int, keys: RecordKeys) -> tuple[Record, dict[str, 
 
 
 def iter_jsonl(
-    path: Path, compression: str | None, keys: RecordKeys
+    path: Location, compression: str | None, keys: RecordKeys
 ) -> Iterator[tuple[Record, dict[str, Any] | None]]:
     """Records of a JSON Lines file, with the parsed object (None for a bad line).
     Blank lines are skipped; a line that is not JSON becomes a record with an error."""
@@ -111,22 +112,24 @@ def iter_jsonl(
             yield _from_fields(obj, n, keys)
 
 
-def iter_parquet(path: Path, keys: RecordKeys) -> Iterator[tuple[Record, dict[str, Any] | None]]:
+def iter_parquet(
+    path: Location, keys: RecordKeys
+) -> Iterator[tuple[Record, dict[str, Any] | None]]:
     import pyarrow.parquet as pq
 
     n = 0
-    with pq.ParquetFile(path) as handle:
+    with open_binary(path) as raw, pq.ParquetFile(raw) as handle:
         for batch in handle.iter_batches(batch_size=1024):
             for row in batch.to_pylist():
                 n += 1
                 yield _from_fields(row, n, keys)
 
 
-def iter_warc(path: Path) -> Iterator[tuple[Record, dict[str, Any] | None]]:
+def iter_warc(path: Location) -> Iterator[tuple[Record, dict[str, Any] | None]]:
     """HTML response records of a WARC file (plain or gzip), with their target URI as id."""
     from fastwarc.warc import ArchiveIterator, WarcRecordType
 
-    with path.open("rb") as handle:
+    with open_binary(path) as handle:
         for record in ArchiveIterator(
             handle, record_types=WarcRecordType.response, parse_http=True
         ):
@@ -144,7 +147,7 @@ def iter_warc(path: Path) -> Iterator[tuple[Record, dict[str, Any] | None]]:
 
 
 def iter_records(
-    path: Path, fmt: str, compression: str | None, keys: RecordKeys
+    path: Location, fmt: str, compression: str | None, keys: RecordKeys
 ) -> Iterator[tuple[Record, dict[str, Any] | None]]:
     if fmt == JSONL:
         return iter_jsonl(path, compression, keys)
@@ -168,9 +171,13 @@ class RecordWriter:
         self._parquet: Any = None
         self._schema: Any = None
         self._text: IO[str] | None = None
+        self._inner: IO[bytes] | None = None
         if fmt == JSONL:
             if compression == "gz":
-                self._text = gzip.open(self._tmp, "wt", encoding="utf-8", newline="\n")  # noqa: SIM115 - closed in commit()
+                # no file name and no time in the header: the same records give the same bytes
+                self._inner = self._tmp.open("wb")  # GzipFile leaves it open
+                zipped = gzip.GzipFile(filename="", mode="wb", fileobj=self._inner, mtime=0)
+                self._text = io.TextIOWrapper(zipped, encoding="utf-8", newline="\n")
             elif compression == "zst":
                 import zstandard
 
@@ -218,6 +225,8 @@ class RecordWriter:
     def _commit(self) -> None:
         if self._text is not None:
             self._text.close()
+            if self._inner is not None:
+                self._inner.close()
         else:
             self._flush_parquet()
             if self._parquet is not None:
@@ -233,6 +242,8 @@ class RecordWriter:
         with contextlib.suppress(Exception):
             if self._text is not None:
                 self._text.close()
+            if self._inner is not None:
+                self._inner.close()
             if self._parquet is not None:
                 self._parquet.close()
         with contextlib.suppress(OSError):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..models import Source
+from .location import LocationError, is_url, open_binary, url_fs
 from .writers import safe_parts
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".text"})
@@ -81,14 +82,62 @@ def _is_within(path: Path, parent: Path) -> bool:
     return True
 
 
-def discover(inputs: list[Path], out: Path | None) -> Discovery:
-    """Every page under ``inputs`` (folders walked recursively, sorted), skipping ``out``."""
+def _url_candidates(
+    root: str, several: bool, found: Discovery
+) -> list[tuple[Path, str, str]] | None:
+    """(name, relative name, URL) of every file under a URL input, sorted; None (with the
+    error recorded) when it cannot be listed."""
+    try:
+        fs, path = url_fs(root)
+        if not fs.exists(path):
+            found.errors.append((root, "no such file or folder"))
+            return None
+        if fs.isfile(path):
+            name = path.rstrip("/").rsplit("/", 1)[-1]
+            return [(Path(name), name, root)]
+        base = path.rstrip("/")
+        files = sorted(fs.find(base, withdirs=False))
+    except LocationError as exc:
+        found.errors.append((root, str(exc)))
+        return None
+    except OSError as exc:
+        found.errors.append((root, f"cannot be listed: {exc.strerror or exc}"))
+        return None
+    top = base.rsplit("/", 1)[-1] or "_"
+    out = []
+    for item in files:
+        rel = item[len(base) :].lstrip("/")
+        if several:
+            rel = f"{top}/{rel}"
+        out.append((Path(rel.rsplit("/", 1)[-1]), rel, fs.unstrip_protocol(item)))
+    return out
+
+
+def discover(inputs: Sequence[Path | str], out: Path | None) -> Discovery:
+    """Every page under ``inputs`` (folders walked recursively, sorted), skipping ``out``.
+    An input given as a URL (``s3://bucket/crawl/``) is listed and read through fsspec."""
     found = Discovery()
     out_resolved = out.resolve() if out is not None else None
     several = len(inputs) > 1
-    seen: dict[str, Path] = {}
+    seen: dict[str, Path | str] = {}
     skipped_other = 0
     for root in inputs:
+        if isinstance(root, str):
+            listed = _url_candidates(root, several, found) if is_url(root) else None
+            for name_path, rel, url in listed or ():
+                kind = _kind(name_path)
+                if kind is None:
+                    skipped_other += 1
+                    continue
+                name = "/".join(safe_parts(output_name(rel)))
+                if name in seen:
+                    found.errors.append((url, f"its output name {name} is taken by {seen[name]}"))
+                    continue
+                seen[name] = url
+                found.sources.append(Source(path=name_path, rel=rel, kind=kind, url=url))
+            if not is_url(root):
+                found.errors.append((root, "not a URL"))
+            continue
         if not root.exists() and not root.is_symlink():
             found.errors.append((str(root), "no such file or folder"))
             continue
@@ -391,8 +440,10 @@ def read_source(source: Source, max_bytes: int = MAX_PAGE_BYTES) -> tuple[str, s
     """The text of a page file, and a note on its encoding. A file over ``max_bytes`` or
     ``MAX_PAGE_LINES`` lines is refused (:class:`InputError`)."""
     try:
-        with source.path.open("rb") as handle:
+        with open_binary(source.location) as handle:
             data = handle.read(max_bytes + 1)
+    except LocationError as exc:
+        raise InputError(str(exc)) from exc
     except FileNotFoundError as exc:
         raise InputError("file vanished before it could be read") from exc
     except IsADirectoryError as exc:

@@ -1,0 +1,84 @@
+"""Where input files live: a local path, or a URL that fsspec can open (``s3://``,
+``gs://``, ``hdfs://``, ``file://``, ...). On a cluster the inputs must be readable from
+every node; object-store URLs are the usual way. Filesystems beyond the local one need
+their fsspec package (``pip install s3fs`` for ``s3://``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import IO, Any
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
+
+# A place to read from: a local path, or a URL string.
+Location = Path | str
+
+
+class LocationError(Exception):
+    """A URL that cannot be used: unknown protocol, missing fsspec package, bad address."""
+
+
+def is_url(text: object) -> bool:
+    """Whether a command-line input is a URL rather than a local path.
+
+    >>> is_url("s3://bucket/crawl/"), is_url("file:///data/x.jsonl"), is_url("data/x.txt")
+    (True, True, False)
+    >>> is_url(Path("s3://bucket"))  # a Path has lost its '//' already: never a URL
+    False
+    """
+    return isinstance(text, str) and bool(_URL.match(text))
+
+
+def url_fs(url: str) -> tuple[Any, str]:
+    """The fsspec filesystem of a URL and the path within it."""
+    try:
+        import fsspec
+        from fsspec.core import url_to_fs
+    except ImportError as exc:  # pragma: no cover - fsspec is a dependency
+        raise LocationError("reading URLs needs fsspec: pip install fsspec") from exc
+    try:
+        fs, path = url_to_fs(url)
+    except (ImportError, ValueError) as exc:
+        protocol = url.split("://", 1)[0]
+        known = protocol in fsspec.available_protocols()
+        hint = f" (its filesystem package is not installed: {exc})" if known else ""
+        raise LocationError(f"cannot open {protocol}:// URLs{hint}") from exc
+    return fs, path
+
+
+def join_url(root: str, fs: Any, path: str) -> str:
+    """The URL of ``path`` (a path of ``fs``, as ``fs.find`` gives it) under ``root``'s
+    protocol.
+
+    >>> from fsspec.implementations.local import LocalFileSystem
+    >>> join_url("file:///data", LocalFileSystem(), "/data/a.txt")
+    'file:///data/a.txt'
+    """
+    return fs.unstrip_protocol(path)
+
+
+def open_binary(location: Location) -> IO[bytes]:
+    """Open a local path or a URL for reading bytes."""
+    if isinstance(location, Path):
+        return location.open("rb")
+    fs, path = url_fs(location)
+    handle: IO[bytes] = fs.open(path, "rb")
+    return handle
+
+
+def describe(location: Location) -> tuple[int, str]:
+    """(size, a version stamp) of an input: what a resumed run compares to know the file is
+    unchanged. The stamp is the modification time, or an object store's ETag."""
+    if isinstance(location, Path):
+        stat = location.stat()
+        return stat.st_size, str(stat.st_mtime_ns)
+    fs, path = url_fs(location)
+    info = fs.info(path)
+    stamp = next(
+        (str(info[k]) for k in ("mtime", "LastModified", "last_modified", "ETag", "etag", "md5")
+         if info.get(k) is not None),
+        "",
+    )  # fmt: skip
+    return int(info.get("size") or 0), stamp
