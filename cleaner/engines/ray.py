@@ -2,9 +2,10 @@
 
 Each pass maps a pipeline function over shards. The run's context (config, work folder,
 and after the group step the group table) goes to the object store once; every task gets
-a reference to it and one shard, reads its inputs from paths every node can see, and
-writes its intermediate files under the work folder. Only small results (a shard's line
-fingerprints, one document fingerprint per page) travel back through Ray. A task whose
+a reference to it and one shard (or one LSH band in the group step), reads its inputs
+from paths every node can see or URLs (fsspec), and writes its intermediate files under
+the work folder. Only small results (a shard's page count, one document fingerprint per
+page, a band's similar pairs) travel back through Ray. A task whose
 worker dies is retried; results come back in shard order, so the output is the same as
 the local engine's.
 """
