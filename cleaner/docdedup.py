@@ -144,30 +144,58 @@ class DocCluster:
 
 
 def cluster_documents(
-    prints: Sequence[DocPrint], bands: int, rows: int, threshold: float
+    content: np.ndarray,
+    n_words: np.ndarray,
+    sigs: np.ndarray,
+    bands: int,
+    rows: int,
+    threshold: float,
 ) -> list[DocCluster]:
-    """Clusters of two or more near-duplicate documents (empty documents never cluster).
+    """Clusters of two or more near-duplicate documents, given per document its content
+    hash, its number of words (0: empty or unreadable, never clusters) and its signature
+    (a row of ``sigs``).
 
     >>> h = DocHasher(32, 1, 2)
     >>> texts = ["a b c d e f g h i j", "a b c d e f g h i j", "z y x w v u t s r q"]
-    >>> [c.members for c in cluster_documents([h.doc_print(t) for t in texts], 8, 4, 0.8)]
+    >>> [c.members for c in cluster_documents(*stack_prints([h.doc_print(t) for t in texts]),
+    ...                                       8, 4, 0.8)]
     [(0, 1)]
-    """
-    live = [i for i, p in enumerate(prints) if p.n_words > 0]
+    """  # fmt: skip
+    live = np.flatnonzero(n_words > 0)
     if len(live) < 2:
         return []
-    sigs = np.stack([prints[i].sig for i in live])
-    pairs = similar_pairs(sigs, candidate_pairs(sigs, bands, rows), threshold)
+    live_sigs = sigs if len(live) == len(sigs) else sigs[live]
+    pairs = similar_pairs(live_sigs, candidate_pairs(live_sigs, bands, rows), threshold)
+    del live_sigs
+    if not len(pairs):
+        return []
     labels = components(len(live), pairs)
+    # only labels with two or more members matter
+    sizes = np.bincount(labels)
+    multi = np.flatnonzero(sizes[labels] >= 2)
     groups: dict[int, list[int]] = {}
-    for local, label in enumerate(labels.tolist()):
-        groups.setdefault(label, []).append(live[local])
+    for local, label in zip(multi.tolist(), labels[multi].tolist(), strict=True):
+        groups.setdefault(label, []).append(int(live[local]))
     clusters = []
     for members in groups.values():
-        if len(members) < 2:
-            continue
-        rep = min(members, key=lambda i: (-prints[i].n_words, prints[i].content))
-        cid = min(prints[i].content for i in members)
+        rep = min(members, key=lambda i: (-int(n_words[i]), int(content[i])))
+        cid = min(int(content[i]) for i in members)
         clusters.append(DocCluster(cid, tuple(sorted(members)), rep))
     clusters.sort(key=lambda c: c.members[0])
     return clusters
+
+
+def stack_prints(
+    prints: Sequence[DocPrint | None], num_perm: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(content hashes, word counts, signature matrix) of a list of prints; None (a page
+    that could not be read) counts as an empty document."""
+    n = len(prints)
+    width = num_perm or next((len(p.sig) for p in prints if p is not None), 0)
+    content = np.zeros(n, dtype=np.uint64)
+    n_words = np.zeros(n, dtype=np.int64)
+    sigs = np.full((n, width), np.iinfo(np.uint32).max, dtype=np.uint32)
+    for i, p in enumerate(prints):
+        if p is not None:
+            content[i], n_words[i], sigs[i] = p.content, p.n_words, p.sig
+    return content, n_words, sigs

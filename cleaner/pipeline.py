@@ -415,22 +415,46 @@ class DocVerdict:
 
 
 def document_verdicts(
-    prints: Sequence[DocPrint | None], config: Config
+    content: np.ndarray, n_words: np.ndarray, sigs: np.ndarray, config: Config
 ) -> tuple[list[DocCluster], dict[int, DocVerdict]]:
-    """Cluster the corpus's documents; verdicts by position in the corpus's page order."""
-    live = [i for i, p in enumerate(prints) if p is not None]
-    docs = [p for p in prints if p is not None]
-    clusters = cluster_documents(docs, config.doc_bands, config.doc_rows, config.doc_threshold)
+    """Cluster the corpus's documents (one row per page in the corpus's page order; no
+    words: unreadable or empty); verdicts by position."""
+    clusters = cluster_documents(
+        content, n_words, sigs, config.doc_bands, config.doc_rows, config.doc_threshold
+    )
     verdicts: dict[int, DocVerdict] = {}
-    out = []
     for c in clusters:
-        members = tuple(live[m] for m in c.members)
-        rep = live[c.representative]
-        out.append(DocCluster(c.id, members, rep))
-        for m in members:
-            drop = config.dedup_docs == "drop" and m != rep
-            verdicts[m] = DocVerdict(c.id, m == rep, drop)
-    return out, verdicts
+        for m in c.members:
+            drop = config.dedup_docs == "drop" and m != c.representative
+            verdicts[m] = DocVerdict(c.id, m == c.representative, drop)
+    return clusters, verdicts
+
+
+def gather_doc_prints(
+    work_dir: Path, shards: Sequence[Shard], per_shard: Sequence[int], num_perm: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The document prints of every page, read back from the shards' pass-2 markers into
+    one matrix (4 bytes per permutation per page; nothing per page beyond that)."""
+    n = int(sum(per_shard))
+    content = np.zeros(n, dtype=np.uint64)
+    n_words = np.zeros(n, dtype=np.int64)
+    sigs = np.full((n, num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+    row = 0
+    for shard in shards:
+        done = load_marker(shard_file(work_dir, shard.index, "pass2.done"))
+        assert done is not None
+        for _name, doc in done:
+            if doc is not None and num_perm:
+                content[row], n_words[row], sigs[row] = doc.content, doc.n_words, doc.sig
+            row += 1
+        del done
+    return content, n_words, sigs
+
+
+def decide_shard_task(ctx: RunContext, shard: Shard) -> list[PageName]:
+    """:func:`decide_shard` as an engine task: the document prints stay in the shard's
+    marker file; only the page names go back."""
+    return [name for name, _ in decide_shard(ctx, shard)]
 
 
 @dataclass(frozen=True)
@@ -521,18 +545,18 @@ def run(
         ),
         memo=WorkerMemo(config.near_dup_max_chars),
     )
-    doc_prints: list[DocPrint | None] = []
     names: list[PageName] = []
     per_shard: list[int] = []
     tick("decide", 0, len(shards))
-    for n, shard_docs in enumerate(engine.map(decide_shard, shards, ctx)):
-        names.extend(name for name, _ in shard_docs)
-        doc_prints.extend(doc for _, doc in shard_docs)
-        per_shard.append(len(shard_docs))
+    for n, shard_names in enumerate(engine.map(decide_shard_task, shards, ctx)):
+        names.extend(shard_names)
+        per_shard.append(len(shard_names))
         tick("decide", n + 1, len(shards))
 
-    clusters, verdicts = document_verdicts(doc_prints, config)
-    del doc_prints
+    width = config.doc_num_perm if config.dedup_docs != "off" else 0
+    content, n_words, doc_sigs = gather_doc_prints(work_dir, shards, per_shard, width)
+    clusters, verdicts = document_verdicts(content, n_words, doc_sigs, config)
+    del content, n_words, doc_sigs
     offsets = np.concatenate([[0], np.cumsum(per_shard)]).astype(np.int64)
     shard_verdicts: list[dict[int, DocVerdict]] = [{} for _ in shards]
     for i, v in verdicts.items():
