@@ -15,6 +15,15 @@ _WORKER_CONTEXT: dict[str, Any] = {}
 
 
 def _init_worker(fn: Callable[..., Any], context: Any) -> None:
+    import signal
+
+    # Ctrl-C reaches the whole process group: the main process alone handles it and stops
+    # the pool. The pool stops its workers with SIGTERM, whose default action ends them at
+    # once, whatever they are doing (a Python handler runs only between bytecodes, and a
+    # worker blocked in a lock would never get there); the main process then removes the
+    # temporary files they leave.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _WORKER_CONTEXT["fn"] = fn
     _WORKER_CONTEXT["context"] = context
 
