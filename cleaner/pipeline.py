@@ -363,6 +363,8 @@ def merge_prints(
     if not prints:
         empty = np.empty(0, np.uint64)
         return empty, empty, np.empty((0, num_perm), np.uint32)
+    if len(prints) == 1:  # one shard (a large record file): sorted and distinct already
+        return prints[0].keys, prints[0].sig_keys, prints[0].sigs
     keys = np.unique(np.concatenate([p.keys for p in prints]))
     sig_keys, sigs = merge_signatures([(p.sig_keys, p.sigs) for p in prints], num_perm)
     return keys, sig_keys, sigs
