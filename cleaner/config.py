@@ -111,6 +111,17 @@ class Config:
     # "parquet" writes every record file in that kind instead.
     output_format: str | None = None
 
+    # --- parallel work on large record files --------------------------------------------
+    # A record file larger than this (bytes on disk) is cleaned as several parts, one task
+    # each: record blocks are dealt to the parts in turn. Every part reads the whole file
+    # but parses only its own blocks, so smaller parts give more parallel work at the cost
+    # of more reading. The parts never change the result, only how it is computed.
+    record_part_bytes: int = 64 << 20
+    # At most this many parts per record file (the reading cost grows with the parts).
+    max_record_parts: int = 16
+    # Records per block dealt to one part.
+    record_block: int = 64
+
     # --- language -------------------------------------------------------------------------
     # Force one language (ISO 639-1 code) for stopwords instead of detecting it per page.
     language: str | None = None
@@ -142,6 +153,8 @@ class Config:
             raise ValueError("similarity_threshold must be in (0, 1]")
         if self.min_files < 2:
             raise ValueError("min_files must be at least 2: a template spans several files")
+        if self.record_part_bytes < 1 or self.max_record_parts < 1 or self.record_block < 1:
+            raise ValueError("record_part_bytes, max_record_parts, record_block must be >= 1")
         if self.shingle_size < 1:
             raise ValueError("shingle_size must be at least 1")
 

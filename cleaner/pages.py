@@ -15,7 +15,7 @@ import numpy as np
 from .config import Config
 from .fingerprint import LinePrinter
 from .heuristics.language import detect_language
-from .io.formats import RecordKeys, container_format, iter_records
+from .io.formats import RecordKeys, container_format, iter_records, part_selector
 from .io.readers import InputError, fingerprint_view, read_source, segment
 from .models import Source
 from .text import word_count
@@ -109,10 +109,17 @@ def failed(rel: str, rid: str | None, kind: str, message: str, notes: tuple[str,
 
 
 def load_pages(
-    source: Source, config: Config, keys: RecordKeys, printer: LinePrinter | None = None
+    source: Source,
+    config: Config,
+    keys: RecordKeys,
+    printer: LinePrinter | None = None,
+    part: int = 0,
+    parts: int = 1,
 ) -> Iterator[Page]:
     """The pages of one input file; a failure becomes a page with an error. ``printer``
-    fingerprints the lines (one per worker: it remembers lines seen before)."""
+    fingerprints the lines (one per worker: it remembers lines seen before). A record file
+    cleaned in ``parts`` parts gives the records of part ``part`` only (and, for part 0,
+    the error page of a file that ends in unreadable data)."""
     container = container_format(source.path.name)
     if container is None:
         try:
@@ -125,7 +132,8 @@ def load_pages(
         return
     fmt, compression = container
     try:
-        for record, _fields in iter_records(source.location, fmt, compression, keys):
+        select = part_selector(part, parts, config.record_block)
+        for record, _fields in iter_records(source.location, fmt, compression, keys, select):
             if record.error is not None:
                 yield failed(source.rel, record.id, "text", record.error)
             else:
@@ -134,6 +142,8 @@ def load_pages(
                 )
     except (OSError, ValueError, EOFError) as exc:
         # a truncated or corrupt container: the records read so far stand
-        yield failed(source.rel, None, fmt, f"unreadable {fmt} data: {exc}")
+        if part == 0:
+            yield failed(source.rel, None, fmt, f"unreadable {fmt} data: {exc}")
     except Exception as exc:  # third-party decoders raise their own error types
-        yield failed(source.rel, None, fmt, f"unreadable {fmt} data: {type(exc).__name__}")
+        if part == 0:
+            yield failed(source.rel, None, fmt, f"unreadable {fmt} data: {type(exc).__name__}")

@@ -34,11 +34,12 @@ from .heuristics.classify import LineFeatures, line_features
 from .heuristics.language import Stoplists
 from .index import open_index, write_index
 from .io.formats import RecordKeys, container_format
+from .io.location import LocationError, describe
 from .io.readers import output_name
 from .io.writers import atomic_write_text, safe_join
 from .models import Decision, FileResult, LineResult, Source
 from .pages import Page, load_pages
-from .writing import write_shard
+from .writing import WriteItem, write_shard
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 PageName = tuple[str, str | None]  # (file, record id)
@@ -50,6 +51,8 @@ DOC_SIGNATURE_CHUNK = 512  # pages whose document signatures are computed togeth
 class Shard:
     index: int
     sources: tuple[Source, ...]
+    part: int = 0  # a large record file is cleaned in ``parts`` parts: this is one of them
+    parts: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +175,8 @@ def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
 
     def pages() -> Iterator[Page]:
         for source in shard.sources:
-            for page in load_pages(source, config, ctx.record_keys, printer):
+            pages_of = load_pages(source, config, ctx.record_keys, printer, shard.part, shard.parts)
+            for page in pages_of:
                 if page.error is None:
                     distinct = np.unique(page.keys)
                     doc_file.write(distinct.tobytes())
@@ -328,14 +332,69 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[tuple[PageName, DocPrint
     return out
 
 
+def in_record_order(
+    streams: Sequence[Iterator[tuple[int, FileResult]]], block: int
+) -> Iterator[tuple[int, tuple[int, FileResult]]]:
+    """Merge the results of the parts of one record file back into record order: blocks
+    of ``block`` records were dealt to the parts in turn. Yields (part, item). A page with
+    no record id (a file that ended in unreadable data: part 0 reports it) comes last.
+    One stream (a shard of pages, or a record file in one part) passes through as it is.
+    """
+    if len(streams) == 1:
+        yield from ((0, item) for item in streams[0])
+        return
+    heads: list[tuple[int, FileResult] | None] = [next(s, None) for s in streams]
+    n = 0
+    while True:
+        part = (n // block) % len(streams)
+        head = heads[part]
+        if head is None or head[1].id is None:
+            # the end: what is left can only be the error page of a file cut short
+            for j, rest in enumerate(heads):
+                if rest is None:
+                    continue
+                if rest[1].id is not None or next(streams[j], None) is not None:
+                    raise RuntimeError("the parts of a record file do not fit together")
+                yield j, rest
+            return
+        yield part, head
+        heads[part] = next(streams[part], None)
+        n += 1
+
+
+def part_shards(
+    shards: Sequence[Shard], k: int, verdicts: Sequence[dict[int, DocVerdict]]
+) -> tuple[tuple[int, dict[int, DocVerdict]], ...]:
+    """For the first part of a record file cleaned in parts: (shard index, verdicts) of
+    every part, which its writer reads together; empty otherwise."""
+    shard = shards[k]
+    if shard.parts == 1 or shard.part != 0:
+        return ()
+    return tuple((shards[k + j].index, verdicts[k + j]) for j in range(shard.parts))
+
+
 def writes_in_pass2(config: Config) -> bool:
     """Whether single-page files are written in pass 2: yes unless near-duplicate documents
     are dropped (then an output depends on the whole corpus)."""
     return config.dedup_docs != "drop"
 
 
-def make_shards(sources: Sequence[Source], shard_size: int) -> list[Shard]:
-    """Consecutive runs of the sorted sources; a record container gets a shard of its own."""
+def record_parts(size: int, config: Config) -> int:
+    """How many parts a record file of ``size`` bytes is cleaned in.
+
+    >>> cfg = Config(record_part_bytes=100, max_record_parts=4)
+    >>> [record_parts(n, cfg) for n in (0, 100, 101, 250, 10_000)]
+    [1, 1, 2, 3, 4]
+    """
+    return max(1, min(config.max_record_parts, -(-size // config.record_part_bytes)))
+
+
+def make_shards(
+    sources: Sequence[Source], shard_size: int, config: Config | None = None
+) -> list[Shard]:
+    """Consecutive runs of the sorted sources; a record container gets a shard of its own,
+    or one per part when it is large (see :func:`record_parts`)."""
+    config = config or Config()
     ordered = sorted(sources, key=lambda s: output_name(s.rel))
     shards: list[Shard] = []
     run: list[Source] = []
@@ -344,7 +403,12 @@ def make_shards(sources: Sequence[Source], shard_size: int) -> list[Shard]:
             if run:
                 shards.append(Shard(len(shards), tuple(run)))
                 run = []
-            shards.append(Shard(len(shards), (source,)))
+            try:
+                parts = record_parts(describe(source.location)[0], config)
+            except (OSError, LocationError):
+                parts = 1  # pass 1 reports what is wrong with it
+            for part in range(parts):
+                shards.append(Shard(len(shards), (source,), part, parts))
             continue
         run.append(source)
         if len(run) >= shard_size:
@@ -482,7 +546,7 @@ def run(
     """Run all passes; the returned results stream from the work folder. With
     ``index_path``, lines and pages of earlier runs count as part of the corpus, and the
     index is updated with this run's when all passes succeeded."""
-    shards = make_shards(sources, shard_size)
+    shards = make_shards(sources, shard_size, config)
     tick = progress or (lambda stage, done, total: None)
     ctx = RunContext(
         config,
@@ -565,7 +629,15 @@ def run(
         k = int(np.searchsorted(offsets, i, side="right")) - 1
         shard_verdicts[k][i - int(offsets[k])] = v
     if out_dir is not None:
-        items = [(s.index, s.sources, shard_verdicts[k]) for k, s in enumerate(shards)]
+        items = [
+            WriteItem(
+                s.index,
+                () if s.part > 0 else s.sources,  # part 0 writes the file of all parts
+                shard_verdicts[k],
+                part_shards(shards, k, shard_verdicts),
+            )
+            for k, s in enumerate(shards)
+        ]
         tick("write", 0, len(items))
         for n, _ in enumerate(engine.map(write_shard, items, ctx)):
             tick("write", n + 1, len(items))
@@ -577,10 +649,17 @@ def run(
         tick("index", 1, 1)
 
     def results() -> Iterator[tuple[FileResult, DocVerdict | None]]:
-        for k, shard in enumerate(shards):
-            path = shard_file(work_dir, shard.index, "results")
-            for j, result in enumerate(stream_load(path)):
-                yield result, shard_verdicts[k].get(j)
+        k = 0
+        while k < len(shards):
+            group = shards[k : k + shards[k].parts]  # the parts of one file, or one shard
+            streams = [
+                iter(enumerate(stream_load(shard_file(work_dir, s.index, "results"))))
+                for s in group
+            ]
+            verdicts = shard_verdicts[k : k + len(group)]
+            for j, (i, result) in in_record_order(streams, config.record_block):
+                yield result, verdicts[j].get(i)
+            k += len(group)
 
     summary = [(c.id, [names[m] for m in c.members], names[c.representative]) for c in clusters]
     return RunResult(results, summary, n_pages)

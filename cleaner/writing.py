@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .io.formats import JSONL, RecordWriter, container_format, iter_records
+from .io.formats import JSONL, RecordWriter, container_format, iter_records, part_of
 from .io.readers import output_name
 from .io.writers import atomic_write_text, safe_join
 from .models import FileResult, Source
@@ -61,14 +62,48 @@ def _readable(records: Iterator[Any]) -> Iterator[Any]:
         return
 
 
-def write_shard(
-    ctx: RunContext, item: tuple[int, tuple[Source, ...], dict[int, DocVerdict]]
-) -> int:
+@dataclass(frozen=True)
+class WriteItem:
+    """What pass 3 writes for one shard. ``parts`` is set for the first part of a record
+    file cleaned in parts: (shard index, verdicts) of each part, read together."""
+
+    index: int
+    sources: tuple[Source, ...]
+    verdicts: dict[int, DocVerdict]
+    parts: tuple[tuple[int, dict[int, DocVerdict]], ...] = ()
+
+
+class _Parts:
+    """The results of a record file's parts, each with its own position and verdicts."""
+
+    def __init__(self, ctx: RunContext, item: WriteItem) -> None:
+        from .pipeline import shard_file, stream_load
+
+        pieces = item.parts or ((item.index, item.verdicts),)
+        self.streams = [
+            _Peek(stream_load(shard_file(ctx.work_dir, i, "results"))) for i, _ in pieces
+        ]
+        self.verdicts = [v for _, v in pieces]
+        self.positions = [0] * len(pieces)
+        self.block = ctx.config.record_block
+
+    def stream(self, n: int) -> int:
+        """Which part record ``n`` (from 0) of the file belongs to."""
+        return part_of(n, len(self.streams), self.block)
+
+    def pop(self, j: int) -> tuple[FileResult, DocVerdict | None]:
+        result = self.streams[j].pop()
+        verdict = self.verdicts[j].get(self.positions[j])
+        self.positions[j] += 1
+        return result, verdict
+
+
+def write_shard(ctx: RunContext, item: WriteItem) -> int:
     """Write one shard's outputs; returns the number of files written. Single-page files
     were written in pass 2 already unless near-duplicate documents are dropped."""
-    from .pipeline import shard_file, stream_load, writes_in_pass2
+    from .pipeline import shard_file, writes_in_pass2
 
-    index, sources, verdicts = item
+    index, sources = item.index, item.sources
     assert ctx.out_dir is not None
     marker = shard_file(ctx.work_dir, index, "pass3.done")
     if marker.exists():
@@ -77,17 +112,14 @@ def write_shard(
     if pages_written and all(container_format(s.path.name) is None for s in sources):
         marker.touch()
         return 0
-    pending = _Peek(stream_load(shard_file(ctx.work_dir, index, "results")))
-    position = 0
+    parts = _Parts(ctx, item)
     written = 0
     problems: list[tuple[str, str]] = []  # (file, message): read back by the runner
     for source in sources:
         target = safe_join(ctx.out_dir, output_name(source.rel, ctx.config.output_format))
         container = container_format(source.path.name)
         if container is None:
-            result = pending.pop()
-            verdict = verdicts.get(position)
-            position += 1
+            result, verdict = parts.pop(0)
             if pages_written:
                 continue
             if result.error is None and not (verdict is not None and verdict.dropped):
@@ -100,14 +132,13 @@ def write_shard(
         changed = False
         try:
             records = iter_records(source.location, fmt, compression, ctx.record_keys)
-            for record, fields in _readable(records):
-                head = pending.head
+            for n, (record, fields) in enumerate(_readable(records)):
+                j = parts.stream(n)
+                head = parts.streams[j].head
                 if head is None or head.rel != source.rel or head.id != record.id:
                     changed = True  # not the records pass 1 read
                     break
-                result = pending.pop()
-                verdict = verdicts.get(position)
-                position += 1
+                result, verdict = parts.pop(j)
                 if fields is None or (verdict is not None and verdict.dropped):
                     continue
                 out = dict(fields)
@@ -115,14 +146,13 @@ def write_shard(
                     out[ctx.record_keys.text] = "\n".join(result.kept)
                 out["cleaner"] = record_metadata(result, verdict)
                 writer.write(out)
-            head = pending.head
-            if head is not None and head.rel == source.rel and head.id is None:
-                pending.pop()  # the error page of a container that ended in bad data
-                position += 1
-            while pending.head is not None and pending.head.rel == source.rel:
-                changed = True  # records pass 1 read that are gone now
-                pending.pop()
-                position += 1
+            for j, stream in enumerate(parts.streams):
+                head = stream.head
+                if head is not None and head.rel == source.rel and head.id is None:
+                    parts.pop(j)  # the error page of a container that ended in bad data
+                while stream.head is not None and stream.head.rel == source.rel:
+                    changed = True  # records pass 1 read that are gone now
+                    parts.pop(j)
         except BaseException:
             writer.abort()
             raise

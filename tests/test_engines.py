@@ -82,7 +82,7 @@ def test_interrupted_run_resumes_missing_shards_only(
     real_write = writing.write_shard
 
     def failing_write(ctx, item):  # type: ignore[no-untyped-def]
-        if item[0] == 0:
+        if item.index == 0:
             raise KeyboardInterrupt
         return real_write(ctx, item)
 

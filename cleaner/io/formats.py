@@ -9,7 +9,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -94,16 +94,22 @@ def _from_fields(obj: Any, n: int, keys: RecordKeys) -> tuple[Record, dict[str, 
 
 
 def iter_jsonl(
-    path: Location, compression: str | None, keys: RecordKeys
+    path: Location,
+    compression: str | None,
+    keys: RecordKeys,
+    select: Callable[[int], bool] | None = None,
 ) -> Iterator[tuple[Record, dict[str, Any] | None]]:
     """Records of a JSON Lines file, with the parsed object (None for a bad line).
-    Blank lines are skipped; a line that is not JSON becomes a record with an error."""
+    Blank lines are skipped; a line that is not JSON becomes a record with an error. With
+    ``select``, only the records whose number (from 0) it accepts are parsed and given."""
     with _open_text(path, compression) as handle:
         n = 0
         for line in handle:
             if not line.strip():
                 continue
             n += 1
+            if select is not None and not select(n - 1):
+                continue
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
@@ -147,15 +153,49 @@ def iter_warc(path: Location) -> Iterator[tuple[Record, dict[str, Any] | None]]:
 
 
 def iter_records(
-    path: Location, fmt: str, compression: str | None, keys: RecordKeys
+    path: Location,
+    fmt: str,
+    compression: str | None,
+    keys: RecordKeys,
+    select: Callable[[int], bool] | None = None,
 ) -> Iterator[tuple[Record, dict[str, Any] | None]]:
+    """The records of a record file, in order; with ``select``, only those whose number
+    (from 0, counting every record the file holds) it accepts."""
     if fmt == JSONL:
-        return iter_jsonl(path, compression, keys)
+        return iter_jsonl(path, compression, keys, select)
     if fmt == PARQUET:
-        return iter_parquet(path, keys)
-    if fmt == WARC:
-        return iter_warc(path)
-    raise ValueError(f"not a record format: {fmt}")
+        records = iter_parquet(path, keys)
+    elif fmt == WARC:
+        records = iter_warc(path)
+    else:
+        raise ValueError(f"not a record format: {fmt}")
+    if select is None:
+        return records
+    return (r for n, r in enumerate(records) if select(n))
+
+
+def part_selector(part: int, parts: int, block: int) -> Callable[[int], bool] | None:
+    """Which records a part of a record file takes: blocks of ``block`` records are dealt
+    to the ``parts`` parts in turn. None when the file is one part.
+
+    >>> pick = part_selector(1, 3, 2)
+    >>> [n for n in range(14) if pick(n)]
+    [2, 3, 8, 9]
+    >>> part_selector(0, 1, 64) is None
+    True
+    """
+    if parts <= 1:
+        return None
+    return lambda n: (n // block) % parts == part
+
+
+def part_of(n: int, parts: int, block: int) -> int:
+    """The part that record ``n`` belongs to (see :func:`part_selector`).
+
+    >>> [part_of(n, 3, 2) for n in range(8)]
+    [0, 0, 1, 1, 2, 2, 0, 0]
+    """
+    return (n // block) % parts
 
 
 class RecordWriter:
