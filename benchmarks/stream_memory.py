@@ -1,11 +1,12 @@
 """Peak memory of cleaning one large JSON Lines (.zst) file: it must stay flat as the file
 grows, since records stream through every pass.
 
-    python benchmarks/stream_memory.py --sizes-mb 50 200 2000
+    python benchmarks/stream_memory.py --sizes-mb 50 200 2000 [--jobs 2] [--keep DIR]
 
 For each size, writes a .jsonl.zst file of generated web-like records (a few template
 lines and a generated article each), cleans it with ``clean`` in a child process, and
-prints the child's peak RSS. The ratio column compares each size with the smallest.
+prints the peak RSS of its largest process (main or worker). The ratio column compares
+each size with the smallest.
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes-mb", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--keep", type=Path, default=None, help="folder to keep the corpora in")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="worker processes (a large file is cleaned in parts)"
+    )
     args = parser.parse_args(argv)
     rows = []
     with tempfile.TemporaryDirectory(prefix="cleaner-stream-") as tmp:
@@ -83,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
                     str(out),
                     "--quiet",
                     "--jobs",
-                    "1",
+                    str(args.jobs),
                 ],
                 check=True,
                 capture_output=True,
