@@ -27,7 +27,7 @@ import xxhash
 from .config import Config
 from .decide import LineGroup, decide_lines
 from .dedup import GroupTable, build_groups
-from .docdedup import DocCluster, DocHasher, DocPrint, cluster_documents
+from .docdedup import DocCluster, DocHasher, cluster_documents
 from .engines import Engine
 from .fingerprint import LinePrinter, Memo, MinHasher
 from .heuristics.classify import LineFeatures, line_features
@@ -272,9 +272,18 @@ def kept_words(page: Page, result: FileResult) -> np.ndarray:
     return ids[ids != 0]  # punctuation tokens
 
 
-def decide_shard(ctx: RunContext, shard: Shard) -> list[tuple[PageName, DocPrint | None]]:
-    """Pass 2 over one shard: results streamed to the shard's results file; the name and
-    document fingerprint of each page (None for pages that could not be read).
+def doc_print_dtype(num_perm: int) -> np.dtype:
+    """One row of a shard's document-print file: the page's position in the shard, its
+    content hash, its number of words and its signature."""
+    return np.dtype(
+        [("pos", "<i8"), ("content", "<u8"), ("n_words", "<i8"), ("sig", "<u4", (num_perm,))]
+    )
+
+
+def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
+    """Pass 2 over one shard: results streamed to the shard's results file, document
+    prints appended to its document-print file a batch at a time (so a large record file's
+    prints are never all held); returns the name of each page.
 
     Unless near-duplicate documents are dropped, the output of a single-page file depends
     on nothing else, so it is written here (pass 3 then only writes record files)."""
@@ -287,16 +296,19 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[tuple[PageName, DocPrint
     memo = ctx.memo or WorkerMemo(config.near_dup_max_chars)
     hasher = ctx.doc_hasher if config.dedup_docs != "off" else None
     names: list[PageName] = []
-    prints: list[DocPrint | None] = []
-    # pages waiting for their document signature: (position, content hash, word ids),
-    # signed a batch at a time so that a large record file's words are never all held
+    # pages waiting for their document signature: (position, content hash, word ids)
     waiting: list[tuple[int, int, np.ndarray]] = []
+    prints_file = shard_file(ctx.work_dir, index, "docprints").open("wb")
 
     def sign_waiting() -> None:
         assert hasher is not None
         made = hasher.doc_prints_of([(content, ids) for _, content, ids in waiting])
-        for (i, _, _), doc in zip(waiting, made, strict=True):
-            prints[i] = doc
+        rows = np.zeros(len(made), dtype=doc_print_dtype(len(hasher.a)))
+        rows["pos"] = [pos for pos, _, _ in waiting]
+        rows["content"] = [doc.content for doc in made]
+        rows["n_words"] = [doc.n_words for doc in made]
+        rows["sig"] = np.stack([doc.sig for doc in made])
+        prints_file.write(rows.tobytes())
         waiting.clear()
 
     singles = set()
@@ -307,7 +319,6 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[tuple[PageName, DocPrint
         for page in stream_load(shard_file(ctx.work_dir, index, "pages")):
             result = decide_page(page, ctx, memo)
             names.append((result.rel, result.id))
-            prints.append(None)
             text = None  # the cleaned page: its kept lines, each ending in a newline
             if result.error is None and (hasher is not None or page.rel in singles):
                 text = "\n".join([*result.kept, ""])
@@ -317,19 +328,19 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[tuple[PageName, DocPrint
                 atomic_write_text(target, text)
             if hasher is not None and text is not None:
                 content = xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))
-                waiting.append((len(prints) - 1, content, kept_words(page, result)))
+                waiting.append((len(names) - 1, content, kept_words(page, result)))
                 if len(waiting) >= DOC_SIGNATURE_CHUNK:
                     sign_waiting()
             del text
             yield result
 
-    stream_dump(results(), shard_file(ctx.work_dir, index, "results"))
-    if waiting:
-        sign_waiting()
-    out = list(zip(names, prints, strict=True))
-    save_marker(marker, out)
+    with prints_file:
+        stream_dump(results(), shard_file(ctx.work_dir, index, "results"))
+        if waiting:
+            sign_waiting()
+    save_marker(marker, names)
     shard_file(ctx.work_dir, index, "pages").unlink()
-    return out
+    return names
 
 
 def in_record_order(
@@ -499,28 +510,29 @@ def document_verdicts(
 def gather_doc_prints(
     work_dir: Path, shards: Sequence[Shard], per_shard: Sequence[int], num_perm: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The document prints of every page, read back from the shards' pass-2 markers into
-    one matrix (4 bytes per permutation per page; nothing per page beyond that)."""
+    """The document prints of every page, read back from the shards' document-print files
+    into one matrix (4 bytes per permutation per page; nothing per page beyond that)."""
     n = int(sum(per_shard))
     content = np.zeros(n, dtype=np.uint64)
     n_words = np.zeros(n, dtype=np.int64)
     sigs = np.full((n, num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
-    row = 0
-    for shard in shards:
-        done = load_marker(shard_file(work_dir, shard.index, "pass2.done"))
-        assert done is not None
-        for _name, doc in done:
-            if doc is not None and num_perm:
-                content[row], n_words[row], sigs[row] = doc.content, doc.n_words, doc.sig
-            row += 1
-        del done
+    offset = 0
+    for shard, count in zip(shards, per_shard, strict=True):
+        if num_perm:
+            rows = np.fromfile(
+                shard_file(work_dir, shard.index, "docprints"), doc_print_dtype(num_perm)
+            )
+            at = offset + rows["pos"]
+            content[at], n_words[at], sigs[at] = rows["content"], rows["n_words"], rows["sig"]
+            del rows
+        offset += count
     return content, n_words, sigs
 
 
 def decide_shard_task(ctx: RunContext, shard: Shard) -> list[PageName]:
     """:func:`decide_shard` as an engine task: the document prints stay in the shard's
-    marker file; only the page names go back."""
-    return [name for name, _ in decide_shard(ctx, shard)]
+    file under the work folder; only the page names go back."""
+    return decide_shard(ctx, shard)
 
 
 @dataclass(frozen=True)
