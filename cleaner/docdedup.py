@@ -150,10 +150,13 @@ def cluster_documents(
     bands: int,
     rows: int,
     threshold: float,
+    order: Sequence[int] | None = None,
 ) -> list[DocCluster]:
     """Clusters of two or more near-duplicate documents, given per document its content
     hash, its number of words (0: empty or unreadable, never clusters) and its signature
-    (a row of ``sigs``).
+    (a row of ``sigs``). The representative is the longest member, then the one of
+    smallest content hash; between exact copies, the first in ``order`` (the pages'
+    positions in the report; by default their index).
 
     >>> h = DocHasher(32, 1, 2)
     >>> texts = ["a b c d e f g h i j", "a b c d e f g h i j", "z y x w v u t s r q"]
@@ -178,7 +181,10 @@ def cluster_documents(
         groups.setdefault(label, []).append(int(live[local]))
     clusters = []
     for members in groups.values():
-        rep = min(members, key=lambda i: (-int(n_words[i]), int(content[i])))
+        rep = min(
+            members,
+            key=lambda i: (-int(n_words[i]), int(content[i]), i if order is None else order[i]),
+        )
         cid = min(int(content[i]) for i in members)
         clusters.append(DocCluster(cid, tuple(sorted(members)), rep))
     clusters.sort(key=lambda c: c.members[0])

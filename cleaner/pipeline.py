@@ -492,12 +492,17 @@ class DocVerdict:
 
 
 def document_verdicts(
-    content: np.ndarray, n_words: np.ndarray, sigs: np.ndarray, config: Config
+    content: np.ndarray,
+    n_words: np.ndarray,
+    sigs: np.ndarray,
+    config: Config,
+    order: Sequence[int] | None = None,
 ) -> tuple[list[DocCluster], dict[int, DocVerdict]]:
     """Cluster the corpus's documents (one row per page in the corpus's page order; no
-    words: unreadable or empty); verdicts by position."""
+    words: unreadable or empty); verdicts by position. ``order``: each page's position in
+    the report, which settles ties between exact copies."""
     clusters = cluster_documents(
-        content, n_words, sigs, config.doc_bands, config.doc_rows, config.doc_threshold
+        content, n_words, sigs, config.doc_bands, config.doc_rows, config.doc_threshold, order
     )
     verdicts: dict[int, DocVerdict] = {}
     for c in clusters:
@@ -633,7 +638,10 @@ def run(
 
     width = config.doc_num_perm if config.dedup_docs != "off" else 0
     content, n_words, doc_sigs = gather_doc_prints(work_dir, shards, per_shard, width)
-    clusters, verdicts = document_verdicts(content, n_words, doc_sigs, config)
+    # each page's position in record order (parts of a file interleaved back): it settles
+    # ties and lists clusters the same way whatever the parts
+    order = record_order_positions(shards, per_shard, names, config.record_block)
+    clusters, verdicts = document_verdicts(content, n_words, doc_sigs, config, order)
     del content, n_words, doc_sigs
     offsets = np.concatenate([[0], np.cumsum(per_shard)]).astype(np.int64)
     shard_verdicts: list[dict[int, DocVerdict]] = [{} for _ in shards]
@@ -673,5 +681,42 @@ def run(
                 yield result, verdicts[j].get(i)
             k += len(group)
 
-    summary = [(c.id, [names[m] for m in c.members], names[c.representative]) for c in clusters]
+    summary = [
+        (
+            c.id,
+            [names[m] for m in sorted(c.members, key=order.__getitem__)],
+            names[c.representative],
+        )
+        for c in sorted(clusters, key=lambda c: min(order[m] for m in c.members))
+    ]
     return RunResult(results, summary, n_pages)
+
+
+def record_order_positions(
+    shards: Sequence[Shard], per_shard: Sequence[int], names: Sequence[PageName], block: int
+) -> list[int]:
+    """For each page (in shard order), its position in the order :func:`in_record_order`
+    gives: the parts of a record file interleaved back by blocks, the page of a file that
+    ended in unreadable data last.
+
+    >>> shards = [Shard(0, (), 0, 2), Shard(1, (), 1, 2)]
+    >>> names = [("f", "a"), ("f", "b"), ("f", "e"), ("f", None), ("f", "c"), ("f", "d")]
+    >>> record_order_positions(shards, [4, 2], names, 2)
+    [0, 1, 4, 5, 2, 3]
+    """
+    order: list[int] = []
+    start = k = 0
+    while k < len(shards):
+        parts = shards[k].parts
+        total = sum(per_shard[k : k + parts])
+        for j in range(parts):
+            for i in range(per_shard[k + j]):
+                if parts == 1:
+                    order.append(start + i)
+                elif names[len(order)][1] is None:
+                    order.append(start + total - 1)  # the error page of a file cut short
+                else:
+                    order.append(start + ((i // block) * parts + j) * block + i % block)
+        start += total
+        k += parts
+    return order

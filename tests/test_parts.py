@@ -48,7 +48,7 @@ def tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-def run_both(tmp_path: Path, src: Path, **config: object) -> None:
+def run_both(tmp_path: Path, src: Path, index: bool = False, **config: object) -> None:
     """Clean ``src`` in one part per file and in many small parts: same pages, same report."""
     whole = Config(language="en", **config)  # type: ignore[arg-type]
     parted = Config(language="en", record_part_bytes=2_000, record_block=3, **config)  # type: ignore[arg-type]
@@ -57,7 +57,12 @@ def run_both(tmp_path: Path, src: Path, **config: object) -> None:
     assert max(s.parts for s in make_shards(found, 32, parted)) > 3  # really in parts
     for name, cfg, jobs in (("one", whole, 1), ("parts", parted, 2)):
         clean_corpus(
-            [src], tmp_path / name, config=cfg, report=tmp_path / f"{name}.json", jobs=jobs
+            [src],
+            tmp_path / name,
+            config=cfg,
+            report=tmp_path / f"{name}.json",
+            jobs=jobs,
+            index=tmp_path / f"{name}.index" if index else None,
         )
     assert tree(tmp_path / "one") == tree(tmp_path / "parts")
     assert report_of(tmp_path / "one.json") == report_of(tmp_path / "parts.json")
@@ -70,6 +75,16 @@ def test_parts_give_the_same_result(tmp_path: Path, name: str) -> None:
     write_rows(src / "small.jsonl", rows(5))  # a file in one part beside it
     (src / "page.txt").write_text(doc(7), encoding="utf-8")
     run_both(tmp_path, src, dedup_docs="drop")
+
+
+def test_parts_with_an_index_and_clusters_across_parts(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    write_rows(src / "big.jsonl.gz", rows(150))
+    run_both(tmp_path, src, index=True)
+    clusters = json.loads((tmp_path / "parts.json").read_text())["duplicate_docs"]
+    assert len(clusters) > 3
+    for cluster in clusters:  # members listed in record order, as in one part
+        assert cluster["files"] == sorted(cluster["files"])
 
 
 def test_parts_with_bad_lines_and_a_cut_off_end(tmp_path: Path) -> None:
