@@ -431,34 +431,43 @@ def make_shards(
 
 
 def merge_prints(
-    prints: Sequence[ShardPrints], num_perm: int
+    prints: Sequence[ShardPrints], num_perm: int, sigs_of: Callable[[int], np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct line keys of the corpus (sorted), and the MinHashed ones with one signature
-    each, gathered from the shards without stacking every shard's signatures first."""
+    each. ``prints`` hold the shards' keys; ``sigs_of(i)`` loads shard i's signatures, one
+    shard at a time, so that only the merged matrix and one shard's are held at once."""
     if not prints:
         empty = np.empty(0, np.uint64)
         return empty, empty, np.empty((0, num_perm), np.uint32)
-    if len(prints) == 1:  # one shard (a large record file): sorted and distinct already
-        return prints[0].keys, prints[0].sig_keys, prints[0].sigs
+    if len(prints) == 1:  # one shard: sorted and distinct already
+        return prints[0].keys, prints[0].sig_keys, sigs_of(0)
     keys = np.unique(np.concatenate([p.keys for p in prints]))
-    sig_keys, sigs = merge_signatures([(p.sig_keys, p.sigs) for p in prints], num_perm)
+    sig_keys, sigs = merge_signatures([p.sig_keys for p in prints], num_perm, sigs_of)
     return keys, sig_keys, sigs
 
 
 def merge_signatures(
-    parts: Sequence[tuple[np.ndarray, np.ndarray]], num_perm: int
+    part_keys: Sequence[np.ndarray], num_perm: int, sigs_of: Callable[[int], np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Union of (keys, signatures) parts: each key once, with its signature."""
-    sig_keys, first = np.unique(np.concatenate([k for k, _ in parts]), return_index=True)
-    offsets = np.cumsum([0] + [len(k) for k, _ in parts])
+    """Union of parts of (keys, signatures): each key once, with its signature. The keys
+    of each part are given; ``sigs_of(i)`` gives part i's signatures when they are needed.
+
+    >>> k = [np.array([1, 3], np.uint64), np.array([2, 3], np.uint64)]
+    >>> s = [np.array([[10], [30]], np.uint32), np.array([[20], [31]], np.uint32)]
+    >>> keys, sigs = merge_signatures(k, 1, s.__getitem__)
+    >>> keys.tolist(), sigs.ravel().tolist()
+    ([1, 2, 3], [10, 20, 30])
+    """
+    sig_keys, first = np.unique(np.concatenate(list(part_keys)), return_index=True)
+    offsets = np.cumsum([0] + [len(k) for k in part_keys])
     part_of = np.searchsorted(offsets, first, side="right") - 1
     order = np.argsort(part_of, kind="stable")
-    bounds = np.searchsorted(part_of[order], np.arange(len(parts) + 1))
+    bounds = np.searchsorted(part_of[order], np.arange(len(part_keys) + 1))
     sigs = np.empty((len(sig_keys), num_perm), dtype=np.uint32)
-    for i, (_, part_sigs) in enumerate(parts):
+    for i in range(len(part_keys)):
         rows = order[bounds[i] : bounds[i + 1]]
         if len(rows):
-            sigs[rows] = part_sigs[first[rows] - offsets[i]]
+            sigs[rows] = sigs_of(i)[first[rows] - offsets[i]]
     return sig_keys, sigs
 
 
@@ -573,20 +582,29 @@ def run(
         memo=WorkerMemo(config.near_dup_max_chars),
     )
 
-    prints: list[ShardPrints] = []
+    prints: list[ShardPrints] = []  # each shard's keys; its signatures stay in its marker
+    no_sigs = np.empty((0, config.num_perm), np.uint32)
     tick("read", 0, len(sources))
     done = 0
     for shard, _ in zip(shards, engine.map(fingerprint_shard_task, shards, ctx), strict=True):
         # read back from the shard's marker: signatures never travel through the engine
         shard_prints = load_marker(shard_file(work_dir, shard.index, "pass1.done"))
         assert shard_prints is not None
-        prints.append(shard_prints)
+        prints.append(
+            ShardPrints(shard_prints.n_pages, shard_prints.keys, shard_prints.sig_keys, no_sigs)
+        )
+        del shard_prints
         done += len(shard.sources)
         tick("read", done, len(sources))
 
+    def shard_sigs(i: int) -> np.ndarray:
+        shard_prints = load_marker(shard_file(work_dir, shards[i].index, "pass1.done"))
+        assert shard_prints is not None
+        return shard_prints.sigs
+
     tick("group", 0, 1)
     index = open_index(index_path, config) if index_path is not None else None
-    keys, sig_keys, sigs = merge_prints(prints, config.num_perm)
+    keys, sig_keys, sigs = merge_prints(prints, config.num_perm, shard_sigs)
     n_pages = sum(p.n_pages for p in prints)
     del prints
 
@@ -596,10 +614,11 @@ def run(
 
     if index is not None:
         keys = np.unique(np.concatenate([np.asarray(index.keys), keys]))
+        both = [np.asarray(index.sigs), sigs]
         sig_keys, sigs = merge_signatures(
-            [(np.asarray(index.sig_keys), np.asarray(index.sigs)), (sig_keys, sigs)],
-            config.num_perm,
+            [np.asarray(index.sig_keys), sig_keys], config.num_perm, both.__getitem__
         )
+        del both
         n_pages += index.n_docs
     table = build_groups(
         keys,
