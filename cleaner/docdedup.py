@@ -11,11 +11,10 @@ import numpy as np
 import xxhash
 
 from .dedup import candidate_pairs, components, similar_pairs
-from .fingerprint import affine32_permutations, word_id, word_tokens
+from .fingerprint import affine32_permutations, minhash_rows, word_id, word_tokens
 from .text import normalize_line
 
 _MULT = np.uint64(0x9E3779B97F4A7C15)
-_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,20 +72,7 @@ class DocHasher:
 
     def signature_of(self, h: np.ndarray) -> np.ndarray:
         """The MinHash signature of a set of 32-bit shingle hashes."""
-        if len(h) == 0:
-            return np.full(len(self.a), np.iinfo(np.uint32).max, dtype=np.uint32)
-        s1, m1, s2, m2 = _FMIX32
-        h = h ^ (h >> s1)
-        h = h * m1
-        h = h ^ (h >> s2)
-        h = h * m2
-        h = h ^ (h >> s1)
-        sig = np.full(len(self.a), np.iinfo(np.uint32).max, dtype=np.uint32)
-        for lo in range(0, len(h), 4096):
-            phv = self.a[:, None] * h[None, lo : lo + 4096]
-            phv += self.b[:, None]
-            np.minimum(sig, phv.min(axis=1), out=sig)
-        return sig
+        return self.signatures_of([h])[0]
 
     def signatures_of(self, hashes: Sequence[np.ndarray]) -> np.ndarray:
         """``signature_of`` of each set of shingle hashes, computed for all of them at once.
@@ -96,28 +82,10 @@ class DocHasher:
         >>> all((h.signatures_of(sets)[i] == h.signature_of(s)).all() for i, s in enumerate(sets))
         True
         """
-        sig = np.full((len(hashes), len(self.a)), np.iinfo(np.uint32).max, dtype=np.uint32)
         sizes = np.fromiter((len(x) for x in hashes), dtype=np.int64, count=len(hashes))
-        if not sizes.sum():
-            return sig
-        h = np.concatenate(hashes)
+        flat = np.concatenate(hashes) if len(hashes) else np.empty(0, np.uint32)
         owner = np.repeat(np.arange(len(hashes), dtype=np.int64), sizes)
-        s1, m1, s2, m2 = _FMIX32
-        h = h ^ (h >> s1)
-        h = h * m1
-        h = h ^ (h >> s2)
-        h = h * m2
-        h = h ^ (h >> s1)
-        a, b = self.a[:, None], self.b[:, None]
-        step = 1 << 14
-        for lo in range(0, len(h), step):
-            phv = a * h[None, lo : lo + step]
-            phv += b
-            own = owner[lo : lo + step]
-            starts = np.concatenate([[0], np.flatnonzero(np.diff(own)) + 1])
-            rows = own[starts]
-            sig[rows] = np.minimum(sig[rows], np.minimum.reduceat(phv, starts, axis=1).T)
-        return sig
+        return minhash_rows(flat, owner, len(hashes), self.a, self.b)
 
     def doc_prints_of(self, docs: Sequence[tuple[int, np.ndarray]]) -> list[DocPrint]:
         """``doc_print_of`` of many documents (content hash, word ids) at once."""

@@ -26,8 +26,9 @@ _MULT = np.uint64(0x100000001B3)  # FNV-64 prime, used as the polynomial base
 _MASK64 = (1 << 64) - 1
 _FMIX64 = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
 _FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
-# Shingles per vectorised chunk: bounds memory at chunk x num_perm x 4 bytes.
-_CHUNK = 1 << 16
+# Permutation x shingle cells per vectorised chunk (4 bytes each): bounds the memory of
+# the permutation step at 8 MiB whatever the number of permutations.
+_CHUNK_CELLS = 1 << 21
 
 
 def line_key(normalized: str) -> int:
@@ -221,6 +222,41 @@ def affine32_permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndar
     return a, b
 
 
+def minhash_rows(
+    hashes: np.ndarray, owner: np.ndarray, n_rows: int, a: np.ndarray, b: np.ndarray
+) -> np.ndarray:
+    """MinHash signatures (affine32 scheme, uint32) of ``n_rows`` sets at once: ``hashes``
+    are the 32-bit element hashes of all sets, ``owner`` the row of each (nondecreasing).
+    A row that owns no element keeps the all-max signature.
+
+    >>> a, b = affine32_permutations(4, 1)
+    >>> h = np.array([7, 9, 7], dtype=np.uint32)
+    >>> sig = minhash_rows(h, np.array([0, 0, 2]), 3, a, b)
+    >>> bool((sig[1] == np.iinfo(np.uint32).max).all()), bool((sig[2] >= sig[0]).all())
+    (True, True)
+    """
+    sig = np.full((n_rows, len(a)), np.iinfo(np.uint32).max, dtype=np.uint32)
+    if not len(hashes):
+        return sig
+    s1, m1, s2, m2 = _FMIX32
+    h = hashes ^ (hashes >> s1)
+    h = h * m1
+    h = h ^ (h >> s2)
+    h = h * m2
+    h = h ^ (h >> s1)
+    a, b = a[:, None], b[:, None]
+    chunk = max(1, _CHUNK_CELLS // len(a))
+    for lo in range(0, len(h), chunk):
+        # permutations x shingles: the reduction runs along contiguous rows
+        phv = a * h[None, lo : lo + chunk]
+        phv += b
+        own = owner[lo : lo + chunk]
+        starts = np.concatenate([[0], np.flatnonzero(np.diff(own)) + 1])
+        rows = own[starts]
+        sig[rows] = np.minimum(sig[rows], np.minimum.reduceat(phv, starts, axis=1).T)
+    return sig
+
+
 class MinHasher:
     """MinHash signatures of lines, compatible with ``datasketch.MinHash(scheme="affine32")``."""
 
@@ -235,22 +271,4 @@ class MinHasher:
         if not lines:
             return sig
         hashes, owner = _hash_windows(lines, self.shingle_size)
-        s1, m1, s2, m2 = _FMIX32
-        h = hashes ^ (hashes >> s1)
-        h = h * m1
-        h = h ^ (h >> s2)
-        h = h * m2
-        h = h ^ (h >> s1)
-        a, b = self.a[:, None], self.b[:, None]
-        for lo in range(0, len(h), _CHUNK):
-            hi = min(lo + _CHUNK, len(h))
-            # permutations x shingles: the reduction runs along contiguous rows
-            phv = a * h[None, lo:hi]
-            phv += b
-            own = owner[lo:hi]
-            cuts = np.flatnonzero(np.diff(own)) + 1
-            starts = np.concatenate([[0], cuts])
-            partial = np.minimum.reduceat(phv, starts, axis=1).T
-            rows = own[starts]
-            sig[rows] = np.minimum(sig[rows], partial)
-        return sig
+        return minhash_rows(hashes, owner, len(lines), self.a, self.b)
