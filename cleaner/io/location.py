@@ -48,17 +48,6 @@ def url_fs(url: str) -> tuple[Any, str]:
     return fs, path
 
 
-def join_url(root: str, fs: Any, path: str) -> str:
-    """The URL of ``path`` (a path of ``fs``, as ``fs.find`` gives it) under ``root``'s
-    protocol.
-
-    >>> from fsspec.implementations.local import LocalFileSystem
-    >>> join_url("file:///data", LocalFileSystem(), "/data/a.txt")
-    'file:///data/a.txt'
-    """
-    return fs.unstrip_protocol(path)
-
-
 def open_binary(location: Location) -> IO[bytes]:
     """Open a local path or a URL for reading bytes."""
     if isinstance(location, Path):

@@ -82,16 +82,22 @@ def _is_within(path: Path, parent: Path) -> bool:
     return True
 
 
-def _url_candidates(
-    root: str, several: bool, found: Discovery
-) -> list[tuple[Path, str, str]] | None:
-    """(name, relative name, URL) of every file under a URL input, sorted; None (with the
-    error recorded) when it cannot be listed."""
+# A file found under an input: its path (for a URL input, a path of its name only), its
+# relative output name, and its URL when it is read through fsspec.
+Candidate = tuple[Path, str, str | None]
+
+
+def _url_candidates(root: str, several: bool, found: Discovery) -> list[Candidate]:
+    """Every file under a URL input, sorted; none (with the error recorded) when it cannot
+    be listed."""
+    if not is_url(root):
+        found.errors.append((root, "not a URL"))
+        return []
     try:
         fs, path = url_fs(root)
         if not fs.exists(path):
             found.errors.append((root, "no such file or folder"))
-            return None
+            return []
         if fs.isfile(path):
             name = path.rstrip("/").rsplit("/", 1)[-1]
             return [(Path(name), name, root)]
@@ -99,18 +105,52 @@ def _url_candidates(
         files = sorted(fs.find(base, withdirs=False))
     except LocationError as exc:
         found.errors.append((root, str(exc)))
-        return None
+        return []
     except OSError as exc:
         found.errors.append((root, f"cannot be listed: {exc.strerror or exc}"))
-        return None
+        return []
     top = base.rsplit("/", 1)[-1] or "_"
-    out = []
+    out: list[Candidate] = []
     for item in files:
         rel = item[len(base) :].lstrip("/")
         if several:
             rel = f"{top}/{rel}"
         out.append((Path(rel.rsplit("/", 1)[-1]), rel, fs.unstrip_protocol(item)))
     return out
+
+
+def _local_candidates(
+    root: Path, several: bool, out_resolved: Path | None, found: Discovery
+) -> list[Candidate]:
+    """Every file under a local input (folders walked in sorted order, the output folder
+    skipped); none (with the error recorded) when the input is missing or odd."""
+    if not root.exists() and not root.is_symlink():
+        found.errors.append((str(root), "no such file or folder"))
+        return []
+    if root.is_file():
+        return [(root, root.name, None)]
+    if not root.is_dir():
+        found.errors.append((str(root), "not a regular file or folder"))
+        return []
+    candidates: list[Candidate] = []
+    base = root.resolve()
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        keep_dirs = []
+        for d in sorted(dirnames):
+            sub = (here / d).resolve()
+            if out_resolved is not None and sub == out_resolved:
+                found.notices.append(f"skipping {here / d}: it is the output folder")
+                continue
+            keep_dirs.append(d)
+        dirnames[:] = keep_dirs
+        for name in sorted(filenames):
+            path = here / name
+            rel = path.relative_to(root).as_posix()
+            if several:
+                rel = f"{base.name}/{rel}"
+            candidates.append((path, rel, None))
+    return candidates
 
 
 def discover(inputs: Sequence[Path | str], out: Path | None) -> Discovery:
@@ -123,63 +163,27 @@ def discover(inputs: Sequence[Path | str], out: Path | None) -> Discovery:
     skipped_other = 0
     for root in inputs:
         if isinstance(root, str):
-            listed = _url_candidates(root, several, found) if is_url(root) else None
-            for name_path, rel, url in listed or ():
-                kind = _kind(name_path)
-                if kind is None:
-                    skipped_other += 1
-                    continue
-                name = "/".join(safe_parts(output_name(rel)))
-                if name in seen:
-                    found.errors.append((url, f"its output name {name} is taken by {seen[name]}"))
-                    continue
-                seen[name] = url
-                found.sources.append(Source(path=name_path, rel=rel, kind=kind, url=url))
-            if not is_url(root):
-                found.errors.append((root, "not a URL"))
-            continue
-        if not root.exists() and not root.is_symlink():
-            found.errors.append((str(root), "no such file or folder"))
-            continue
-        if root.is_file():
-            candidates = [(root, root.name)]
-        elif root.is_dir():
-            candidates = []
-            base = root.resolve()
-            for dirpath, dirnames, filenames in os.walk(root):
-                here = Path(dirpath)
-                keep_dirs = []
-                for d in sorted(dirnames):
-                    sub = (here / d).resolve()
-                    if out_resolved is not None and sub == out_resolved:
-                        found.notices.append(f"skipping {here / d}: it is the output folder")
-                        continue
-                    keep_dirs.append(d)
-                dirnames[:] = keep_dirs
-                for name in sorted(filenames):
-                    path = here / name
-                    rel = path.relative_to(root).as_posix()
-                    if several:
-                        rel = f"{base.name}/{rel}"
-                    candidates.append((path, rel))
+            candidates = _url_candidates(root, several, found)
         else:
-            found.errors.append((str(root), "not a regular file or folder"))
-            continue
-        for path, rel in candidates:
+            candidates = _local_candidates(root, several, out_resolved, found)
+        for path, rel, url in candidates:
             kind = _kind(path)
             if kind is None:
                 skipped_other += 1
                 continue
-            if not path.is_file():
+            if url is None and not path.is_file():
                 found.errors.append((str(path), "not a regular file (broken link?)"))
                 continue
+            where = path if url is None else url
             # two names that land on one output path (a\b.txt and a/b.txt) collide too
             name = "/".join(safe_parts(output_name(rel)))
             if name in seen:
-                found.errors.append((str(path), f"its output name {name} is taken by {seen[name]}"))
+                found.errors.append(
+                    (str(where), f"its output name {name} is taken by {seen[name]}")
+                )
                 continue
-            seen[name] = path
-            found.sources.append(Source(path=path, rel=rel, kind=kind))
+            seen[name] = where
+            found.sources.append(Source(path=path, rel=rel, kind=kind, url=url))
     if skipped_other:
         found.notices.append(
             f"skipped {skipped_other} file(s) that are not pages (.txt/.md/.html) "
