@@ -57,12 +57,13 @@ class Shard:
 
 @dataclass(frozen=True, slots=True)
 class ShardPrints:
-    """What pass 1 sends to the group step for one shard: fingerprints only."""
+    """What pass 1 leaves for the group step in one shard's marker: its line keys. Their
+    signatures are in the shard's ``sigs.npy`` (one row per ``sig_keys`` entry), read only
+    when the group step merges them, one shard at a time."""
 
     n_pages: int  # readable pages, whose keys are in the shard's key file
     keys: np.ndarray  # distinct line keys of the shard, sorted
     sig_keys: np.ndarray  # the keys of the lines short enough to be MinHashed, sorted
-    sigs: np.ndarray  # their signatures
 
 
 class WorkerMemo:
@@ -196,7 +197,9 @@ def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
     keys = np.unique(np.fromfile(shard_file(ctx.work_dir, shard.index, "keys.u64"), np.uint64))
     sig_keys, first = np.unique(np.concatenate(key_parts), return_index=True)
     sigs = np.concatenate(sig_parts)[first]
-    result = save_marker(marker, ShardPrints(len(lengths), keys, sig_keys, sigs))
+    np.save(shard_file(ctx.work_dir, shard.index, "sigs.npy"), sigs)
+    del sigs
+    result = save_marker(marker, ShardPrints(len(lengths), keys, sig_keys))
     memo.mark_signed(sig_keys)
     return result
 
@@ -582,25 +585,19 @@ def run(
         memo=WorkerMemo(config.near_dup_max_chars),
     )
 
-    prints: list[ShardPrints] = []  # each shard's keys; its signatures stay in its marker
-    no_sigs = np.empty((0, config.num_perm), np.uint32)
+    prints: list[ShardPrints] = []  # each shard's keys; its signatures stay in its file
     tick("read", 0, len(sources))
     done = 0
     for shard, _ in zip(shards, engine.map(fingerprint_shard_task, shards, ctx), strict=True):
         # read back from the shard's marker: signatures never travel through the engine
         shard_prints = load_marker(shard_file(work_dir, shard.index, "pass1.done"))
         assert shard_prints is not None
-        prints.append(
-            ShardPrints(shard_prints.n_pages, shard_prints.keys, shard_prints.sig_keys, no_sigs)
-        )
-        del shard_prints
+        prints.append(shard_prints)
         done += len(shard.sources)
         tick("read", done, len(sources))
 
     def shard_sigs(i: int) -> np.ndarray:
-        shard_prints = load_marker(shard_file(work_dir, shards[i].index, "pass1.done"))
-        assert shard_prints is not None
-        return shard_prints.sigs
+        return np.load(shard_file(work_dir, shards[i].index, "sigs.npy"))
 
     tick("group", 0, 1)
     index = open_index(index_path, config) if index_path is not None else None
