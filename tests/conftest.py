@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -33,3 +34,16 @@ def mixed_corpus(tmp_path: Path, seeds: Path, every: int) -> Path:
         for page in sorted(EVAL_TEXT.glob("*.txt"))[::every]:
             shutil.copy(page, root / page.name)
     return root
+
+
+def file_tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` by relative path, with its bytes."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def report_without(path: Path, *fields: str) -> dict:
+    """A JSON report with the named top-level fields left out (timings, say)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for field in fields:
+        data.pop(field)
+    return data

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import mixed_corpus
+from conftest import mixed_corpus, report_without
 
 from cleaner import Config, clean_corpus
 
@@ -17,18 +16,14 @@ def corpus(tmp_path: Path, seeds: Path) -> Path:
     return mixed_corpus(tmp_path, seeds, 4)
 
 
-def without_timings(path: Path) -> dict:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data.pop("timings")
-    return data
-
-
 def test_ray_matches_local(tmp_path: Path, seeds: Path) -> None:
     pytest.importorskip("ray")
     root = corpus(tmp_path, seeds)
     clean_corpus([root], tmp_path / "local", report=tmp_path / "local.json", jobs=2)
     clean_corpus([root], tmp_path / "ray", report=tmp_path / "ray.json", engine="ray", jobs=2)
-    assert without_timings(tmp_path / "local.json") == without_timings(tmp_path / "ray.json")
+    assert report_without(tmp_path / "local.json", "timings") == report_without(
+        tmp_path / "ray.json", "timings"
+    )
     names = sorted(p.name for p in (tmp_path / "local").iterdir())
     assert names == sorted(p.name for p in (tmp_path / "ray").iterdir())
     for name in names:
@@ -99,6 +94,8 @@ def test_interrupted_run_resumes_missing_shards_only(
     assert calls == []  # pass 1 was not redone: every shard had finished it
     assert not any(work.iterdir())  # a finished run removes its shard files
     clean_corpus([root], tmp_path / "fresh", config=config, report=tmp_path / "fresh.json")
-    assert without_timings(tmp_path / "r.json") == without_timings(tmp_path / "fresh.json")
+    assert report_without(tmp_path / "r.json", "timings") == report_without(
+        tmp_path / "fresh.json", "timings"
+    )
     for page in (tmp_path / "fresh").iterdir():
         assert (out / page.name).read_bytes() == page.read_bytes()

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DATA, mixed_corpus
+from conftest import DATA, file_tree, mixed_corpus
 from typer.testing import CliRunner
 
 import cleaner.runner
@@ -48,10 +48,6 @@ def write_shuffled(root: Path, pages: dict[str, bytes], seed: int) -> None:
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(pages[name])
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def without_timings(report: str) -> str:
@@ -95,7 +91,7 @@ def test_file_order_jobs_and_shards_do_not_matter(
         write_shuffled(work / "corpus", pages, seed)
         code, stdout = clean(monkeypatch, work, ["corpus"], j, s)
         assert code == EXIT_UNREADABLE  # broken.txt; every other file is cleaned
-        runs[name] = (stdout, tree(work / "out"), (work / "report.json").read_text("utf-8"))
+        runs[name] = (stdout, file_tree(work / "out"), (work / "report.json").read_text("utf-8"))
 
     (base_stdout, base_out, base_report), (stdout, out, report) = runs["base"], runs["other"]
     assert sorted(out) == sorted(base_out)
@@ -127,7 +123,7 @@ def test_order_of_the_inputs_does_not_matter(
         assert code == EXIT_UNREADABLE
         report = json.loads(without_timings((work / "report.json").read_text("utf-8")))
         assert sorted(report.pop("inputs")) == sorted(args)
-        results.append((tree(work / "out"), report))
+        results.append((file_tree(work / "out"), report))
     assert results[0] == results[1]
     out = results[0][0]
     assert {name.split("/")[0] for name in out} == {"corpus", "extra", "single.txt"}
@@ -140,9 +136,9 @@ def test_rerun_is_byte_identical(
 ) -> None:
     write_shuffled(tmp_path / "corpus", pages, 0)
     clean(monkeypatch, tmp_path, ["corpus"], 2, 32)
-    first = tree(tmp_path / "out"), (tmp_path / "report.json").read_text("utf-8")
+    first = file_tree(tmp_path / "out"), (tmp_path / "report.json").read_text("utf-8")
     shutil.rmtree(tmp_path / "out")
     clean(monkeypatch, tmp_path, ["corpus"], 2, 32)
-    again = tree(tmp_path / "out"), (tmp_path / "report.json").read_text("utf-8")
+    again = file_tree(tmp_path / "out"), (tmp_path / "report.json").read_text("utf-8")
     assert again[0] == first[0]
     assert without_timings(again[1]) == without_timings(first[1])
