@@ -24,7 +24,7 @@ from cleaner.dedup import GroupTable
 from cleaner.io.formats import RecordKeys
 from cleaner.models import Source
 from cleaner.pages import load_pages
-from cleaner.pipeline import RunContext, decide_page
+from cleaner.pipeline import RunContext, WorkerMemo, decide_page
 
 ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS = [
@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     deadline = time.monotonic() + args.seconds
     with tempfile.TemporaryDirectory() as tmp:
         ctx = RunContext(config, Path(tmp), RecordKeys(), None, empty, 2)
+        memo = WorkerMemo(config.near_dup_max_chars)  # one language model for all inputs
         while time.monotonic() < deadline:
             data = mutate(rng, rng.choice(corpus))
             kind = rng.choice(["text", "html"])
@@ -102,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
             path.write_bytes(data)
             tried += 1
             try:
-                for page in load_pages(Source(path, path.name, kind), config, RecordKeys()):
+                source = Source(path, path.name, kind)
+                pages = load_pages(source, config, RecordKeys(), memo.printer, langid=memo.langid)
+                for page in pages:
                     decide_page(page, ctx)
             except Exception:
                 crashes += 1

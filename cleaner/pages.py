@@ -14,7 +14,7 @@ import numpy as np
 
 from .config import Config
 from .fingerprint import LinePrinter
-from .heuristics.language import detect_language
+from .heuristics.language import LanguageIdentifier, detect_language
 from .io.formats import RecordKeys, container_format, iter_records, part_selector
 from .io.readers import InputError, fingerprint_view, read_source, segment
 from .models import Source
@@ -71,12 +71,12 @@ def _page(
     )
 
 
-def page_language(lines: Sequence[str], config: Config) -> str | None:
+def page_language(lines: Sequence[str], config: Config, langid: LanguageIdentifier) -> str | None:
     """Language of a page, detected on its prose-like lines (or forced by the config)."""
     if config.language:
         return config.language
     prose = [ln for ln in lines if word_count(ln) >= 6] or list(lines)
-    return detect_language("\n".join(prose), config.langid_max_chars)
+    return detect_language("\n".join(prose), langid, config.langid_max_chars)
 
 
 def make_page(
@@ -86,7 +86,8 @@ def make_page(
     is_html: bool,
     config: Config,
     notes: tuple[str, ...],
-    printer: LinePrinter | None = None,
+    printer: LinePrinter,
+    langid: LanguageIdentifier,
 ) -> Page:
     kind = "html" if is_html else "text"
     try:
@@ -98,9 +99,8 @@ def make_page(
         return failed(rel, rid, kind, f"could not be parsed: {type(exc).__name__}", notes)
     lines = tuple(segment(text))
     view = fingerprint_view(lines)  # a huge line is fingerprinted on its head
-    printer = printer or LinePrinter(config.near_dup_max_chars)
     keys, words, counts = printer.page(view)
-    language = page_language(view, config)
+    language = page_language(view, config, langid)
     return Page(rel, rid, kind, lines, keys, language, notes, None, words, counts)
 
 
@@ -115,11 +115,15 @@ def load_pages(
     printer: LinePrinter | None = None,
     part: int = 0,
     parts: int = 1,
+    langid: LanguageIdentifier | None = None,
 ) -> Iterator[Page]:
     """The pages of one input file; a failure becomes a page with an error. ``printer``
     fingerprints the lines (one per worker: it remembers lines seen before). A record file
     cleaned in ``parts`` parts gives the records of part ``part`` only (and, for part 0,
-    the error page of a file that ends in unreadable data)."""
+    the error page of a file that ends in unreadable data). ``langid`` detects languages
+    (one per worker: its model loads once)."""
+    printer = printer or LinePrinter(config.near_dup_max_chars)
+    langid = langid or LanguageIdentifier()
     container = container_format(source.path.name)
     if container is None:
         try:
@@ -128,7 +132,8 @@ def load_pages(
             yield failed(source.rel, None, source.kind, str(exc))
             return
         notes = (note,) if note else ()
-        yield make_page(source.rel, None, text, source.kind == "html", config, notes, printer)
+        is_html = source.kind == "html"
+        yield make_page(source.rel, None, text, is_html, config, notes, printer, langid)
         return
     fmt, compression = container
     try:
@@ -138,7 +143,7 @@ def load_pages(
                 yield failed(source.rel, record.id, "text", record.error)
             else:
                 yield make_page(
-                    source.rel, record.id, record.text, record.is_html, config, (), printer
+                    source.rel, record.id, record.text, record.is_html, config, (), printer, langid
                 )
     except (OSError, ValueError, EOFError) as exc:
         # a truncated or corrupt container: the records read so far stand

@@ -31,7 +31,7 @@ from .docdedup import DocCluster, DocHasher, cluster_documents
 from .engines import Engine
 from .fingerprint import LinePrinter, Memo, MinHasher
 from .heuristics.classify import LineFeatures, line_features
-from .heuristics.language import Stoplists
+from .heuristics.language import LanguageIdentifier, Stoplists
 from .index import open_index, write_index
 from .io.formats import RecordKeys, container_format
 from .io.location import LocationError, describe
@@ -68,7 +68,8 @@ class ShardPrints:
 
 class WorkerMemo:
     """What a worker process remembers across the shards it runs: fingerprints and features
-    of short lines, and the keys it has already sent a signature for. Pure caches (results
+    of short lines, the keys it has already sent a signature for, and the language model
+    (loaded once). Pure caches (results
     never depend on them), bounded in size; the engine gives each worker its own copy."""
 
     def __init__(self, short_chars: int, limit: int = 1 << 16) -> None:
@@ -77,6 +78,7 @@ class WorkerMemo:
         self.printer = LinePrinter(short_chars, limit)
         self.signed: set[int] = set()
         self.stoplists = Stoplists()
+        self.langid = LanguageIdentifier()
         self._features: dict[str | None, Memo] = {}
 
     def features(self, language: str | None) -> Memo:
@@ -176,7 +178,9 @@ def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
 
     def pages() -> Iterator[Page]:
         for source in shard.sources:
-            pages_of = load_pages(source, config, ctx.record_keys, printer, shard.part, shard.parts)
+            pages_of = load_pages(
+                source, config, ctx.record_keys, printer, shard.part, shard.parts, memo.langid
+            )
             for page in pages_of:
                 if page.error is None:
                     distinct = np.unique(page.keys)

@@ -1,8 +1,11 @@
-"""Per-language stoplists (from jusText) and language detection (py3langid)."""
+"""Per-language stoplists (from jusText) and language detection (py3langid's model)."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
 
 # ISO 639-1 code -> jusText stoplist name, for the languages jusText ships a stoplist for.
 _JUSTEXT_NAMES = {
@@ -66,23 +69,145 @@ class Stoplists:
 _LETTERS = re.compile(r"[^\W\d_]")
 
 
-def detect_language(text: str, max_chars: int = 4000) -> str | None:
+@dataclass(frozen=True, slots=True)
+class _Model:
+    """py3langid's naive Bayes model: a byte automaton whose states name n-gram features,
+    and per-feature, per-language log probabilities."""
+
+    nextmove: Any  # np.ndarray: distinct transition rows, 256 entries each
+    rowbase: Any  # np.ndarray: state -> offset of its row in ``nextmove``
+    output: Any  # np.ndarray: state -> feature counted on entering it, or -1
+    depth: int  # longest path from the start to a state: the bytes a state depends on
+    ptc: Any  # np.ndarray: feature x language log probabilities (57 MB as float32)
+    pc: Any  # np.ndarray: language priors
+    classes: tuple[str, ...]
+    aliases: tuple[tuple[int, int], ...]  # (first, repeated) columns of one label
+
+
+def _automaton_depth(nextmove: Any, rowbase: Any) -> int:
+    """Largest distance from the start state to any state (breadth-first, all bytes at once).
+
+    >>> import numpy as np
+    >>> rows = np.array([1] * 256 + [2] * 256 + [2] * 256)  # 0 -> 1 -> 2 -> 2
+    >>> _automaton_depth(rows, np.array([0, 256, 512]))
+    2
+    """
+    import numpy as np
+
+    seen = np.zeros(len(rowbase), bool)
+    seen[0] = True
+    frontier = np.zeros(1, np.int64)
+    depth = 0
+    while True:
+        reached = np.unique(nextmove[rowbase[frontier][:, None] + np.arange(256)])
+        frontier = reached[~seen[reached]]
+        if not len(frontier):
+            return depth
+        seen[frontier] = True
+        depth += 1
+
+
+class LanguageIdentifier:
+    """py3langid's classifier, with its automaton run over all byte positions at once.
+
+    The automaton recognises n-grams Aho-Corasick style, so the state after a byte depends
+    on the last ``depth`` bytes only: starting ``depth`` steps back from every position and
+    stepping all positions together reaches the same states as py3langid's byte-by-byte
+    walk, in ``depth`` array operations instead of one Python step per byte. Features are
+    summed in the order py3langid meets them, so the scores are the same floating-point
+    numbers and the answers identical. The model loads on first use; one instance per
+    worker, passed down explicitly.
+    """
+
+    def __init__(self) -> None:
+        self._model: _Model | None = None
+
+    def _load(self) -> _Model:
+        if self._model is None:
+            import numpy as np
+            from py3langid.langid import MODEL_DIR, MODEL_FILE
+            from py3langid.modelio import load_model
+
+            ptc, pc, classes, nextmove, row, output = load_model(MODEL_DIR / MODEL_FILE)
+            moves = np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}").astype(np.int64)
+            rowbase = np.frombuffer(row, dtype=f"u{row.itemsize}").astype(np.int64) << 8
+            first: dict[str, int] = {}
+            aliases = []
+            for i, label in enumerate(classes):
+                if label in first:
+                    aliases.append((first[label], i))
+                else:
+                    first[label] = i
+            self._model = _Model(
+                moves,
+                rowbase,
+                np.asarray(output, np.int64),
+                _automaton_depth(moves, rowbase),
+                # float32: numpy would convert the rows used at every call, slowly
+                np.asarray(ptc, np.float32),
+                np.asarray(pc),
+                tuple(str(c) for c in classes),
+                tuple(aliases),
+            )
+        return self._model
+
+    def features(self, data: bytes) -> Any:
+        """The feature met at each byte of ``data`` that ends one (np.ndarray, in order)."""
+        import numpy as np
+
+        m = self._load()
+        b = np.frombuffer(data, np.uint8).astype(np.int64)
+        n, d = len(b), m.depth
+        head = []
+        state = 0
+        for letter in b[: d - 1].tolist():  # the first bytes have less than a window behind
+            state = int(m.nextmove[m.rowbase[state] + letter])
+            head.append(state)
+        states = np.zeros(max(n - d + 1, 0), np.int64)
+        for k in range(d if n >= d else 0):
+            states = m.nextmove[m.rowbase[states] + b[k : n - d + 1 + k]]
+        found = m.output[np.concatenate([np.asarray(head, np.int64), states])]
+        return found[found >= 0]
+
+    def classify(self, text: str) -> str:
+        """The language code py3langid's ``classify`` gives for ``text``.
+
+        >>> LanguageIdentifier().classify("Der Ausschuss hat den Plan am Dienstag gebilligt.")
+        'de'
+        """
+        import numpy as np
+
+        m = self._load()
+        if text.isupper():
+            text = text.lower()
+        data = unicodedata.normalize("NFC", text).encode("utf8", errors="surrogatepass")
+        found = self.features(data)
+        if not len(found):
+            return m.classes[0]  # no feature: every score is the same floor
+        ids, first, counts = np.unique(found, return_index=True, return_counts=True)
+        order = np.argsort(first, kind="stable")  # py3langid sums in order of first sight
+        scores = np.log1p(counts[order].astype(np.float32)) @ m.ptc[ids[order]] + m.pc
+        for i, j in m.aliases:
+            scores[i] = max(scores[i], scores[j])
+            scores[j] = np.finfo(np.float32).min
+        return m.classes[int(scores.argmax())]
+
+
+def detect_language(text: str, identifier: LanguageIdentifier, max_chars: int = 4000) -> str | None:
     """ISO 639-1 code of the text's language, or None for too little text.
 
-    >>> detect_language("The committee approved the plan after a long debate on Tuesday.")
+    >>> ident = LanguageIdentifier()
+    >>> detect_language("The committee approved the plan after a long debate on Tuesday.", ident)
     'en'
-    >>> detect_language("La Chine et les Etats-Unis ont organisé leur deuxième dialogue.")
+    >>> detect_language("La Chine et les Etats-Unis ont organisé leur deuxième dialogue.", ident)
     'fr'
-    >>> detect_language("  ") is None
+    >>> detect_language("  ", ident) is None
     True
     """
     sample = text[:max_chars]
     if len(_LETTERS.findall(sample, 0, 400)) < 10:
         return None
-    import py3langid
-
-    lang, _score = py3langid.classify(sample)
-    return str(lang)
+    return identifier.classify(sample)
 
 
 def stopword_density(tokens: list[str], stopwords: frozenset[str] | None) -> float | None:

@@ -1,0 +1,98 @@
+"""Language detection: the array-at-once automaton gives py3langid's own answers."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import py3langid
+import pytest
+
+from cleaner.heuristics.language import _JUSTEXT_NAMES, LanguageIdentifier, detect_language
+
+EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+
+
+@pytest.fixture(scope="module")
+def ident() -> LanguageIdentifier:
+    return LanguageIdentifier()
+
+
+def stopword_texts(rng: random.Random) -> list[str]:
+    """Texts of random stopwords of every jusText language, at several lengths."""
+    import justext
+
+    texts = []
+    for name in sorted(set(_JUSTEXT_NAMES.values())):
+        words = sorted(justext.get_stoplist(name))
+        for n in (1, 3, 12, 80):
+            texts.append(" ".join(rng.choice(words) for _ in range(n)))
+    return texts
+
+
+def odd_texts(rng: random.Random) -> list[str]:
+    alphabet = "abcXYZ éßøЖж中文日本語한국어ا ب ت\u200b\n\t.,!?0123456789"
+    return [
+        "",
+        " ",
+        "a",
+        "ab",
+        "abcde",  # shorter than the automaton's window
+        "THE COMMITTEE APPROVED THE PLAN",  # all upper case is lowered first
+        "e\u0301te\u0301",  # decomposed accents are composed first
+        "\ud800 lone surrogate",
+        *("".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 300))) for _ in range(200)),
+    ]
+
+
+def test_same_answers_as_py3langid(ident: LanguageIdentifier) -> None:
+    rng = random.Random(7)
+    texts = stopword_texts(rng) + odd_texts(rng)
+    assert len(texts) > 500
+    got = [ident.classify(t) for t in texts]
+    assert got == [py3langid.classify(t)[0] for t in texts]
+    assert len(set(got)) > 40  # the texts reach many languages, not one fallback
+
+
+@pytest.mark.skipif(not EVAL.is_dir(), reason="evaluation data (../shared/eval) not present")
+def test_same_answers_on_web_pages(ident: LanguageIdentifier) -> None:
+    rng = random.Random(3)
+    texts = []
+    for path in sorted(EVAL.glob("*/text/*.txt"))[::5]:
+        page = path.read_text(encoding="utf-8", errors="replace")
+        start = rng.randrange(max(1, len(page)))
+        texts += [page[:2000], page[start : start + rng.choice([20, 200, 2000])]]
+    assert len(texts) > 100
+    assert [ident.classify(t) for t in texts] == [py3langid.classify(t)[0] for t in texts]
+
+
+def test_features_are_the_byte_walks(ident: LanguageIdentifier) -> None:
+    """Every position's feature equals the one a byte-by-byte walk of the automaton meets."""
+    m = ident._load()
+    data = "Ein kurzer Satz, and a few English words; 中文也有。".encode() * 3
+    state, walked = 0, []
+    for byte in data:
+        state = int(m.nextmove[m.rowbase[state] + byte])
+        if m.output[state] >= 0:
+            walked.append(int(m.output[state]))
+    assert ident.features(data).tolist() == walked
+    assert len(walked) > len(data) // 2
+
+
+def test_detect_language_needs_letters(ident: LanguageIdentifier) -> None:
+    assert detect_language("12 34 56 78 -- 90 !!", ident) is None
+    assert detect_language("Ceci est une phrase écrite en français, assez longue.", ident) == "fr"
+    # only the first max_chars characters are looked at
+    de = "Dies ist ein deutscher Satz mit vielen Wörtern, der etwas länger ist. "
+    en = "This is an English sentence with many words, and it is a little longer. "
+    assert detect_language(de + en, ident, max_chars=len(de)) == "de"
+    assert detect_language(en + de, ident, max_chars=len(en)) == "en"
+
+
+def test_model_is_shared_by_calls(ident: LanguageIdentifier) -> None:
+    ident.classify("some words here")
+    model = ident._load()
+    ident.classify("andere Wörter hier")
+    assert ident._load() is model
+    assert model.ptc.dtype == np.float32 and model.depth >= 4
