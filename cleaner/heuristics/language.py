@@ -85,7 +85,8 @@ class _Model:
 
 
 def _automaton_depth(nextmove: Any, rowbase: Any) -> int:
-    """Largest distance from the start state to any state (breadth-first, all bytes at once).
+    """Largest distance from the start state to any state: breadth-first, each level at
+    once, and each distinct transition row expanded once (states share rows).
 
     >>> import numpy as np
     >>> rows = np.array([1] * 256 + [2] * 256 + [2] * 256)  # 0 -> 1 -> 2 -> 2
@@ -94,13 +95,21 @@ def _automaton_depth(nextmove: Any, rowbase: Any) -> int:
     """
     import numpy as np
 
+    table = nextmove.reshape(-1, 256)
+    row_of = rowbase >> 8
     seen = np.zeros(len(rowbase), bool)
+    expanded = np.zeros(len(table), bool)
     seen[0] = True
     frontier = np.zeros(1, np.int64)
     depth = 0
     while True:
-        reached = np.unique(nextmove[rowbase[frontier][:, None] + np.arange(256)])
-        frontier = reached[~seen[reached]]
+        rows = np.unique(row_of[frontier])
+        rows = rows[~expanded[rows]]
+        expanded[rows] = True
+        reached = np.zeros(len(rowbase), bool)
+        reached[table[rows].ravel()] = True
+        reached &= ~seen
+        frontier = np.flatnonzero(reached)
         if not len(frontier):
             return depth
         seen[frontier] = True
