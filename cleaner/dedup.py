@@ -81,16 +81,25 @@ def band_similar_pairs(job: BandJob, band: int) -> np.ndarray:
 
 
 def _band_candidates(sigs: np.ndarray, band: int, rows: int) -> np.ndarray | None:
-    col = band_key(sigs, band, rows)
-    order = np.argsort(col, kind="stable")
-    sorted_keys = col[order]
+    return star_pairs(band_key(sigs, band, rows), np.arange(len(sigs)))
+
+
+def star_pairs(keys: np.ndarray, ids: np.ndarray) -> np.ndarray | None:
+    """Pairs (first, other) of ``ids`` (increasing) sharing a bucket key: each bucket joined
+    as a star around its first id. None when every key is alone.
+
+    >>> star_pairs(np.array([7, 5, 7, 7, 5], np.uint64), np.array([1, 2, 4, 8, 9])).tolist()
+    [[2, 9], [1, 4], [1, 8]]
+    """
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
     starts = np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]])
     if starts.all():
         return None
     run_id = np.cumsum(starts) - 1
     first = order[np.flatnonzero(starts)][run_id]
     members = ~starts
-    return np.stack([first[members], order[members]], axis=1)
+    return np.stack([ids[first[members]], ids[order[members]]], axis=1)
 
 
 def similar_pairs(sigs: np.ndarray, pairs: np.ndarray, threshold: float) -> np.ndarray:

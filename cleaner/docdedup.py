@@ -4,13 +4,15 @@ smallest content hash), never by input order."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import xxhash
 
-from .dedup import candidate_pairs, components, similar_pairs
+from .dedup import band_key, components, star_pairs
 from .fingerprint import affine32_permutations, minhash_rows, word_id, word_tokens
 from .text import normalize_line
 
@@ -104,6 +106,94 @@ class DocHasher:
         return DocPrint(content, len(ids), self.signature_of(self.ngram_hashes(ids)))
 
 
+def doc_print_dtype(num_perm: int) -> np.dtype:
+    """One stored document print: the page's position, its content hash, its number of
+    words (0: empty or unreadable, never clusters) and its signature."""
+    return np.dtype(
+        [("pos", "<i8"), ("content", "<u8"), ("n_words", "<i8"), ("sig", "<u4", (num_perm,))]
+    )
+
+
+class DocPrints(Protocol):
+    """The document prints of a corpus, one row per page, read a chunk at a time."""
+
+    def __len__(self) -> int: ...
+
+    def chunks(self) -> Iterator[tuple[int, np.ndarray]]:
+        """(index of the chunk's first page, its rows), in page order."""
+        ...
+
+    def take(self, pages: np.ndarray) -> np.ndarray:
+        """The rows of the given pages (sorted, distinct page indices)."""
+        ...
+
+
+@dataclass(frozen=True)
+class PrintArray:
+    """Document prints held in one array (small corpora, tests)."""
+
+    rows: np.ndarray
+
+    @classmethod
+    def of(cls, prints: Sequence[DocPrint | None], num_perm: int) -> PrintArray:
+        """Rows of a list of prints; None (a page that could not be read) has no words."""
+        rows = np.zeros(len(prints), doc_print_dtype(num_perm))
+        rows["pos"] = np.arange(len(prints))
+        rows["sig"] = np.iinfo(np.uint32).max
+        for i, p in enumerate(prints):
+            if p is not None:
+                rows[i]["content"], rows[i]["n_words"], rows[i]["sig"] = p.content, p.n_words, p.sig
+        return cls(rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def chunks(self) -> Iterator[tuple[int, np.ndarray]]:
+        yield 0, self.rows
+
+    def take(self, pages: np.ndarray) -> np.ndarray:
+        return self.rows[pages]
+
+
+@dataclass(frozen=True)
+class PrintFiles:
+    """Document prints in files, one row per page in each (the shards' print files in
+    shard order): read a chunk of rows at a time, never all at once."""
+
+    paths: tuple[Path, ...]
+    counts: tuple[int, ...]  # rows (pages) in each file
+    num_perm: int
+    chunk: int = 1 << 13
+
+    def __len__(self) -> int:
+        return sum(self.counts)
+
+    def chunks(self) -> Iterator[tuple[int, np.ndarray]]:
+        dtype = doc_print_dtype(self.num_perm)
+        start = 0
+        for path, count in zip(self.paths, self.counts, strict=True):
+            with path.open("rb") as handle:
+                for lo in range(0, count, self.chunk):
+                    rows = np.fromfile(handle, dtype, count=min(self.chunk, count - lo))
+                    if len(rows) != min(self.chunk, count - lo):
+                        raise ValueError(f"{path}: document prints cut short")
+                    yield start + lo, rows
+            start += count
+
+    def take(self, pages: np.ndarray) -> np.ndarray:
+        dtype = doc_print_dtype(self.num_perm)
+        out = np.empty(len(pages), dtype)
+        bounds = np.cumsum([0, *self.counts])
+        cut = np.searchsorted(pages, bounds)
+        for k, path in enumerate(self.paths):
+            lo, hi = cut[k], cut[k + 1]
+            if hi > lo:
+                stored = np.memmap(path, dtype, mode="r", shape=(self.counts[k],))
+                out[lo:hi] = stored[pages[lo:hi] - bounds[k]]
+                del stored
+        return out
+
+
 @dataclass(frozen=True, slots=True)
 class DocCluster:
     id: int  # smallest content hash in the cluster
@@ -112,64 +202,82 @@ class DocCluster:
 
 
 def cluster_documents(
-    content: np.ndarray,
-    n_words: np.ndarray,
-    sigs: np.ndarray,
+    prints: DocPrints,
     bands: int,
     rows: int,
     threshold: float,
     order: Sequence[int] | None = None,
+    memory: int = 64 << 20,
 ) -> list[DocCluster]:
-    """Clusters of two or more near-duplicate documents, given per document its content
-    hash, its number of words (0: empty or unreadable, never clusters) and its signature
-    (a row of ``sigs``). The representative is the longest member, then the one of
-    smallest content hash; between exact copies, the first in ``order`` (the pages'
-    positions in the report; by default their index).
+    """Clusters of two or more near-duplicate documents. The representative is the longest
+    member, then the one of smallest content hash; between exact copies, the first in
+    ``order`` (the pages' positions in the report; by default their index).
+
+    The prints are read a few LSH bands at a time (as many as ``memory`` bytes of bucket
+    keys hold, 16 bytes per page and band); a band's candidates are its buckets joined as
+    stars around their first page, verified on the whole signature (read for the pages in
+    candidate pairs only). Memory grows with the pages in candidate pairs, not the corpus.
 
     >>> h = DocHasher(32, 1, 2)
     >>> texts = ["a b c d e f g h i j", "a b c d e f g h i j", "z y x w v u t s r q"]
-    >>> [c.members for c in cluster_documents(*stack_prints([h.doc_print(t) for t in texts]),
-    ...                                       8, 4, 0.8)]
+    >>> prints = PrintArray.of([h.doc_print(t) for t in texts], 32)
+    >>> [c.members for c in cluster_documents(prints, 8, 4, 0.8)]
     [(0, 1)]
-    """  # fmt: skip
-    live = np.flatnonzero(n_words > 0)
-    if len(live) < 2:
-        return []
-    live_sigs = sigs if len(live) == len(sigs) else sigs[live]
-    pairs = similar_pairs(live_sigs, candidate_pairs(live_sigs, bands, rows), threshold)
-    del live_sigs
+    """
+    found = [np.empty((0, 2), np.int64)]
+    per_pass = max(1, memory // (16 * max(len(prints), 1)))
+    for first in range(0, bands, per_pass):
+        todo = range(first, min(bands, first + per_pass))
+        keys: list[list[np.ndarray]] = [[] for _ in todo]
+        pages: list[np.ndarray] = []
+        for start, chunk in prints.chunks():
+            live = np.flatnonzero(chunk["n_words"] > 0)
+            pages.append(start + live)
+            sig = chunk["sig"][live]
+            for j, b in enumerate(todo):
+                keys[j].append(band_key(sig, b, rows))
+        live_pages = np.concatenate(pages) if pages else np.empty(0, np.int64)
+        if len(live_pages) < 2:
+            return []
+        for j in range(len(todo)):
+            pairs = star_pairs(np.concatenate(keys[j]), live_pages)
+            keys[j] = []
+            if pairs is not None:
+                found.append(_verified(prints, pairs, threshold))
+    pairs = np.unique(np.concatenate(found), axis=0)
     if not len(pairs):
         return []
-    labels = components(len(live), pairs)
-    # only labels with two or more members matter
-    sizes = np.bincount(labels)
-    multi = np.flatnonzero(sizes[labels] >= 2)
-    groups: dict[int, list[int]] = {}
-    for local, label in zip(multi.tolist(), labels[multi].tolist(), strict=True):
-        groups.setdefault(label, []).append(int(live[local]))
+    nodes, local = np.unique(pairs, return_inverse=True)
+    labels = components(len(nodes), local.reshape(-1, 2))
+    members_of: dict[int, list[int]] = {}
+    for node, label in zip(nodes.tolist(), labels.tolist(), strict=True):
+        members_of.setdefault(label, []).append(node)
+    rows_of = prints.take(nodes)
+    at = {node: i for i, node in enumerate(nodes.tolist())}
     clusters = []
-    for members in groups.values():
-        rep = min(
-            members,
-            key=lambda i: (-int(n_words[i]), int(content[i]), i if order is None else order[i]),
-        )
-        cid = min(int(content[i]) for i in members)
+    for members in members_of.values():
+
+        def rank(i: int) -> tuple[int, int, int]:
+            row = rows_of[at[i]]
+            return (-int(row["n_words"]), int(row["content"]), i if order is None else order[i])
+
+        rep = min(members, key=rank)
+        cid = min(int(rows_of[at[i]]["content"]) for i in members)
         clusters.append(DocCluster(cid, tuple(sorted(members)), rep))
     clusters.sort(key=lambda c: c.members[0])
     return clusters
 
 
-def stack_prints(
-    prints: Sequence[DocPrint | None], num_perm: int | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(content hashes, word counts, signature matrix) of a list of prints; None (a page
-    that could not be read) counts as an empty document."""
-    n = len(prints)
-    width = num_perm or next((len(p.sig) for p in prints if p is not None), 0)
-    content = np.zeros(n, dtype=np.uint64)
-    n_words = np.zeros(n, dtype=np.int64)
-    sigs = np.full((n, width), np.iinfo(np.uint32).max, dtype=np.uint32)
-    for i, p in enumerate(prints):
-        if p is not None:
-            content[i], n_words[i], sigs[i] = p.content, p.n_words, p.sig
-    return content, n_words, sigs
+def _verified(prints: DocPrints, pairs: np.ndarray, threshold: float) -> np.ndarray:
+    """The pairs of pages whose signatures agree on at least ``threshold`` of their
+    positions, checked a bounded number of pairs at a time."""
+    keep = []
+    step = 1 << 15
+    for lo in range(0, len(pairs), step):
+        chunk = pairs[lo : lo + step]
+        need, local = np.unique(chunk, return_inverse=True)
+        sigs = prints.take(need)["sig"]
+        local = local.reshape(-1, 2)
+        agree = (sigs[local[:, 0]] == sigs[local[:, 1]]).mean(axis=1)
+        keep.append(chunk[agree >= threshold])
+    return np.concatenate(keep)

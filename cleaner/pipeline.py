@@ -27,7 +27,14 @@ import xxhash
 from .config import Config
 from .decide import LineGroup, decide_lines
 from .dedup import GroupTable, build_groups
-from .docdedup import DocCluster, DocHasher, cluster_documents
+from .docdedup import (
+    DocCluster,
+    DocHasher,
+    DocPrints,
+    PrintFiles,
+    cluster_documents,
+    doc_print_dtype,
+)
 from .engines import Engine
 from .fingerprint import LinePrinter, Memo, MinHasher
 from .heuristics.classify import LineFeatures, line_features
@@ -279,18 +286,11 @@ def kept_words(page: Page, result: FileResult) -> np.ndarray:
     return ids[ids != 0]  # punctuation tokens
 
 
-def doc_print_dtype(num_perm: int) -> np.dtype:
-    """One row of a shard's document-print file: the page's position in the shard, its
-    content hash, its number of words and its signature."""
-    return np.dtype(
-        [("pos", "<i8"), ("content", "<u8"), ("n_words", "<i8"), ("sig", "<u4", (num_perm,))]
-    )
-
-
 def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
     """Pass 2 over one shard: results streamed to the shard's results file, document
-    prints appended to its document-print file a batch at a time (so a large record file's
-    prints are never all held); returns the name of each page.
+    prints (one row per page; no words for a page that could not be read) appended to its
+    document-print file a batch at a time (so a large record file's prints are never all
+    held); returns the name of each page.
 
     Unless near-duplicate documents are dropped, the output of a single-page file depends
     on nothing else, so it is written here (pass 3 then only writes record files)."""
@@ -333,9 +333,12 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
                 assert ctx.out_dir is not None
                 target = safe_join(ctx.out_dir, output_name(page.rel, config.output_format))
                 atomic_write_text(target, text)
-            if hasher is not None and text is not None:
-                content = xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))
-                waiting.append((len(names) - 1, content, kept_words(page, result)))
+            if hasher is not None:
+                if text is None:  # unreadable: a row without words, never clustered
+                    waiting.append((len(names) - 1, 0, np.empty(0, np.uint64)))
+                else:
+                    content = xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))
+                    waiting.append((len(names) - 1, content, kept_words(page, result)))
                 if len(waiting) >= DOC_SIGNATURE_CHUNK:
                     sign_waiting()
             del text
@@ -508,17 +511,13 @@ class DocVerdict:
 
 
 def document_verdicts(
-    content: np.ndarray,
-    n_words: np.ndarray,
-    sigs: np.ndarray,
-    config: Config,
-    order: Sequence[int] | None = None,
+    prints: DocPrints, config: Config, order: Sequence[int] | None = None
 ) -> tuple[list[DocCluster], dict[int, DocVerdict]]:
-    """Cluster the corpus's documents (one row per page in the corpus's page order; no
-    words: unreadable or empty); verdicts by position. ``order``: each page's position in
-    the report, which settles ties between exact copies."""
+    """Cluster the corpus's documents (one print per page in the corpus's page order);
+    verdicts by position. ``order``: each page's position in the report, which settles ties
+    between exact copies."""
     clusters = cluster_documents(
-        content, n_words, sigs, config.doc_bands, config.doc_rows, config.doc_threshold, order
+        prints, config.doc_bands, config.doc_rows, config.doc_threshold, order
     )
     verdicts: dict[int, DocVerdict] = {}
     for c in clusters:
@@ -526,28 +525,6 @@ def document_verdicts(
             drop = config.dedup_docs == "drop" and m != c.representative
             verdicts[m] = DocVerdict(c.id, m == c.representative, drop)
     return clusters, verdicts
-
-
-def gather_doc_prints(
-    work_dir: Path, shards: Sequence[Shard], per_shard: Sequence[int], num_perm: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The document prints of every page, read back from the shards' document-print files
-    into one matrix (4 bytes per permutation per page; nothing per page beyond that)."""
-    n = int(sum(per_shard))
-    content = np.zeros(n, dtype=np.uint64)
-    n_words = np.zeros(n, dtype=np.int64)
-    sigs = np.full((n, num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
-    offset = 0
-    for shard, count in zip(shards, per_shard, strict=True):
-        if num_perm:
-            rows = np.fromfile(
-                shard_file(work_dir, shard.index, "docprints"), doc_print_dtype(num_perm)
-            )
-            at = offset + rows["pos"]
-            content[at], n_words[at], sigs[at] = rows["content"], rows["n_words"], rows["sig"]
-            del rows
-        offset += count
-    return content, n_words, sigs
 
 
 def decide_shard_task(ctx: RunContext, shard: Shard) -> list[PageName]:
@@ -656,13 +633,15 @@ def run(
         per_shard.append(len(shard_names))
         tick("decide", n + 1, len(shards))
 
-    width = config.doc_num_perm if config.dedup_docs != "off" else 0
-    content, n_words, doc_sigs = gather_doc_prints(work_dir, shards, per_shard, width)
     # each page's position in record order (parts of a file interleaved back): it settles
     # ties and lists clusters the same way whatever the parts
     order = record_order_positions(shards, per_shard, names, config.record_block)
-    clusters, verdicts = document_verdicts(content, n_words, doc_sigs, config, order)
-    del content, n_words, doc_sigs
+    clusters: list[DocCluster] = []
+    verdicts: dict[int, DocVerdict] = {}
+    if config.dedup_docs != "off":
+        paths = tuple(shard_file(work_dir, s.index, "docprints") for s in shards)
+        doc_prints = PrintFiles(paths, tuple(per_shard), config.doc_num_perm)
+        clusters, verdicts = document_verdicts(doc_prints, config, order)
     offsets = np.concatenate([[0], np.cumsum(per_shard)]).astype(np.int64)
     shard_verdicts: list[dict[int, DocVerdict]] = [{} for _ in shards]
     for i, v in verdicts.items():
