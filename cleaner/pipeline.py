@@ -83,7 +83,7 @@ class WorkerMemo:
         self.short_chars = short_chars
         self.limit = limit
         self.printer = LinePrinter(short_chars, limit)
-        self.signed: set[int] = set()
+        self.signed = np.empty(0, np.uint64)  # sorted: 8 bytes a key
         self.stoplists = Stoplists()
         self.langid = LanguageIdentifier()
         self._features: dict[str | None, Memo] = {}
@@ -95,11 +95,25 @@ class WorkerMemo:
         return memo
 
     def mark_signed(self, keys: np.ndarray) -> None:
+        """Remember sorted, distinct ``keys`` as signed (at most 16 x limit keys in all)."""
         if len(keys) > 16 * self.limit:
             return  # a huge shard: remembering it would cost more than it saves
         if len(self.signed) + len(keys) > 16 * self.limit:
-            self.signed.clear()
-        self.signed.update(keys.tolist())
+            self.signed = np.empty(0, np.uint64)
+        self.signed = np.union1d(self.signed, keys)
+
+    def unsigned(self, keys: np.ndarray) -> np.ndarray:
+        """Which of ``keys`` were not signed in an earlier shard (a mask).
+
+        >>> m = WorkerMemo(300)
+        >>> m.mark_signed(np.array([3, 9], np.uint64))
+        >>> m.unsigned(np.array([9, 4, 3, 10], np.uint64)).tolist()
+        [False, True, False, True]
+        """
+        if not len(self.signed):
+            return np.ones(len(keys), bool)
+        at = np.minimum(np.searchsorted(self.signed, keys), len(self.signed) - 1)
+        return self.signed[at] != keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,10 +207,13 @@ def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
                     distinct = np.unique(page.keys)
                     doc_file.write(distinct.tobytes())
                     lengths.append(len(distinct))
-                    signed = memo.signed
-                    for line, key in zip(page.lines, page.keys.tolist(), strict=True):
-                        if len(line) <= short and key not in pending and key not in signed:
-                            pending[key] = printer.normalized(line)
+                    lines = page.lines
+                    at = np.array([i for i, ln in enumerate(lines) if len(ln) <= short], np.int64)
+                    if len(at):
+                        at = at[memo.unsigned(page.keys[at])]
+                    for i, key in zip(at.tolist(), page.keys[at].tolist(), strict=True):
+                        if key not in pending:
+                            pending[key] = printer.normalized(lines[i])
                     if len(pending) >= SIGNATURE_CHUNK:
                         flush()
                 yield page

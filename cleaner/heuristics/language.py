@@ -74,7 +74,7 @@ class _Model:
     """py3langid's naive Bayes model: a byte automaton whose states name n-gram features,
     and per-feature, per-language log probabilities."""
 
-    nextmove: Any  # np.ndarray: distinct transition rows, 256 entries each
+    nextmove: Any  # np.ndarray (unsigned): distinct transition rows, 256 entries each
     rowbase: Any  # np.ndarray: state -> offset of its row in ``nextmove``
     output: Any  # np.ndarray: state -> feature counted on entering it, or -1
     depth: int  # longest path from the start to a state: the bytes a state depends on
@@ -138,7 +138,8 @@ class LanguageIdentifier:
             from py3langid.modelio import load_model
 
             ptc, pc, classes, nextmove, row, output = load_model(MODEL_DIR / MODEL_FILE)
-            moves = np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}").astype(np.int64)
+            # kept at the model's width (2 bytes a transition: 20 MB, not 78 as int64)
+            moves = np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}")
             rowbase = np.frombuffer(row, dtype=f"u{row.itemsize}").astype(np.int64) << 8
             first: dict[str, int] = {}
             aliases = []
