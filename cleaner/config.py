@@ -106,6 +106,12 @@ class Config:
     doc_bands: int = 32
     doc_rows: int = 4
 
+    # The group step reads the shards' fingerprints a range of LSH buckets at a time and
+    # counts files per group a partition at a time, holding about this many bytes of keys;
+    # less memory costs more passes over the fingerprint files. (With --index the
+    # fingerprints are merged in memory instead: 8 B per distinct line, +128 per short one.)
+    group_memory_bytes: int = 256 << 20
+
     # --- output -----------------------------------------------------------------------------
     # Record files are written as the input's kind (WARC as JSON Lines); "jsonl" or
     # "parquet" writes every record file in that kind instead.

@@ -9,7 +9,7 @@ on content only. Then each group learns how many distinct files it spans.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -225,3 +225,205 @@ def build_groups(
         n_files=files_per_label[labels[spans]].astype(np.int64),
         n_distinct=n_distinct[labels[spans]].astype(np.int64),
     )
+
+
+# --- the group step from the shards' files, in bounded memory ------------------------------
+
+
+@dataclass(frozen=True)
+class ShardLines:
+    """Where pass 1 left one shard's MinHashed lines: their sorted keys and, row for row,
+    their signatures (two ``.npy`` files every worker can read)."""
+
+    sig_keys: str
+    sigs: str
+
+
+@dataclass(frozen=True)
+class BandScan:
+    """What a task needs to find one LSH band's similar pairs from the shards' files."""
+
+    shards: tuple[ShardLines, ...]
+    rows: int
+    threshold: float
+    memory: int  # bytes of bucket keys held at once (16 per MinHashed line and shard)
+    chunk: int = 1 << 16  # signature rows read at a time
+
+
+def _rows_in(path: str) -> int:
+    return int(np.load(path, mmap_mode="r").shape[0])
+
+
+def band_pairs_from_shards(job: BandScan, band: int) -> np.ndarray:
+    """The verified pairs of line keys that one band proposes, reading the shards' files.
+
+    The band's bucket keys are taken a range of bucket keys at a time (their top bits), as
+    many ranges as keep ``memory``: each range reads every shard's signatures again, so
+    memory stays bounded whatever the corpus. A line MinHashed in several shards counts
+    once; each bucket is joined as a star around its smallest key, as in the merged matrix.
+
+    >>> import tempfile, pathlib
+    >>> k = np.array([3, 5, 8], np.uint64)
+    >>> s = np.array([[1, 2, 3, 4], [1, 2, 3, 5], [7, 8, 9, 9]], dtype=np.uint32)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     np.save(f"{d}/k.npy", k); np.save(f"{d}/s.npy", s)
+    ...     shard = ShardLines(f"{d}/k.npy", f"{d}/s.npy")
+    ...     band_pairs_from_shards(BandScan((shard, shard), 2, 0.7, 64), 0).tolist()
+    [[3, 5]]
+    """
+    total = sum(_rows_in(s.sig_keys) for s in job.shards)
+    bits = 0
+    while total * 16 > job.memory << bits and bits < 16:
+        bits += 1
+    found = [np.empty((0, 2), np.uint64)]
+    for part in range(1 << bits):
+        bucket_parts = [np.empty(0, np.uint64)]
+        key_parts = [np.empty(0, np.uint64)]
+        for shard in job.shards:
+            keys = np.load(shard.sig_keys)
+            sigs = np.load(shard.sigs, mmap_mode="r")
+            for lo in range(0, len(keys), job.chunk):
+                bucket = band_key(np.asarray(sigs[lo : lo + job.chunk]), band, job.rows)
+                mine = (bucket >> np.uint64(64 - bits)) == part if bits else slice(None)
+                bucket_parts.append(bucket[mine])
+                key_parts.append(keys[lo : lo + job.chunk][mine])
+            del sigs
+        bucket = np.concatenate(bucket_parts)
+        line = np.concatenate(key_parts)
+        del bucket_parts, key_parts
+        order = np.lexsort((line, bucket))
+        bucket, line = bucket[order], line[order]
+        fresh = np.ones(len(line), bool)
+        fresh[1:] = (bucket[1:] != bucket[:-1]) | (line[1:] != line[:-1])
+        pairs = star_pairs(bucket[fresh], line[fresh]) if len(line) else None
+        if pairs is not None:
+            found.append(_verified_keys(job, pairs))
+    return np.concatenate(found)
+
+
+def _verified_keys(job: BandScan, pairs: np.ndarray) -> np.ndarray:
+    """The pairs of line keys whose signatures (read from the shards) reach the threshold."""
+    need, local = np.unique(pairs, return_inverse=True)
+    sigs: np.ndarray | None = None
+    found = np.zeros(len(need), bool)
+    for shard in job.shards:
+        keys = np.load(shard.sig_keys)
+        if not len(keys):
+            continue
+        at = np.minimum(np.searchsorted(keys, need), len(keys) - 1)
+        hit = (keys[at] == need) & ~found
+        if hit.any():
+            stored = np.load(shard.sigs, mmap_mode="r")
+            if sigs is None:
+                sigs = np.empty((len(need), stored.shape[1]), np.uint32)
+            sigs[hit] = stored[at[hit]]
+            found |= hit
+            del stored
+    assert sigs is not None and found.all(), "a MinHashed line without its signature"
+    local = local.reshape(-1, 2)
+    agree = (sigs[local[:, 0]] == sigs[local[:, 1]]).mean(axis=1)
+    return pairs[agree >= job.threshold]
+
+
+def build_groups_from_shards(
+    shards: Sequence[ShardLines],
+    doc_key_batches: Callable[[], Iterable[Sequence[np.ndarray]]],
+    n_entries: int,
+    bands: int,
+    rows: int,
+    threshold: float,
+    work_dir: Path,
+    engine: Engine | None = None,
+    memory: int = 256 << 20,
+) -> GroupTable:
+    """:func:`build_groups` from the shards' files, in memory bounded by ``memory`` (plus
+    8 bytes per page, and what the similar pairs take): the same table.
+
+    Near-duplicate pairs come band by band (:func:`band_pairs_from_shards`, one task per
+    band); components are taken over the lines in pairs only. Files per group: every page
+    (a page whose set of lines repeats another's counts once) writes the distinct groups
+    of its lines to partition files by group id; each partition is then counted alone.
+    ``doc_key_batches()`` yields the pages' distinct keys a batch at a time (it is called
+    twice); ``n_entries`` is their total length (it sizes the partitions).
+    """
+    job = BandScan(tuple(shards), rows, threshold, memory)
+    if engine is not None:
+        found = list(engine.map(band_pairs_from_shards, range(bands), job))
+    else:
+        found = [band_pairs_from_shards(job, band) for band in range(bands)]
+    pairs = np.unique(np.concatenate(found), axis=0)
+    del found
+    nodes, local = np.unique(pairs, return_inverse=True)
+    labels = components(len(nodes), local.reshape(-1, 2))
+    n_labels = int(labels.max()) + 1 if len(nodes) else 0
+    gid_of_label = np.full(n_labels, np.iinfo(np.uint64).max, np.uint64)
+    np.minimum.at(gid_of_label, labels, nodes)
+    node_gid = gid_of_label[labels]  # nodes sorted: node_gid[i] is nodes[i]'s group
+
+    def gids(keys: np.ndarray) -> np.ndarray:
+        if not len(nodes):
+            return keys
+        at = np.minimum(np.searchsorted(nodes, keys), len(nodes) - 1)
+        return np.where(nodes[at] == keys, node_gid[at], keys)
+
+    # pages whose set of lines repeats an earlier one's count once
+    digests = np.fromiter(
+        (xxhash.xxh3_64_intdigest(doc.tobytes()) for b in doc_key_batches() for doc in b),
+        np.uint64,
+    )
+    _, first = np.unique(digests, return_index=True)
+    counted = np.zeros(len(digests), bool)
+    counted[first] = True
+    del digests, first
+
+    bits = 0
+    while n_entries * 16 > memory << bits and bits < 12:
+        bits += 1
+    paths = [work_dir / f"groups-{p:04d}.u64" for p in range(1 << bits)]
+    handles = [p.open("wb") for p in paths]
+    try:
+        page = 0
+        for batch in doc_key_batches():
+            keep = counted[page : page + len(batch)]
+            page += len(batch)
+            docs = [doc for doc, k in zip(batch, keep, strict=True) if k and len(doc)]
+            if not docs:
+                continue
+            flat = gids(np.concatenate(docs))
+            owner = np.repeat(np.arange(len(docs)), [len(d) for d in docs])
+            order = np.lexsort((flat, owner))
+            flat, owner = flat[order], owner[order]
+            once = np.ones(len(flat), bool)  # a group counts once per page
+            once[1:] = (flat[1:] != flat[:-1]) | (owner[1:] != owner[:-1])
+            flat = flat[once]
+            part = flat >> np.uint64(64 - bits) if bits else np.zeros(len(flat), np.uint64)
+            for p in np.unique(part).tolist():
+                handles[p].write(flat[part == p].tobytes())
+    finally:
+        for h in handles:
+            h.close()
+
+    gid_parts, file_parts = [np.empty(0, np.uint64)], [np.empty(0, np.int64)]
+    for path in paths:
+        gid, n_files = np.unique(np.fromfile(path, np.uint64), return_counts=True)
+        path.unlink()
+        gid_parts.append(gid[n_files >= 2])
+        file_parts.append(n_files[n_files >= 2])
+    gid = np.concatenate(gid_parts)  # sorted: the partitions are ranges of ids
+    n_files = np.concatenate(file_parts)
+    keys = gid.copy()  # a group of one distinct line: the line itself
+    n_distinct = np.ones(len(gid), np.int64)
+    if len(nodes) and len(gid):
+        # a group of near-duplicates: a row for each of its lines
+        at = np.minimum(np.searchsorted(gid, node_gid), len(gid) - 1)
+        hit = gid[at] == node_gid
+        row = at[hit]
+        single = np.ones(len(gid), bool)
+        single[row] = False
+        size_of_label = np.bincount(labels, minlength=n_labels)
+        keys = np.concatenate([keys[single], nodes[hit]])
+        n_files = np.concatenate([n_files[single], n_files[row]])
+        n_distinct = np.concatenate([n_distinct[single], size_of_label[labels[hit]]])
+        gid = np.concatenate([gid[single], node_gid[hit]])
+    order = np.argsort(keys)
+    return GroupTable(keys[order], gid[order], n_files[order].astype(np.int64), n_distinct[order])

@@ -26,7 +26,7 @@ import xxhash
 
 from .config import Config
 from .decide import LineGroup, decide_lines
-from .dedup import GroupTable, build_groups
+from .dedup import GroupTable, ShardLines, build_groups, build_groups_from_shards
 from .docdedup import (
     DocCluster,
     DocHasher,
@@ -64,13 +64,13 @@ class Shard:
 
 @dataclass(frozen=True, slots=True)
 class ShardPrints:
-    """What pass 1 leaves for the group step in one shard's marker: its line keys. Their
-    signatures are in the shard's ``sigs.npy`` (one row per ``sig_keys`` entry), read only
-    when the group step merges them, one shard at a time."""
+    """What pass 1 leaves for the group step in one shard's marker: counts. The shard's
+    files hold the rest: ``keys.npy`` (its distinct line keys, sorted), ``sigkeys.npy``
+    (the keys of the lines short enough to be MinHashed, sorted), ``sigs.npy`` (their
+    signatures, row for row) and ``keys.u64``/``lengths.npy`` (each page's distinct keys)."""
 
     n_pages: int  # readable pages, whose keys are in the shard's key file
-    keys: np.ndarray  # distinct line keys of the shard, sorted
-    sig_keys: np.ndarray  # the keys of the lines short enough to be MinHashed, sorted
+    n_entries: int  # their distinct keys, summed over pages
 
 
 class WorkerMemo:
@@ -222,12 +222,15 @@ def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
         stream_dump(pages(), shard_file(ctx.work_dir, shard.index, "pages"))
     flush()
     np.save(shard_file(ctx.work_dir, shard.index, "lengths.npy"), np.array(lengths, np.int64))
-    keys = np.unique(np.fromfile(shard_file(ctx.work_dir, shard.index, "keys.u64"), np.uint64))
+    flat = np.fromfile(shard_file(ctx.work_dir, shard.index, "keys.u64"), np.uint64)
+    np.save(shard_file(ctx.work_dir, shard.index, "keys.npy"), np.unique(flat))
+    del flat
     sig_keys, first = np.unique(np.concatenate(key_parts), return_index=True)
     sigs = np.concatenate(sig_parts)[first]
     np.save(shard_file(ctx.work_dir, shard.index, "sigs.npy"), sigs)
+    np.save(shard_file(ctx.work_dir, shard.index, "sigkeys.npy"), sig_keys)
     del sigs
-    result = save_marker(marker, ShardPrints(len(lengths), keys, sig_keys))
+    result = save_marker(marker, ShardPrints(len(lengths), int(sum(lengths))))
     memo.mark_signed(sig_keys)
     return result
 
@@ -458,18 +461,25 @@ def make_shards(
 
 
 def merge_prints(
-    prints: Sequence[ShardPrints], num_perm: int, sigs_of: Callable[[int], np.ndarray]
+    work_dir: Path, shards: Sequence[Shard], num_perm: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct line keys of the corpus (sorted), and the MinHashed ones with one signature
-    each. ``prints`` hold the shards' keys; ``sigs_of(i)`` loads shard i's signatures, one
-    shard at a time, so that only the merged matrix and one shard's are held at once."""
-    if not prints:
+    each, merged in memory from the shards' files (one shard's signatures at a time)."""
+
+    def load(i: int, what: str) -> np.ndarray:
+        return np.load(shard_file(work_dir, shards[i].index, what))
+
+    if not shards:
         empty = np.empty(0, np.uint64)
         return empty, empty, np.empty((0, num_perm), np.uint32)
-    if len(prints) == 1:  # one shard: sorted and distinct already
-        return prints[0].keys, prints[0].sig_keys, sigs_of(0)
-    keys = np.unique(np.concatenate([p.keys for p in prints]))
-    sig_keys, sigs = merge_signatures([p.sig_keys for p in prints], num_perm, sigs_of)
+    if len(shards) == 1:  # one shard: sorted and distinct already
+        return load(0, "keys.npy"), load(0, "sigkeys.npy"), load(0, "sigs.npy")
+    keys = np.unique(np.concatenate([load(i, "keys.npy") for i in range(len(shards))]))
+    sig_keys, sigs = merge_signatures(
+        [load(i, "sigkeys.npy") for i in range(len(shards))],
+        num_perm,
+        lambda i: load(i, "sigs.npy"),
+    )
     return keys, sig_keys, sigs
 
 
@@ -583,51 +593,68 @@ def run(
         memo=WorkerMemo(config.near_dup_max_chars),
     )
 
-    prints: list[ShardPrints] = []  # each shard's keys; its signatures stay in its file
+    prints: list[ShardPrints] = []  # each shard's counts; its fingerprints stay in its files
     tick("read", 0, len(sources))
     done = 0
     for shard, _ in zip(shards, engine.map(fingerprint_shard_task, shards, ctx), strict=True):
-        # read back from the shard's marker: signatures never travel through the engine
+        # read back from the shard's marker: nothing but counts travels through the engine
         shard_prints = load_marker(shard_file(work_dir, shard.index, "pass1.done"))
         assert shard_prints is not None
         prints.append(shard_prints)
         done += len(shard.sources)
         tick("read", done, len(sources))
 
-    def shard_sigs(i: int) -> np.ndarray:
-        return np.load(shard_file(work_dir, shards[i].index, "sigs.npy"))
-
     tick("group", 0, 1)
-    index = open_index(index_path, config) if index_path is not None else None
-    keys, sig_keys, sigs = merge_prints(prints, config.num_perm, shard_sigs)
     n_pages = sum(p.n_pages for p in prints)
-    del prints
+    index = open_index(index_path, config) if index_path is not None else None
 
     def earlier() -> Iterable[list[np.ndarray]]:
         """The page key sets of earlier runs, from the index."""
         return index.doc_batches() if index is not None else ()
 
-    if index is not None:
-        keys = np.unique(np.concatenate([np.asarray(index.keys), keys]))
-        both = [np.asarray(index.sigs), sigs]
-        sig_keys, sigs = merge_signatures(
-            [np.asarray(index.sig_keys), sig_keys], config.num_perm, both.__getitem__
-        )
-        del both
-        n_pages += index.n_docs
-    table = build_groups(
-        keys,
-        sigs,
-        itertools.chain(earlier(), doc_key_batches(work_dir, shards)),
-        config.lsh_bands,
-        config.lsh_rows,
-        config.similarity_threshold,
-        sig_keys=sig_keys,
-        engine=engine,
-        work_dir=work_dir,
-    )
     if index_path is None:
-        del keys, sig_keys, sigs
+        # from the shards' files, in bounded memory
+        lines = [
+            ShardLines(
+                str(shard_file(work_dir, s.index, "sigkeys.npy")),
+                str(shard_file(work_dir, s.index, "sigs.npy")),
+            )
+            for s in shards
+        ]
+        table = build_groups_from_shards(
+            lines,
+            lambda: doc_key_batches(work_dir, shards),
+            sum(p.n_entries for p in prints),
+            config.lsh_bands,
+            config.lsh_rows,
+            config.similarity_threshold,
+            work_dir,
+            engine,
+            config.group_memory_bytes,
+        )
+    else:
+        # the index is written from the merged fingerprints: merged in memory
+        keys, sig_keys, sigs = merge_prints(work_dir, shards, config.num_perm)
+        if index is not None:
+            keys = np.unique(np.concatenate([np.asarray(index.keys), keys]))
+            both = [np.asarray(index.sigs), sigs]
+            sig_keys, sigs = merge_signatures(
+                [np.asarray(index.sig_keys), sig_keys], config.num_perm, both.__getitem__
+            )
+            del both
+            n_pages += index.n_docs
+        table = build_groups(
+            keys,
+            sigs,
+            itertools.chain(earlier(), doc_key_batches(work_dir, shards)),
+            config.lsh_bands,
+            config.lsh_rows,
+            config.similarity_threshold,
+            sig_keys=sig_keys,
+            engine=engine,
+            work_dir=work_dir,
+        )
+    del prints
     tick("group", 1, 1)
 
     ctx = RunContext(

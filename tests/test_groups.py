@@ -1,0 +1,104 @@
+"""The group step from the shards' files (bounded memory) gives the table the in-memory
+merge gives, whatever the memory budget."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cleaner.config import Config
+from cleaner.dedup import ShardLines, build_groups, build_groups_from_shards
+from cleaner.fingerprint import MinHasher, line_key
+from cleaner.text import normalize_line
+
+CONFIG = Config()
+
+
+def pages(seed: int) -> list[list[str]]:
+    """Pages with template lines and their variants, shared lines, one-page lines, long
+    lines (never MinHashed) and exact copies of pages."""
+    rng = random.Random(seed)
+    words = ["".join(rng.choice("abcdefghij") for _ in range(5)) for _ in range(300)]
+
+    def sentence(n: int) -> str:
+        return " ".join(rng.choice(words) for _ in range(n))
+
+    templates = [sentence(8) for _ in range(20)]
+    out: list[list[str]] = []
+    for _ in range(160):
+        if out and rng.random() < 0.1:
+            out.append(list(rng.choice(out)))  # an exact copy
+            continue
+        page = [sentence(rng.randint(6, 30)) for _ in range(rng.randint(3, 9))]
+        for t in rng.sample(templates, 4):
+            if rng.random() < 0.3:  # a near-duplicate variant
+                w = t.split()
+                w[rng.randrange(len(w))] = rng.choice(words)
+                t = " ".join(w)
+            page.append(t)
+        if rng.random() < 0.2:
+            page.append(sentence(80))  # longer than near_dup_max_chars
+        out.append(page)
+    return out
+
+
+def write_shards(corpus: list[list[str]], tmp: Path, n_shards: int) -> tuple:
+    hasher = MinHasher(CONFIG.num_perm, CONFIG.seed, CONFIG.shingle_size)
+    short = CONFIG.near_dup_max_chars
+    shards, docs = [], []
+    all_keys: dict[int, str] = {}
+    bounds = np.linspace(0, len(corpus), n_shards + 1).astype(int)
+    signed: set[int] = set()
+    for k in range(n_shards):
+        mine: dict[int, str] = {}
+        for page in corpus[bounds[k] : bounds[k + 1]]:
+            norm = [normalize_line(line) for line in page]
+            keys = {line_key(n): n for n in norm}
+            docs.append(np.array(sorted(keys), np.uint64))
+            all_keys.update(keys)
+            for key, n in keys.items():
+                # like a worker's memory: a line signed in an earlier shard is skipped,
+                # unless this shard is the "other worker's" (odd shards forget)
+                if len(n) <= short and (k % 2 or key not in signed):
+                    mine[key] = n
+        sig_keys = np.array(sorted(mine), np.uint64)
+        signed.update(mine)
+        np.save(tmp / f"k{k}.npy", sig_keys)
+        np.save(tmp / f"s{k}.npy", hasher.signatures([mine[x] for x in sig_keys.tolist()]))
+        shards.append(ShardLines(str(tmp / f"k{k}.npy"), str(tmp / f"s{k}.npy")))
+    keys = np.array(sorted(all_keys), np.uint64)
+    short_keys = np.array(sorted(k for k, n in all_keys.items() if len(n) <= short), np.uint64)
+    sigs = hasher.signatures([all_keys[x] for x in short_keys.tolist()])
+    return shards, docs, keys, short_keys, sigs
+
+
+def as_tuple(table) -> tuple:
+    return tuple(
+        np.asarray(a).tolist() for a in (table.keys, table.gid, table.n_files, table.n_distinct)
+    )
+
+
+@pytest.mark.parametrize("memory", [256 << 20, 4096, 64])
+def test_same_table_as_the_merged_fingerprints(tmp_path: Path, memory: int) -> None:
+    corpus = pages(11)
+    shards, docs, keys, short_keys, sigs = write_shards(corpus, tmp_path, 5)
+
+    def batches() -> Iterator[list[np.ndarray]]:
+        for lo in range(0, len(docs), 7):
+            yield docs[lo : lo + 7]
+
+    bands, rows, threshold = CONFIG.lsh_bands, CONFIG.lsh_rows, CONFIG.similarity_threshold
+    expected = build_groups(keys, sigs, batches(), bands, rows, threshold, sig_keys=short_keys)
+    n_entries = sum(len(d) for d in docs)
+    got = build_groups_from_shards(
+        shards, batches, n_entries, bands, rows, threshold, tmp_path, memory=memory
+    )
+    assert as_tuple(got) == as_tuple(expected)
+    # the corpus has what the comparison is about: near-duplicate groups of several lines
+    assert (expected.n_distinct > 1).sum() >= 10
+    assert len(expected.keys) >= 30
+    assert not list(tmp_path.glob("groups-*"))  # partition files removed
