@@ -167,7 +167,9 @@ def clean(
         Optional[Path],  # noqa: UP045
         typer.Option(help="Folder for intermediate shard files (default: system temp)."),
     ] = None,
-    top: Annotated[int, typer.Option(help="Rows shown in the terminal tables.", min=0)] = 10,
+    top: Annotated[
+        int, typer.Option(help="Rows shown in the terminal tables (at most 1000 files).", min=0)
+    ] = 10,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar and no terminal report.")
     ] = False,

@@ -206,7 +206,7 @@ def cluster_documents(
     bands: int,
     rows: int,
     threshold: float,
-    order: Sequence[int] | None = None,
+    order: Sequence[int] | np.ndarray | None = None,
     memory: int = 64 << 20,
 ) -> list[DocCluster]:
     """Clusters of two or more near-duplicate documents. The representative is the longest
@@ -259,7 +259,11 @@ def cluster_documents(
 
         def rank(i: int) -> tuple[int, int, int]:
             row = rows_of[at[i]]
-            return (-int(row["n_words"]), int(row["content"]), i if order is None else order[i])
+            return (
+                -int(row["n_words"]),
+                int(row["content"]),
+                i if order is None else int(order[i]),
+            )
 
         rep = min(members, key=rank)
         cid = min(int(rows_of[at[i]]["content"]) for i in members)

@@ -538,7 +538,7 @@ class DocVerdict:
 
 
 def document_verdicts(
-    prints: DocPrints, config: Config, order: Sequence[int] | None = None
+    prints: DocPrints, config: Config, order: Sequence[int] | np.ndarray | None = None
 ) -> tuple[list[DocCluster], dict[int, DocVerdict]]:
     """Cluster the corpus's documents (one print per page in the corpus's page order);
     verdicts by position. ``order``: each page's position in the report, which settles ties
@@ -669,17 +669,19 @@ def run(
         ),
         memo=WorkerMemo(config.near_dup_max_chars),
     )
-    names: list[PageName] = []
     per_shard: list[int] = []
+    no_id: list[int] = []  # pages without a record id in files cleaned in parts
     tick("decide", 0, len(shards))
     for n, shard_names in enumerate(engine.map(decide_shard_task, shards, ctx)):
-        names.extend(shard_names)
+        if shards[n].parts > 1:
+            at = sum(per_shard)
+            no_id.extend(at + i for i, (_, rid) in enumerate(shard_names) if rid is None)
         per_shard.append(len(shard_names))
         tick("decide", n + 1, len(shards))
 
     # each page's position in record order (parts of a file interleaved back): it settles
     # ties and lists clusters the same way whatever the parts
-    order = record_order_positions(shards, per_shard, names, config.record_block)
+    order = record_order_positions(shards, per_shard, no_id, config.record_block)
     clusters: list[DocCluster] = []
     verdicts: dict[int, DocVerdict] = {}
     if config.dedup_docs != "off":
@@ -724,42 +726,63 @@ def run(
                 yield result, verdicts[j].get(i)
             k += len(group)
 
+    names = page_names(work_dir, shards, per_shard, (m for c in clusters for m in c.members))
     summary = [
         (
             c.id,
-            [names[m] for m in sorted(c.members, key=order.__getitem__)],
+            [names[m] for m in sorted(c.members, key=lambda m: int(order[m]))],
             names[c.representative],
         )
-        for c in sorted(clusters, key=lambda c: min(order[m] for m in c.members))
+        for c in sorted(clusters, key=lambda c: min(int(order[m]) for m in c.members))
     ]
     return RunResult(results, summary, n_pages)
 
 
 def record_order_positions(
-    shards: Sequence[Shard], per_shard: Sequence[int], names: Sequence[PageName], block: int
-) -> list[int]:
+    shards: Sequence[Shard], per_shard: Sequence[int], no_id: Sequence[int], block: int
+) -> np.ndarray:
     """For each page (in shard order), its position in the order :func:`in_record_order`
     gives: the parts of a record file interleaved back by blocks, the page of a file that
-    ended in unreadable data last.
+    ended in unreadable data (``no_id``: the pages without a record id in files cleaned in
+    parts) last.
 
     >>> shards = [Shard(0, (), 0, 2), Shard(1, (), 1, 2)]
-    >>> names = [("f", "a"), ("f", "b"), ("f", "e"), ("f", None), ("f", "c"), ("f", "d")]
-    >>> record_order_positions(shards, [4, 2], names, 2)
+    >>> record_order_positions(shards, [4, 2], [3], 2).tolist()
     [0, 1, 4, 5, 2, 3]
     """
-    order: list[int] = []
-    start = k = 0
+    order = np.empty(int(sum(per_shard)), np.int64)
+    cut = np.asarray(sorted(no_id), np.int64)
+    start = k = at = 0
     while k < len(shards):
         parts = shards[k].parts
         total = sum(per_shard[k : k + parts])
         for j in range(parts):
-            for i in range(per_shard[k + j]):
-                if parts == 1:
-                    order.append(start + i)
-                elif names[len(order)][1] is None:
-                    order.append(start + total - 1)  # the error page of a file cut short
-                else:
-                    order.append(start + ((i // block) * parts + j) * block + i % block)
+            n = per_shard[k + j]
+            i = np.arange(n)
+            if parts == 1:
+                order[at : at + n] = start + i
+            else:
+                order[at : at + n] = start + ((i // block) * parts + j) * block + i % block
+                # the error page of a file cut short
+                order[cut[(cut >= at) & (cut < at + n)]] = start + total - 1
+            at += n
         start += total
         k += parts
     return order
+
+
+def page_names(
+    work_dir: Path, shards: Sequence[Shard], per_shard: Sequence[int], pages: Iterable[int]
+) -> dict[int, PageName]:
+    """The names of some pages (by index in shard order), read from the pass-2 markers of
+    the shards that hold them."""
+    offsets = np.cumsum([0, *per_shard])
+    wanted: dict[int, list[int]] = {}
+    for i in pages:
+        wanted.setdefault(int(np.searchsorted(offsets, i, side="right")) - 1, []).append(i)
+    names: dict[int, PageName] = {}
+    for k, members in sorted(wanted.items()):
+        shard_names = load_marker(shard_file(work_dir, shards[k].index, "pass2.done"))
+        for i in members:
+            names[i] = shard_names[i - int(offsets[k])]
+    return names

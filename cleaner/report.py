@@ -19,6 +19,7 @@ from .models import FileResult, Reason
 SCHEMA_VERSION = 1
 MAX_VARIANTS = 5  # distinct texts listed per group
 MAX_COUNTED_VARIANTS = 1000  # distinct texts counted per group (bounds memory)
+MAX_LISTED_FILES = 1000  # file summaries kept for the terminal table (the first by name)
 TEMPLATE_REASONS = frozenset({Reason.TEMPLATE, Reason.TEMPLATE_BLOCK})
 
 
@@ -77,13 +78,15 @@ class Summary:
     totals: dict[str, Any]
     groups: list[dict[str, Any]]
     duplicate_docs: list[dict[str, Any]]
-    files: list[FileSummary]
+    files: list[FileSummary]  # the first MAX_LISTED_FILES by name
     errors: list[tuple[str, str]]
+    n_files: int = 0  # pages summarised (``files`` lists the first of them)
 
 
 class ReportBuilder:
     """Consumes FileResults one at a time; streams file entries to the JSON report (if any)
-    and keeps only counts, group texts and per-file summaries in memory."""
+    and keeps only counts, group texts, the first file summaries by name and each page's
+    name (its UTF-8 bytes and an 8-byte offset: group file lists are built at the end)."""
 
     def __init__(self, config: Config, json_path: Path | None, inputs: list[str]) -> None:
         self.config = config
@@ -91,7 +94,11 @@ class ReportBuilder:
         self.reasons: Counter[str] = Counter()
         self.lines = 0
         self.kept = 0
-        self.files: list[FileSummary] = []
+        self.files: list[FileSummary] = []  # candidates for the first MAX_LISTED_FILES
+        self.n_pages = 0
+        self.readable = 0
+        self._names = bytearray()
+        self._name_ends = array("Q")
         self.errors: list[tuple[str, str]] = []
         self.groups: dict[int, GroupAgg] = {}
         # near-duplicate document clusters: (id, members, representative), names as pairs
@@ -124,9 +131,14 @@ class ReportBuilder:
         """Count one page; ``duplicate`` is its DocVerdict when it is in a near-duplicate
         document cluster."""
         name = page_name(result.rel, result.id)
-        page = len(self.files)  # this page's number: its FileSummary's index
+        page = self.n_pages  # this page's number, in group page lists
+        self.n_pages += 1
+        self._names += name.encode("utf-8")
+        self._name_ends.append(len(self._names))
         if result.error is not None:
             self.errors.append((name, result.error))
+        else:
+            self.readable += 1
         kept = 0
         reasons: Counter[str] = Counter()
         for line in result.lines:
@@ -147,6 +159,9 @@ class ReportBuilder:
         self.files.append(
             FileSummary(name, result.language, len(result.lines), kept, result.error, top)
         )
+        if len(self.files) >= 2 * MAX_LISTED_FILES:
+            self.files.sort(key=lambda f: f.path)
+            del self.files[MAX_LISTED_FILES:]
         if result.error is None and not kept:
             self.empty += 1
         if self._handle is not None:
@@ -182,14 +197,21 @@ class ReportBuilder:
             self._handle.write(sep + json.dumps(entry, ensure_ascii=False))
             self._first = False
 
+    def _name(self, page: int, cache: dict[int, str]) -> str:
+        name = cache.get(page)
+        if name is None:
+            start = self._name_ends[page - 1] if page else 0
+            name = cache[page] = self._names[start : self._name_ends[page]].decode("utf-8")
+        return name
+
     def summary(self) -> Summary:
-        readable = sum(1 for f in self.files if f.error is None)
-        tmin = self.config.template_min_files(readable)
+        tmin = self.config.template_min_files(self.readable)
         groups: list[dict[str, Any]] = []
+        cache: dict[int, str] = {}  # one string per page, however many groups list it
         for gid, agg in self.groups.items():
             if len(agg.pages) < 2:
                 continue
-            names = sorted(self.files[i].path for i in agg.pages)
+            names = sorted(self._name(i, cache) for i in agg.pages)
             variants = sorted(agg.variants.items(), key=lambda kv: (-kv[1], kv[0]))
             groups.append(
                 {
@@ -214,7 +236,7 @@ class ReportBuilder:
         ]
         template_lines = sum(self.reasons[r.value] for r in TEMPLATE_REASONS)
         totals = {
-            "files": len(self.files) + self.unlisted,
+            "files": self.n_pages + self.unlisted,
             "files_failed": len(self.errors),
             "files_empty": self.empty,
             "lines": self.lines,
@@ -227,8 +249,8 @@ class ReportBuilder:
             "template_min_files": tmin,
             "duplicate_docs": sum(len(d["files"]) - 1 for d in dups),
         }
-        files = sorted(self.files, key=lambda f: f.path)
-        return Summary(totals, groups, dups, files, sorted(self.errors))
+        files = sorted(self.files, key=lambda f: f.path)[:MAX_LISTED_FILES]
+        return Summary(totals, groups, dups, files, sorted(self.errors), self.n_pages)
 
     def finish(self, summary: Summary, timings: dict[str, float]) -> None:
         """Close the JSON report and move it into place."""
@@ -289,7 +311,8 @@ def render(summary: Summary, console: Any, top: int = 10) -> None:
             groups.add_row(g["id"][:8], g["text"], str(g["n_files"]), str(g["n_variants"]), names)
         console.print(groups)
 
-    files = Table(title=f"files (first {min(top, len(summary.files))} of {len(summary.files):,})")
+    shown = min(top, len(summary.files))
+    files = Table(title=f"files (first {shown} of {summary.n_files:,})")
     files.add_column("file", overflow="fold")
     files.add_column("lang")
     files.add_column("lines", justify="right")

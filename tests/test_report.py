@@ -190,3 +190,29 @@ def test_readme_documents_the_schema() -> None:
         assert f'"{key}"' in section, key
     for key in SCHEMA["properties"]["totals"]["required"]:
         assert f'"{key}"' in section, key
+
+
+def test_terminal_file_list_is_bounded_and_groups_name_every_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Per page the summary keeps a name, not a file summary: the terminal list holds the
+    first files by name only, while groups still list every page they span."""
+    import cleaner.report as report_module
+
+    monkeypatch.setattr(report_module, "MAX_LISTED_FILES", 3)
+    src = tmp_path / "in"
+    src.mkdir()
+    shared = "A headline that every page of this small site repeats in its sidebar"
+    topics = "apples rivers engines poems glaciers violins harbours orchids comets bridges"
+    for i in (7, 2, 9, 4, 1, 8, 3, 6, 5, 0):
+        topic = topics.split()[i]
+        (src / f"p{i}.txt").write_text(
+            f"{shared}\nThis page tells a long story about {topic} and why {topic} matter.\n",
+            encoding="utf-8",
+        )
+    outcome = clean_corpus([src], None, dry_run=True, config=Config(language="en"))
+    summary = outcome.summary
+    assert summary.n_files == 10 and summary.totals["files"] == 10
+    assert [f.path for f in summary.files] == ["p0.txt", "p1.txt", "p2.txt"]
+    (group,) = [g for g in summary.groups if g["n_files"] == 10]
+    assert group["files"] == [f"p{i}.txt" for i in range(10)]
