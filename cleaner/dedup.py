@@ -246,7 +246,7 @@ class BandScan:
     shards: tuple[ShardLines, ...]
     rows: int
     threshold: float
-    memory: int  # bytes of bucket keys held at once (16 per MinHashed line and shard)
+    memory: int  # bytes held at once: about 48 per MinHashed line of a range (keys, sorting)
     chunk: int = 1 << 16  # signature rows read at a time
 
 
@@ -273,7 +273,7 @@ def band_pairs_from_shards(job: BandScan, band: int) -> np.ndarray:
     """
     total = sum(_rows_in(s.sig_keys) for s in job.shards)
     bits = 0
-    while total * 16 > job.memory << bits and bits < 16:
+    while total * 48 > job.memory << bits and bits < 16:
         bits += 1
     found = [np.empty((0, 2), np.uint64)]
     for part in range(1 << bits):
@@ -377,7 +377,7 @@ def build_groups_from_shards(
     del digests, first
 
     bits = 0
-    while n_entries * 16 > memory << bits and bits < 12:
+    while n_entries * 24 > memory << bits and bits < 12:  # 8 B an entry, 16 to sort it
         bits += 1
     paths = [work_dir / f"groups-{p:04d}.u64" for p in range(1 << bits)]
     handles = [p.open("wb") for p in paths]
