@@ -185,6 +185,7 @@ def clean(
     """
     from rich.console import Console
 
+    from .engines import WorkerDied
     from .engines.ray import RayUnavailable
     from .failon import FailRule
     from .index import IndexUnusable
@@ -246,6 +247,9 @@ def clean(
     except KeyboardInterrupt:
         err.print("interrupted: finished files are complete; run again to finish the rest")
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    except WorkerDied as exc:
+        err.print(f"error: {exc}; run again to finish the rest")
+        raise typer.Exit(EXIT_ERROR) from None
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
         err.print(f"error: {exc.strerror or exc}{where}; files written so far are complete")

@@ -298,3 +298,18 @@ def test_output_inside_input_is_skipped(seeds: Path) -> None:
     assert "it is the output folder" in second.stderr
     assert re.search(r"^files\s+2$", second.stdout, re.M)
     assert snapshot(out) == written
+
+
+def test_killed_worker_is_a_one_line_error(
+    seeds: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cleaner.runner
+    from cleaner.engines import WorkerDied
+
+    def killed(*args: object, **kwargs: object) -> None:
+        raise WorkerDied("a worker process was killed")
+
+    monkeypatch.setattr(cleaner.runner, "clean_corpus", killed)
+    result = invoke(str(seeds), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert "error: a worker process was killed; run again" in result.output

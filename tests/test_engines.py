@@ -99,3 +99,22 @@ def test_interrupted_run_resumes_missing_shards_only(
     )
     for page in (tmp_path / "fresh").iterdir():
         assert (out / page.name).read_bytes() == page.read_bytes()
+
+
+def _die_on_three(ctx: int, item: int) -> int:
+    import os
+    import signal
+
+    if item == 3:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+    return item * ctx
+
+
+def test_a_killed_worker_stops_the_run_instead_of_hanging() -> None:
+    from cleaner.engines import WorkerDied
+    from cleaner.engines.local import LocalEngine
+
+    with pytest.raises(WorkerDied, match="killed"):
+        list(LocalEngine(2).map(_die_on_three, range(8), 10))
+    # the engine still works for the next map
+    assert list(LocalEngine(2).map(_die_on_three, [1, 2, 4], 10)) == [10, 20, 40]

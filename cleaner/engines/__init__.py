@@ -9,6 +9,11 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+class WorkerDied(RuntimeError):
+    """A worker process ended without finishing its task (killed by a signal, such as the
+    system's out-of-memory killer): the run stops instead of waiting for it for ever."""
+
+
 class Engine(Protocol):
     """Maps ``fn(context, item)`` over items, yielding results in item order.
 

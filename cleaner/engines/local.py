@@ -7,6 +7,8 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
+from . import WorkerDied
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -49,11 +51,34 @@ class LocalEngine:
             for item in todo:
                 yield fn(context, item)
             return
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        # an executor, not multiprocessing.Pool: a Pool replaces a worker that was killed and
+        # waits for ever for the task it held; the executor reports it
         ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-        with ctx.Pool(
-            processes=min(self.jobs, len(todo)), initializer=_init_worker, initargs=(fn, context)
-        ) as pool:
-            yield from pool.imap(_call, todo, chunksize=1)
+        pool = ProcessPoolExecutor(
+            max_workers=min(self.jobs, len(todo)),
+            mp_context=ctx,
+            initializer=_init_worker,
+            initargs=(fn, context),
+        )
+        finished = False
+        try:
+            try:
+                yield from pool.map(_call, todo)
+            except BrokenProcessPool as exc:
+                raise WorkerDied(
+                    "a worker process was killed (by the system when memory ran out, or by "
+                    "a signal); finished files are complete"
+                ) from exc
+            finished = True
+        finally:
+            if not finished:  # interrupted or failed: stop the workers at once
+                processes = getattr(pool, "_processes", None) or {}
+                for proc in list(processes.values()):
+                    proc.terminate()
+            pool.shutdown(wait=finished, cancel_futures=True)
 
     def close(self) -> None:
         pass
