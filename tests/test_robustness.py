@@ -616,8 +616,7 @@ def test_kill_9_then_rerun_finishes(tmp_path: Path) -> None:
 
 
 def test_worker_processes_end_quietly(tmp_path: Path) -> None:
-    """A normal run with a process pool: the pool stops its workers with SIGTERM, which
-    must not print anything."""
+    """A normal run with a process pool: its workers end without printing anything."""
     src = tmp_path / "in"
     _corpus(src, 200)
     done = cli(str(src), "-o", str(tmp_path / "out"), "-q", "-j", "2")

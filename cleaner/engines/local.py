@@ -20,8 +20,8 @@ def _init_worker(fn: Callable[..., Any], context: Any) -> None:
     import signal
 
     # Ctrl-C reaches the whole process group: the main process alone handles it and stops
-    # the pool. The pool stops its workers with SIGTERM, whose default action ends them at
-    # once, whatever they are doing (a Python handler runs only between bytecodes, and a
+    # the pool. An interrupted map stops its workers with SIGTERM, whose default action ends
+    # them at once, whatever they are doing (a Python handler runs only between bytecodes, and a
     # worker blocked in a lock would never get there); the main process then removes the
     # temporary files they leave.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
