@@ -100,7 +100,9 @@ class WorkerMemo:
             return  # a huge shard: remembering it would cost more than it saves
         if len(self.signed) + len(keys) > 16 * self.limit:
             self.signed = np.empty(0, np.uint64)
-        self.signed = np.union1d(self.signed, keys)
+        new = keys[self.unsigned(keys)]
+        # a merge of two sorted arrays (a copy), not a sort of their union
+        self.signed = np.insert(self.signed, np.searchsorted(self.signed, new), new)
 
     def unsigned(self, keys: np.ndarray) -> np.ndarray:
         """Which of ``keys`` were not signed in an earlier shard (a mask).
