@@ -275,7 +275,7 @@ def band_pairs_from_shards(job: BandScan, band: int) -> np.ndarray:
     bits = 0
     while total * 48 > job.memory << bits and bits < 16:
         bits += 1
-    found = [np.empty((0, 2), np.uint64)]
+    candidates = [np.empty((0, 2), np.uint64)]
     for part in range(1 << bits):
         bucket_parts = [np.empty(0, np.uint64)]
         key_parts = [np.empty(0, np.uint64)]
@@ -297,12 +297,15 @@ def band_pairs_from_shards(job: BandScan, band: int) -> np.ndarray:
         fresh[1:] = (bucket[1:] != bucket[:-1]) | (line[1:] != line[:-1])
         pairs = star_pairs(bucket[fresh], line[fresh]) if len(line) else None
         if pairs is not None:
-            found.append(_verified_keys(job, pairs))
-    return np.concatenate(found)
+            candidates.append(pairs)
+    pairs = np.concatenate(candidates)
+    return _verified_keys(job, pairs) if len(pairs) else pairs
 
 
 def _verified_keys(job: BandScan, pairs: np.ndarray) -> np.ndarray:
-    """The pairs of line keys whose signatures (read from the shards) reach the threshold."""
+    """The pairs of line keys whose signatures (read from the shards) reach the threshold.
+    Each shard's keys are looked up among the keys needed (not the other way round), so
+    the cost grows with the corpus, not with the corpus times the shards."""
     need, local = np.unique(pairs, return_inverse=True)
     sigs: np.ndarray | None = None
     found = np.zeros(len(need), bool)
@@ -310,15 +313,18 @@ def _verified_keys(job: BandScan, pairs: np.ndarray) -> np.ndarray:
         keys = np.load(shard.sig_keys)
         if not len(keys):
             continue
-        at = np.minimum(np.searchsorted(keys, need), len(keys) - 1)
-        hit = (keys[at] == need) & ~found
-        if hit.any():
+        at = np.minimum(np.searchsorted(need, keys), len(need) - 1)
+        rows = np.flatnonzero(need[at] == keys)
+        rows = rows[~found[at[rows]]]
+        if len(rows):
             stored = np.load(shard.sigs, mmap_mode="r")
             if sigs is None:
                 sigs = np.empty((len(need), stored.shape[1]), np.uint32)
-            sigs[hit] = stored[at[hit]]
-            found |= hit
+            sigs[at[rows]] = stored[rows]
+            found[at[rows]] = True
             del stored
+            if found.all():
+                break
     assert sigs is not None and found.all(), "a MinHashed line without its signature"
     local = local.reshape(-1, 2)
     agree = (sigs[local[:, 0]] == sigs[local[:, 1]]).mean(axis=1)

@@ -239,11 +239,16 @@ def cluster_documents(
         live_pages = np.concatenate(pages) if pages else np.empty(0, np.int64)
         if len(live_pages) < 2:
             return []
+        candidates = [np.empty((0, 2), np.int64)]
         for j in range(len(todo)):
             pairs = star_pairs(np.concatenate(keys[j]), live_pages)
             keys[j] = []
             if pairs is not None:
-                found.append(_verified(prints, pairs, threshold))
+                candidates.append(pairs)
+        # verified once for the pass: a pair that several bands propose is read once
+        pairs = np.unique(np.concatenate(candidates), axis=0)
+        if len(pairs):
+            found.append(_verified(prints, pairs, threshold))
     pairs = np.unique(np.concatenate(found), axis=0)
     if not len(pairs):
         return []
