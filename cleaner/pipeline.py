@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import os
 import pickle
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,9 +66,9 @@ class Shard:
 @dataclass(frozen=True, slots=True)
 class ShardPrints:
     """What pass 1 leaves for the group step in one shard's marker: counts. The shard's
-    files hold the rest: ``keys.npy`` (its distinct line keys, sorted), ``sigkeys.npy``
-    (the keys of the lines short enough to be MinHashed, sorted), ``sigs.npy`` (their
-    signatures, row for row) and ``keys.u64``/``lengths.npy`` (each page's distinct keys)."""
+    files hold the rest: ``sigkeys.npy`` (the keys of the lines short enough to be
+    MinHashed, sorted), ``sigs.npy`` (their signatures, row for row) and
+    ``keys.u64``/``lengths.npy`` (each page's distinct keys)."""
 
     n_pages: int  # readable pages, whose keys are in the shard's key file
     n_entries: int  # their distinct keys, summed over pages
@@ -188,15 +189,18 @@ def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
     # MinHashed again (a few template lines per chunk) rather than remembered in a set
     # that would grow with the shard
     pending: dict[int, str] = {}
-    key_parts: list[np.ndarray] = [np.empty(0, np.uint64)]
-    sig_parts: list[np.ndarray] = [np.empty((0, config.num_perm), np.uint32)]
-    lengths: list[int] = []
+    lengths = array("q")  # distinct keys of each readable page
     doc_file = shard_file(ctx.work_dir, shard.index, "keys.u64").open("wb")
+    # each chunk's keys (sorted) and signatures go to run files, sorted together at the end
+    key_run = shard_file(ctx.work_dir, shard.index, "sigkeys.run")
+    sig_run = shard_file(ctx.work_dir, shard.index, "sigs.run")
+    key_out, sig_out = key_run.open("wb"), sig_run.open("wb")
 
     def flush() -> None:
         ordered = sorted(pending)
-        key_parts.append(np.array(ordered, dtype=np.uint64))
-        sig_parts.append(hasher.signatures([pending[k] for k in ordered]))
+        key_out.write(np.array(ordered, dtype=np.uint64).tobytes())
+        sigs = hasher.signatures([pending[k] for k in ordered]).astype(np.uint32, copy=False)
+        sig_out.write(np.ascontiguousarray(sigs).tobytes())
         pending.clear()
 
     def pages() -> Iterator[Page]:
@@ -220,21 +224,55 @@ def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
                         flush()
                 yield page
 
-    with doc_file:
+    with doc_file, key_out, sig_out:
         stream_dump(pages(), shard_file(ctx.work_dir, shard.index, "pages"))
-    flush()
-    np.save(shard_file(ctx.work_dir, shard.index, "lengths.npy"), np.array(lengths, np.int64))
-    flat = np.fromfile(shard_file(ctx.work_dir, shard.index, "keys.u64"), np.uint64)
-    np.save(shard_file(ctx.work_dir, shard.index, "keys.npy"), np.unique(flat))
-    del flat
-    sig_keys, first = np.unique(np.concatenate(key_parts), return_index=True)
-    sigs = np.concatenate(sig_parts)[first]
-    np.save(shard_file(ctx.work_dir, shard.index, "sigs.npy"), sigs)
-    np.save(shard_file(ctx.work_dir, shard.index, "sigkeys.npy"), sig_keys)
-    del sigs
+        flush()
+    np.save(shard_file(ctx.work_dir, shard.index, "lengths.npy"), np.asarray(lengths, np.int64))
+    sig_keys = sorted_signatures(
+        key_run,
+        sig_run,
+        shard_file(ctx.work_dir, shard.index, "sigkeys.npy"),
+        shard_file(ctx.work_dir, shard.index, "sigs.npy"),
+        config.num_perm,
+    )
+    key_run.unlink()
+    sig_run.unlink()
     result = save_marker(marker, ShardPrints(len(lengths), int(sum(lengths))))
     memo.mark_signed(sig_keys)
     return result
+
+
+def sorted_signatures(
+    key_run: Path, sig_run: Path, keys_out: Path, sigs_out: Path, num_perm: int, block: int = 8192
+) -> np.ndarray:
+    """Sort a shard's signature runs (chunks of keys and their signatures, a key possibly in
+    several chunks) into ``keys_out`` (sorted distinct keys) and ``sigs_out`` (their
+    signatures, row for row; the first chunk's for a repeated key); returns the keys. The
+    signatures are copied a block of rows at a time through a fresh read-only mapping, so
+    only one block's pages are ever held, however large the shard.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = Path(d)
+    ...     _ = (p / "k").write_bytes(np.array([5, 9, 2, 5], np.uint64).tobytes())
+    ...     _ = (p / "s").write_bytes(np.array([[50], [90], [20], [51]], np.uint32).tobytes())
+    ...     keys = sorted_signatures(p / "k", p / "s", p / "k.npy", p / "s.npy", 1, block=2)
+    ...     keys.tolist(), np.load(p / "s.npy").ravel().tolist()
+    ([2, 5, 9], [20, 50, 90])
+    """
+    sig_keys, first = np.unique(np.fromfile(key_run, np.uint64), return_index=True)
+    rows = sig_run.stat().st_size // (4 * num_perm)
+    tmp = sigs_out.with_name(sigs_out.name + ".part")
+    with tmp.open("wb") as out:
+        header = {"descr": "<u4", "fortran_order": False, "shape": (len(sig_keys), num_perm)}
+        np.lib.format.write_array_header_1_0(out, header)
+        for lo in range(0, len(first), block):
+            run = np.memmap(sig_run, np.uint32, mode="r", shape=(rows, num_perm))
+            out.write(np.ascontiguousarray(run[first[lo : lo + block]]).tobytes())
+            del run
+    os.replace(tmp, sigs_out)
+    np.save(keys_out, sig_keys)
+    return sig_keys
 
 
 def fingerprint_shard_task(ctx: RunContext, shard: Shard) -> int:
@@ -474,9 +512,13 @@ def merge_prints(
     if not shards:
         empty = np.empty(0, np.uint64)
         return empty, empty, np.empty((0, num_perm), np.uint32)
+
+    def distinct_keys(i: int) -> np.ndarray:
+        return np.unique(np.fromfile(shard_file(work_dir, shards[i].index, "keys.u64"), np.uint64))
+
     if len(shards) == 1:  # one shard: sorted and distinct already
-        return load(0, "keys.npy"), load(0, "sigkeys.npy"), load(0, "sigs.npy")
-    keys = np.unique(np.concatenate([load(i, "keys.npy") for i in range(len(shards))]))
+        return distinct_keys(0), load(0, "sigkeys.npy"), load(0, "sigs.npy")
+    keys = np.unique(np.concatenate([distinct_keys(i) for i in range(len(shards))]))
     sig_keys, sigs = merge_signatures(
         [load(i, "sigkeys.npy") for i in range(len(shards))],
         num_perm,
