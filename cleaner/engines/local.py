@@ -26,6 +26,8 @@ def _init_worker(fn: Callable[..., Any], context: Any) -> None:
     # temporary files they leave.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):  # forked with them blocked: see LocalEngine.map
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     _WORKER_CONTEXT["fn"] = fn
     _WORKER_CONTEXT["context"] = context
 
@@ -65,8 +67,22 @@ class LocalEngine:
         )
         finished = False
         try:
+            # the workers are forked when the tasks are submitted: with SIGINT and SIGTERM
+            # blocked, so that a Ctrl-C at that moment cannot reach a worker before its
+            # initializer ignores it (it would print a traceback); the main process gets
+            # the signal once they are unblocked
+            import signal
+
+            masked = hasattr(signal, "pthread_sigmask")
+            if masked:
+                before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
             try:
-                yield from pool.map(_call, todo)
+                results = pool.map(_call, todo)
+            finally:
+                if masked:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, before)
+            try:
+                yield from results
             except BrokenProcessPool as exc:
                 raise WorkerDied(
                     "a worker process was killed (by the system when memory ran out, or by "
