@@ -108,8 +108,8 @@ class Config:
 
     # The group step reads the shards' fingerprints a range of LSH buckets at a time and
     # counts files per group a partition at a time, holding about this many bytes of keys;
-    # less memory costs more passes over the fingerprint files. (With --index the
-    # fingerprints are merged in memory instead: 8 B per distinct line, +128 per short one.)
+    # less memory costs more passes over the fingerprint files. (Writing an --index merges
+    # the fingerprints in memory: 8 B per distinct line, +128 per short one.)
     group_memory_bytes: int = 256 << 20
 
     # --- output -----------------------------------------------------------------------------

@@ -49,37 +49,6 @@ def candidate_pairs(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return np.unique(pairs, axis=0)
 
 
-@dataclass(frozen=True)
-class BandJob:
-    """What a task needs to find the similar pairs of one LSH band: the path of the
-    signature matrix (a ``.npy`` file under the work folder, which every worker can read:
-    the signatures never travel through the engine), and the LSH parameters."""
-
-    sigs_path: str
-    rows: int
-    threshold: float
-
-
-def band_similar_pairs(job: BandJob, band: int) -> np.ndarray:
-    """The verified pairs that one band proposes (a band's buckets are independent of every
-    other band's, so the bands are the partitions of the group step).
-
-    >>> import tempfile, pathlib
-    >>> s = np.array([[1, 2, 3, 4], [1, 2, 3, 5], [7, 8, 9, 9]], dtype=np.uint32)
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     path = str(pathlib.Path(d) / "sigs.npy")
-    ...     np.save(path, s)
-    ...     band_similar_pairs(BandJob(path, 2, 0.7), 0).tolist()
-    [[0, 1]]
-    """
-    sigs = np.load(job.sigs_path, mmap_mode="r")
-    pairs = _band_candidates(sigs, band, job.rows)
-    if pairs is None:
-        return np.empty((0, 2), dtype=np.int64)
-    pairs.sort(axis=1)
-    return similar_pairs(sigs, pairs, job.threshold)
-
-
 def _band_candidates(sigs: np.ndarray, band: int, rows: int) -> np.ndarray | None:
     return star_pairs(band_key(sigs, band, rows), np.arange(len(sigs)))
 
@@ -160,17 +129,14 @@ def build_groups(
     rows: int,
     threshold: float,
     sig_keys: np.ndarray | None = None,
-    engine: Engine | None = None,
-    work_dir: Path | None = None,
 ) -> GroupTable:
     """Group the distinct lines ``keys`` (sorted, unique) and count the files of each group.
 
     ``sigs`` are the signatures of ``sig_keys`` (sorted, a subset of ``keys``; by default
     all of them): only those lines can join near-duplicates, the others group with exact
     copies only. ``doc_key_batches`` yields batches (one per shard) of per-file arrays of
-    distinct keys; they are consumed one batch at a time. With ``engine`` and ``work_dir``,
-    the signatures are saved under ``work_dir`` and the LSH bands searched and verified in
-    parallel, one band per task.
+    distinct keys; they are consumed one batch at a time. Everything is held in memory:
+    the reference that :func:`build_groups_from_shards` (what runs use) must equal.
 
     >>> k = np.array([1, 2, 3], dtype=np.uint64)
     >>> s = np.array([[1, 2], [1, 2], [5, 6]], dtype=np.uint32)
@@ -179,15 +145,7 @@ def build_groups(
     ([1, 2], [1, 1], [2, 2])
     """
     n = len(keys)
-    if engine is not None and work_dir is not None and len(sigs) >= 2:
-        path = work_dir / "signatures.npy"
-        np.save(path, np.ascontiguousarray(sigs))
-        job = BandJob(str(path), rows, threshold)
-        found = list(engine.map(band_similar_pairs, range(bands), job))
-        pairs = np.unique(np.concatenate(found), axis=0)
-        path.unlink()
-    else:
-        pairs = similar_pairs(sigs, candidate_pairs(sigs, bands, rows), threshold)
+    pairs = similar_pairs(sigs, candidate_pairs(sigs, bands, rows), threshold)
     if sig_keys is not None and len(pairs):
         pairs = np.searchsorted(keys, sig_keys)[pairs]
     labels = components(n, pairs)

@@ -10,9 +10,10 @@ The index is a folder of memory-mapped NumPy arrays, one sub-folder per version:
     PATH/v000003/docs.u64   the distinct keys of every page seen, concatenated (raw uint64)
     PATH/v000003/lengths.npy  how many keys each page has (int64)
 
-Why arrays and not SQLite: the group step needs the signatures as one matrix and streams
-the per-page key sets in order; memory-mapped arrays give both without a copy, and a
-version folder written in full before ``CURRENT`` moves makes an update atomic. A run
+Why arrays and not SQLite: the group step reads the signatures as a matrix file (like a
+shard's) and streams the per-page key sets in order; memory-mapped arrays give both
+without a copy, and a version folder written in full before ``CURRENT`` moves makes an
+update atomic. A run
 interrupted at any point leaves ``CURRENT`` on the previous, complete version.
 """
 
@@ -52,6 +53,12 @@ class LineIndex:
     @property
     def n_docs(self) -> int:
         return len(self.lengths)
+
+    @property
+    def signature_files(self) -> tuple[Path, Path]:
+        """The files of the MinHashed keys (sorted) and their signatures, row for row."""
+        folder = self.path / self.version
+        return folder / "sig_keys.npy", folder / "sigs.npy"
 
     def doc_batches(self, batch: int = 4096) -> Iterator[list[np.ndarray]]:
         """The stored pages' key sets, a batch of pages at a time."""

@@ -27,7 +27,7 @@ import xxhash
 
 from .config import Config
 from .decide import LineGroup, decide_lines
-from .dedup import GroupTable, ShardLines, build_groups, build_groups_from_shards
+from .dedup import GroupTable, ShardLines, build_groups_from_shards
 from .docdedup import (
     DocCluster,
     DocHasher,
@@ -656,48 +656,30 @@ def run(
         """The page key sets of earlier runs, from the index."""
         return index.doc_batches() if index is not None else ()
 
-    if index_path is None:
-        # from the shards' files, in bounded memory
-        lines = [
-            ShardLines(
-                str(shard_file(work_dir, s.index, "sigkeys.npy")),
-                str(shard_file(work_dir, s.index, "sigs.npy")),
-            )
-            for s in shards
-        ]
-        table = build_groups_from_shards(
-            lines,
-            lambda: doc_key_batches(work_dir, shards),
-            sum(p.n_entries for p in prints),
-            config.lsh_bands,
-            config.lsh_rows,
-            config.similarity_threshold,
-            work_dir,
-            engine,
-            config.group_memory_bytes,
+    # from the shards' files (and the index's), in bounded memory
+    lines = [
+        ShardLines(
+            str(shard_file(work_dir, s.index, "sigkeys.npy")),
+            str(shard_file(work_dir, s.index, "sigs.npy")),
         )
-    else:
-        # the index is written from the merged fingerprints: merged in memory
-        keys, sig_keys, sigs = merge_prints(work_dir, shards, config.num_perm)
-        if index is not None:
-            keys = np.unique(np.concatenate([np.asarray(index.keys), keys]))
-            both = [np.asarray(index.sigs), sigs]
-            sig_keys, sigs = merge_signatures(
-                [np.asarray(index.sig_keys), sig_keys], config.num_perm, both.__getitem__
-            )
-            del both
-            n_pages += index.n_docs
-        table = build_groups(
-            keys,
-            sigs,
-            itertools.chain(earlier(), doc_key_batches(work_dir, shards)),
-            config.lsh_bands,
-            config.lsh_rows,
-            config.similarity_threshold,
-            sig_keys=sig_keys,
-            engine=engine,
-            work_dir=work_dir,
-        )
+        for s in shards
+    ]
+    n_entries = sum(p.n_entries for p in prints)
+    if index is not None:
+        lines.insert(0, ShardLines(*(str(p) for p in index.signature_files)))
+        n_entries += len(index.docs)
+        n_pages += index.n_docs
+    table = build_groups_from_shards(
+        lines,
+        lambda: itertools.chain(earlier(), doc_key_batches(work_dir, shards)),
+        n_entries,
+        config.lsh_bands,
+        config.lsh_rows,
+        config.similarity_threshold,
+        work_dir,
+        engine,
+        config.group_memory_bytes,
+    )
     del prints
     tick("group", 1, 1)
 
@@ -753,6 +735,15 @@ def run(
 
     if index_path is not None:
         tick("index", 0, 1)
+        # the index stores the fingerprints merged: merged in memory here
+        keys, sig_keys, sigs = merge_prints(work_dir, shards, config.num_perm)
+        if index is not None:
+            keys = np.unique(np.concatenate([np.asarray(index.keys), keys]))
+            both = [np.asarray(index.sigs), sigs]
+            sig_keys, sigs = merge_signatures(
+                [np.asarray(index.sig_keys), sig_keys], config.num_perm, both.__getitem__
+            )
+            del both
         batches = itertools.chain(earlier(), doc_key_batches(work_dir, shards))
         write_index(index_path, config, keys, sig_keys, sigs, batches, index)
         tick("index", 1, 1)
