@@ -107,11 +107,9 @@ class DocHasher:
 
 
 def doc_print_dtype(num_perm: int) -> np.dtype:
-    """One stored document print: the page's position, its content hash, its number of
-    words (0: empty or unreadable, never clusters) and its signature."""
-    return np.dtype(
-        [("pos", "<i8"), ("content", "<u8"), ("n_words", "<i8"), ("sig", "<u4", (num_perm,))]
-    )
+    """One stored document print (a page's position is its row number): its content hash,
+    its number of words (0: empty or unreadable, never clusters) and its signature."""
+    return np.dtype([("content", "<u8"), ("n_words", "<i8"), ("sig", "<u4", (num_perm,))])
 
 
 class DocPrints(Protocol):
@@ -138,7 +136,6 @@ class PrintArray:
     def of(cls, prints: Sequence[DocPrint | None], num_perm: int) -> PrintArray:
         """Rows of a list of prints; None (a page that could not be read) has no words."""
         rows = np.zeros(len(prints), doc_print_dtype(num_perm))
-        rows["pos"] = np.arange(len(prints))
         rows["sig"] = np.iinfo(np.uint32).max
         for i, p in enumerate(prints):
             if p is not None:

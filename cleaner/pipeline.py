@@ -363,15 +363,15 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
     memo = ctx.memo or WorkerMemo(config.near_dup_max_chars)
     hasher = ctx.doc_hasher if config.dedup_docs != "off" else None
     names: list[PageName] = []
-    # pages waiting for their document signature: (position, content hash, word ids)
-    waiting: list[tuple[int, int, np.ndarray]] = []
+    # pages waiting for their document signature, in page order: (content hash, word ids);
+    # every page gets a row, so a page's row number in the file is its position
+    waiting: list[tuple[int, np.ndarray]] = []
     prints_file = shard_file(ctx.work_dir, index, "docprints").open("wb")
 
     def sign_waiting() -> None:
         assert hasher is not None
-        made = hasher.doc_prints_of([(content, ids) for _, content, ids in waiting])
+        made = hasher.doc_prints_of(waiting)
         rows = np.zeros(len(made), dtype=doc_print_dtype(len(hasher.a)))
-        rows["pos"] = [pos for pos, _, _ in waiting]
         rows["content"] = [doc.content for doc in made]
         rows["n_words"] = [doc.n_words for doc in made]
         rows["sig"] = np.stack([doc.sig for doc in made])
@@ -395,10 +395,10 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
                 atomic_write_text(target, text)
             if hasher is not None:
                 if text is None:  # unreadable: a row without words, never clustered
-                    waiting.append((len(names) - 1, 0, np.empty(0, np.uint64)))
+                    waiting.append((0, np.empty(0, np.uint64)))
                 else:
                     content = xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))
-                    waiting.append((len(names) - 1, content, kept_words(page, result)))
+                    waiting.append((content, kept_words(page, result)))
                 if len(waiting) >= DOC_SIGNATURE_CHUNK:
                     sign_waiting()
             del text

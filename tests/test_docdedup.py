@@ -40,11 +40,9 @@ def as_files(rows: np.ndarray, tmp: Path, sizes: list[int]) -> PrintFiles:
     paths, counts, at = [], [], 0
     for k, size in enumerate(sizes):
         path = tmp / f"prints-{k}"
-        part = rows[at : at + size].copy()
-        part["pos"] = np.arange(len(part))
-        part.tofile(path)
+        rows[at : at + size].tofile(path)
         paths.append(path)
-        counts.append(len(part))
+        counts.append(size)
         at += size
     assert at == len(rows)
     return PrintFiles(tuple(paths), tuple(counts), rows["sig"].shape[1], chunk=7)
