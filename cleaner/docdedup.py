@@ -256,17 +256,13 @@ def cluster_documents(
         members_of.setdefault(label, []).append(node)
     rows_of = prints.take(nodes)
     at = {node: i for i, node in enumerate(nodes.tolist())}
+
+    def rank(i: int) -> tuple[int, int, int]:
+        row = rows_of[at[i]]
+        return (-int(row["n_words"]), int(row["content"]), i if order is None else int(order[i]))
+
     clusters = []
     for members in members_of.values():
-
-        def rank(i: int) -> tuple[int, int, int]:
-            row = rows_of[at[i]]
-            return (
-                -int(row["n_words"]),
-                int(row["content"]),
-                i if order is None else int(order[i]),
-            )
-
         rep = min(members, key=rank)
         cid = min(int(rows_of[at[i]]["content"]) for i in members)
         clusters.append(DocCluster(cid, tuple(sorted(members)), rep))

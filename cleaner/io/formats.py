@@ -186,7 +186,7 @@ def part_selector(part: int, parts: int, block: int) -> Callable[[int], bool] | 
     """
     if parts <= 1:
         return None
-    return lambda n: (n // block) % parts == part
+    return lambda n: part_of(n, parts, block) == part
 
 
 def part_of(n: int, parts: int, block: int) -> int:
