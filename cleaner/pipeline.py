@@ -53,6 +53,14 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 PageName = tuple[str, str | None]  # (file, record id)
 SIGNATURE_CHUNK = 8_192  # distinct lines MinHashed together in pass 1 (bounds its memory)
 DOC_SIGNATURE_CHUNK = 512  # pages whose document signatures are computed together in pass 2
+# Files per shard: the corpus in about SHARDS_WANTED shards, of MIN to MAX_SHARD_FILES files.
+# Every shard costs a dozen work files and a read of its fingerprints per group task, so
+# tiny shards spend their time in the file system; large ones balance the workers worse
+# and make a resumed run redo more. It depends on the number of files only (not on the
+# workers), so a run resumed with another --jobs finds the same shards.
+SHARDS_WANTED = 64
+MIN_SHARD_FILES = 32
+MAX_SHARD_FILES = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -470,6 +478,14 @@ def record_parts(size: int, config: Config) -> int:
     return max(1, min(config.max_record_parts, -(-size // config.record_part_bytes)))
 
 
+def files_per_shard(n_files: int) -> int:
+    """
+    >>> files_per_shard(100), files_per_shard(10_000), files_per_shard(1_000_000)
+    (32, 157, 256)
+    """
+    return min(MAX_SHARD_FILES, max(MIN_SHARD_FILES, -(-n_files // SHARDS_WANTED)))
+
+
 def make_shards(
     sources: Sequence[Source], shard_size: int, config: Config | None = None
 ) -> list[Shard]:
@@ -620,14 +636,14 @@ def run(
     work_dir: Path,
     out_dir: Path | None,
     record_keys: RecordKeys | None = None,
-    shard_size: int = 32,
+    shard_size: int | None = None,
     progress: Progress | None = None,
     index_path: Path | None = None,
 ) -> RunResult:
     """Run all passes; the returned results stream from the work folder. With
     ``index_path``, lines and pages of earlier runs count as part of the corpus, and the
     index is updated with this run's when all passes succeeded."""
-    shards = make_shards(sources, shard_size, config)
+    shards = make_shards(sources, shard_size or files_per_shard(len(sources)), config)
     tick = progress or (lambda stage, done, total: None)
     ctx = RunContext(
         config,
