@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -396,29 +397,19 @@ def test_output_equal_to_or_around_input_is_refused(tmp_path: Path) -> None:
     assert (src / "a.txt").read_text() == BODY
 
 
-_REAL_FDOPEN = os.fdopen
+def _filling_disk(room: int) -> Any:
+    """A ``write_all`` whose writes stop with ENOSPC, as write(2) does (an error without a
+    file name), once ``room`` more bytes are on disk."""
 
+    def write_all(fd: int, data: bytes) -> None:
+        nonlocal room
+        if len(data) > room:
+            os.write(fd, data[:room])  # the partial file really is on disk
+            raise OSError(errno.ENOSPC, "No space left on device")
+        room -= len(data)
+        os.write(fd, data)
 
-class _FullDisk:
-    """A text file whose writes stop with ENOSPC after ``room`` characters."""
-
-    def __init__(self, fd: int, room: int) -> None:
-        self.handle = _REAL_FDOPEN(fd, "w", encoding="utf-8", newline="\n")
-        self.room = room
-
-    def write(self, text: str) -> int:
-        if len(text) > self.room:
-            self.handle.write(text[: self.room])
-            self.handle.flush()  # the partial file really is on disk
-            raise OSError(errno.ENOSPC, "No space left on device")  # as write(2): no name
-        self.room -= len(text)
-        return self.handle.write(text)
-
-    def __enter__(self) -> _FullDisk:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.handle.close()
+    return write_all
 
 
 def test_full_disk_gives_clear_error_and_no_partial_files(
@@ -430,13 +421,17 @@ def test_full_disk_gives_clear_error_and_no_partial_files(
         (src / f"p{i}.txt").write_text(f"{BODY} Page {i}.")
     import cleaner.io.writers as writers
 
+    written = writers.write_all
     calls = {"n": 0}
 
-    def fdopen(fd: int, *args: object, **kw: object) -> _FullDisk:
+    def write_all(fd: int, data: bytes) -> None:
         calls["n"] += 1
-        return _FullDisk(fd, 10**9 if calls["n"] < 3 else 20)  # the third file fills it
+        if calls["n"] < 3:
+            written(fd, data)
+        else:  # the third file fills the disk
+            _filling_disk(20)(fd, data)
 
-    monkeypatch.setattr(writers.os, "fdopen", fdopen)
+    monkeypatch.setattr(writers, "write_all", write_all)
     out = tmp_path / "out"
     result = CliRunner().invoke(app, [str(src), "-o", str(out), "--jobs", "1"], env=ENV)
     assert result.exit_code == EXIT_ERROR

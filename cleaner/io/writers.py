@@ -24,8 +24,15 @@ def temp_beside(path: Path) -> tuple[int, Path]:
     """Create a new empty temporary file in ``path``'s folder (made if needed), open for
     writing; returns its descriptor and path. Unlike ``tempfile.mkstemp`` (mode 0600) the
     file gets the mode a plain ``open`` would give it (0666 less the umask), which the
-    rename then hands to the output."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    rename then hands to the output.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     fd, tmp = temp_beside(Path(d, "new", "a.txt"))
+    ...     os.close(fd)
+    ...     tmp.parent.name, is_partial(tmp)
+    ('new', True)
+    """
     stem = path.name[:40]  # the name must stay under the file system's limit
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(100):
@@ -34,20 +41,45 @@ def temp_beside(path: Path) -> tuple[int, Path]:
             return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:
             continue
+        except FileNotFoundError:
+            if path.parent.is_dir():
+                raise
+            # the folder is made on its first file only: most outputs share one
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return os.open(tmp, flags, 0o666), tmp
     raise FileExistsError(f"no free temporary name beside {path}")
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file and a rename."""
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file and a rename.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     atomic_write_text(Path(d, "x", "a.txt"), "é\\n")
+    ...     Path(d, "x", "a.txt").read_bytes(), os.listdir(Path(d, "x"))
+    (b'\\xc3\\xa9\\n', ['a.txt'])
+    """
+    data = text.encode("utf-8")  # before the file exists: text that cannot be written fails
     fd, tmp = temp_beside(path)
     try:
-        with naming(path), os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with naming(path):
+            write_all(fd, data)
+            os.close(fd)
+            fd = -1
         os.replace(tmp, path)
     except BaseException:
+        if fd >= 0:
+            os.close(fd)
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to the descriptor (``os.write`` may take part of it)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 @contextlib.contextmanager
