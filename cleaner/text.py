@@ -27,7 +27,7 @@ _QUOTES = str.maketrans(
 )
 _DIGITS = re.compile(r"\d+")
 _NORM_TOKEN = re.compile(r"\w+|[^\w\s]+")
-_PUNCT_RUN = re.compile(r"[^\w\s]+")
+_PUNCT_RUN = re.compile(r"([^\w\s]+)")  # captured: split keeps the runs
 _WORD = re.compile(r"\w+")
 # Han, Hiragana, Katakana: scripts written without spaces between words.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -61,9 +61,10 @@ def normalize_line(text: str) -> str:
         text = unicodedata.normalize("NFKC", text.translate(_QUOTES)).translate(_QUOTES)
         text = text.casefold()
         text = _DIGITS.sub("0", text)
-    # the tokens of _NORM_TOKEN joined by single spaces: punctuation runs padded, then
-    # whitespace collapsed (str.split and \s agree on what is whitespace)
-    return " ".join(_PUNCT_RUN.sub(r" \g<0> ", text).split())
+    # the tokens of _NORM_TOKEN joined by single spaces: a space put on each side of every
+    # punctuation run (split on the runs, joined with spaces: no replacement template called
+    # per run), then whitespace collapsed (str.split and \s agree on what is whitespace)
+    return " ".join(" ".join(_PUNCT_RUN.split(text)).split())
 
 
 def words(text: str) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html as html_escape
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -47,6 +48,13 @@ def test_normalize_never_crashes_and_is_idempotent(text: str) -> None:
     once = normalize_line(text)
     assert normalize_line(once) == once
     assert "\n" not in once.strip()
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127, exclude_characters="`0123456789")))
+def test_normalize_joins_word_and_punctuation_runs_with_single_spaces(text: str) -> None:
+    # the definition of a normalized line, on text that case folding and digits leave alone
+    text = text.lower()
+    assert normalize_line(text) == " ".join(re.findall(r"\w+|[^\w\s]+", text))
 
 
 @given(st.text())
