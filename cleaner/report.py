@@ -140,17 +140,21 @@ class ReportBuilder:
         else:
             self.readable += 1
         kept = 0
-        reasons: Counter[str] = Counter()
+        by_reason: Counter[Reason] = Counter()
+        groups = self.groups
         for line in result.lines:
             d = line.decision
-            reasons[d.reason.value] += 1
+            by_reason[d.reason] += 1
             kept += d.keep
             if d.group is not None:
-                agg = self.groups.setdefault(d.group, GroupAgg())
+                agg = groups.get(d.group)
+                if agg is None:
+                    agg = groups[d.group] = GroupAgg()
                 if len(agg.variants) < MAX_COUNTED_VARIANTS or line.text in agg.variants:
                     agg.variants[line.text] += 1
                 if not agg.pages or agg.pages[-1] != page:
                     agg.pages.append(page)
+        reasons = Counter({r.value: c for r, c in by_reason.items()})
         self.reasons.update(reasons)
         self.lines += len(result.lines)
         self.kept += kept
