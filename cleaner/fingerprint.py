@@ -240,18 +240,22 @@ def minhash_rows(
         return sig
     s1, m1, s2, m2 = _FMIX32
     h = hashes ^ (hashes >> s1)
-    h = h * m1
-    h = h ^ (h >> s2)
-    h = h * m2
-    h = h ^ (h >> s1)
+    h *= m1
+    h ^= h >> s2
+    h *= m2
+    h ^= h >> s1
     a, b = a[:, None], b[:, None]
     chunk = max(1, _CHUNK_CELLS // len(a))
+    # one buffer for every chunk's permuted hashes: no fresh pages to fault in per chunk
+    buffer = np.empty((len(a), min(chunk, len(h))), dtype=np.uint32)
     for lo in range(0, len(h), chunk):
         # permutations x shingles: the reduction runs along contiguous rows
-        phv = a * h[None, lo : lo + chunk]
+        part = h[lo : lo + chunk]
+        phv = buffer[:, : len(part)]
+        np.multiply(a, part[None, :], out=phv)
         phv += b
         own = owner[lo : lo + chunk]
-        starts = np.concatenate([[0], np.flatnonzero(np.diff(own)) + 1])
+        starts = np.concatenate([[0], np.flatnonzero(own[1:] != own[:-1]) + 1])
         rows = own[starts]
         sig[rows] = np.minimum(sig[rows], np.minimum.reduceat(phv, starts, axis=1).T)
     return sig
