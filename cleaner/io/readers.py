@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from ..models import Source
 from .location import LocationError, is_url, open_binary, url_fs
@@ -440,12 +441,32 @@ def _fits_cp1252(data: bytes) -> bool:
     return True
 
 
+def read_capped(handle: IO[bytes], limit: int) -> bytes:
+    """At most ``limit`` bytes of ``handle``, read without a ``limit``-sized buffer: a read
+    of n bytes allocates n bytes first, and most pages are a tiny share of the cap.
+
+    >>> import io
+    >>> read_capped(io.BytesIO(b"x" * 5000), 10_000) == b"x" * 5000
+    True
+    >>> len(read_capped(io.BytesIO(b"x" * 5000), 100))
+    100
+    """
+    try:
+        size = os.fstat(handle.fileno()).st_size
+    except (AttributeError, OSError, ValueError):  # not a file (a stream, a remote file)
+        size = 1 << 16
+    data = handle.read(min(size + 1, limit))
+    if len(data) == size + 1 and len(data) < limit:  # it grew, or its size was a guess
+        data += handle.read(limit - len(data))
+    return data
+
+
 def read_source(source: Source, max_bytes: int = MAX_PAGE_BYTES) -> tuple[str, str | None]:
     """The text of a page file, and a note on its encoding. A file over ``max_bytes`` or
     ``MAX_PAGE_LINES`` lines is refused (:class:`InputError`)."""
     try:
         with open_binary(source.location) as handle:
-            data = handle.read(max_bytes + 1)
+            data = read_capped(handle, max_bytes + 1)
     except LocationError as exc:
         raise InputError(str(exc)) from exc
     except FileNotFoundError as exc:
