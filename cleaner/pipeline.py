@@ -47,6 +47,7 @@ from .io.readers import output_name
 from .io.writers import atomic_write_text, safe_join
 from .models import Decision, FileResult, LineResult, Source
 from .pages import Page, load_pages
+from .report import ShardTally
 from .writing import WriteItem, write_shard
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -390,10 +391,13 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
     if ctx.out_dir is not None and writes_in_pass2(config):
         singles = {s.rel for s in shard.sources if container_format(s.path.name) is None}
 
+    tally = ShardTally()
+
     def results() -> Iterator[FileResult]:
         for page in stream_load(shard_file(ctx.work_dir, index, "pages")):
             result = decide_page(page, ctx, memo)
             names.append((result.rel, result.id))
+            tally.add(result)
             text = None  # the cleaned page: its kept lines, each ending in a newline
             if result.error is None and (hasher is not None or page.rel in singles):
                 text = "\n".join([*result.kept, ""])
@@ -416,6 +420,7 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
         stream_dump(results(), shard_file(ctx.work_dir, index, "results"))
         if waiting:
             sign_waiting()
+    save_marker(shard_file(ctx.work_dir, index, "tally"), tally)
     save_marker(marker, names)
     shard_file(ctx.work_dir, index, "pages").unlink()
     return names
@@ -625,6 +630,7 @@ class RunResult:
     """How to read the results of a run: streamed FileResults and document clusters."""
 
     results: Callable[[], Iterator[tuple[FileResult, DocVerdict | None]]]
+    tallies: Callable[[], Iterator[ShardTally]]  # what the report counts, shard by shard
     clusters: list[tuple[int, list[PageName], PageName]]  # (id, members, representative)
     n_pages: int
 
@@ -786,7 +792,14 @@ def run(
         )
         for c in sorted(clusters, key=lambda c: min(int(order[m]) for m in c.members))
     ]
-    return RunResult(results, summary, n_pages)
+
+    def tallies() -> Iterator[ShardTally]:
+        for s in shards:
+            tally = load_marker(shard_file(work_dir, s.index, "tally"))
+            assert tally is not None, "a shard decided without its tally"
+            yield tally
+
+    return RunResult(results, tallies, summary, n_pages)
 
 
 def record_order_positions(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import heapq
 import json
 import os
 import tempfile
@@ -11,6 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+
+import xxhash
 
 from .config import Config
 from .io.readers import output_name
@@ -69,6 +72,88 @@ class GroupAgg:
 
     variants: Counter[str] = field(default_factory=Counter)
     pages: array[int] = field(default_factory=lambda: array("I"))
+    # once the group has MAX_COUNTED_VARIANTS texts: a heap of (-hash, text), largest on top
+    heap: list[tuple[int, str]] | None = None
+
+
+def text_hash(text: str) -> int:
+    return xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))
+
+
+# What the report keeps of one page: (file, record id, language, lines, kept, error, the
+# most frequent reason a line of it was dropped)
+PageTally = tuple[str, str | None, str | None, int, int, str | None, str | None]
+
+
+def admit(agg: GroupAgg, text: str, count: int) -> None:
+    """Count ``count`` more of a group's text. A group counts at most MAX_COUNTED_VARIANTS
+    distinct texts (its memory stays bounded): the ones of smallest hash, so that which
+    texts are counted does not depend on the order pages come in, and tallies of parts of
+    the corpus merge into the tally of the whole. A text counted is counted in full.
+
+    >>> agg = GroupAgg()
+    >>> for t in ["Menu", "Top", "Menu", *(f"Menu {i}" for i in range(MAX_COUNTED_VARIANTS))]:
+    ...     admit(agg, t, 1)
+    >>> len(agg.variants) == MAX_COUNTED_VARIANTS, agg.variants.get("Menu") in (None, 2)
+    (True, True)
+    """
+    counts = agg.variants
+    if text in counts:
+        counts[text] += count
+    elif len(counts) < MAX_COUNTED_VARIANTS:
+        counts[text] = count
+    else:  # full: the text takes the place of the largest hash, if its own is smaller
+        if agg.heap is None:
+            agg.heap = [(-text_hash(t), t) for t in counts]
+            heapq.heapify(agg.heap)
+        h = text_hash(text)
+        if h < -agg.heap[0][0]:
+            _, top = heapq.heapreplace(agg.heap, (-h, text))
+            del counts[top]
+            counts[text] = count
+
+
+@dataclass
+class ShardTally:
+    """What the report needs of a shard's pages, gathered by the worker that decided them:
+    a summary per page, line counts by reason, and the groups the pages' lines fell in
+    (pages numbered within the shard). The main process merges one tally per shard instead
+    of reading every line of every page.
+
+    >>> from .models import Decision, LineResult
+    >>> t = ShardTally()
+    >>> body, tpl = Decision(True, Reason.BODY), Decision(False, Reason.TEMPLATE, 7)
+    >>> t.add(FileResult("a.txt", "text", (LineResult(1, "Menu", tpl), LineResult(2, "x", body))))
+    >>> t.add(FileResult("b.txt", "text", (LineResult(1, "Menu", tpl),)))
+    >>> t.pages[1], dict(t.reasons), t.groups[7].variants["Menu"], list(t.groups[7].pages)
+    (('b.txt', None, None, 1, 0, None, 'template'), {'template': 2, 'body': 1}, 2, [0, 1])
+    """
+
+    pages: list[PageTally] = field(default_factory=list)
+    reasons: Counter[str] = field(default_factory=Counter)
+    groups: dict[int, GroupAgg] = field(default_factory=dict)
+
+    def add(self, result: FileResult) -> None:
+        page = len(self.pages)
+        kept = 0
+        by_reason: Counter[Reason] = Counter()
+        groups = self.groups
+        for line in result.lines:
+            d = line.decision
+            by_reason[d.reason] += 1
+            kept += d.keep
+            if d.group is not None:
+                agg = groups.get(d.group)
+                if agg is None:
+                    agg = groups[d.group] = GroupAgg()
+                admit(agg, line.text, 1)
+                if not agg.pages or agg.pages[-1] != page:
+                    agg.pages.append(page)
+        dropped = Counter({r.value: c for r, c in by_reason.items() if r is not Reason.BODY})
+        top = dropped.most_common(1)[0][0] if dropped else None
+        self.reasons.update({r.value: c for r, c in by_reason.items()})
+        n = len(result.lines)
+        self.pages.append((result.rel, result.id, result.language, n, kept, result.error, top))
 
 
 @dataclass(frozen=True)
@@ -127,79 +212,75 @@ class ReportBuilder:
         self.errors.append((printable(path), message))
         self.unlisted += 1
 
-    def add(self, result: FileResult, duplicate: Any = None) -> None:
-        """Count one page; ``duplicate`` is its DocVerdict when it is in a near-duplicate
-        document cluster."""
-        name = page_name(result.rel, result.id)
-        page = self.n_pages  # this page's number, in group page lists
-        self.n_pages += 1
-        self._names += name.encode("utf-8")
-        self._name_ends.append(len(self._names))
-        if result.error is not None:
-            self.errors.append((name, result.error))
-        else:
-            self.readable += 1
-        kept = 0
-        by_reason: Counter[Reason] = Counter()
-        groups = self.groups
-        for line in result.lines:
-            d = line.decision
-            by_reason[d.reason] += 1
-            kept += d.keep
-            if d.group is not None:
-                agg = groups.get(d.group)
-                if agg is None:
-                    agg = groups[d.group] = GroupAgg()
-                if len(agg.variants) < MAX_COUNTED_VARIANTS or line.text in agg.variants:
-                    agg.variants[line.text] += 1
-                if not agg.pages or agg.pages[-1] != page:
-                    agg.pages.append(page)
-        reasons = Counter({r.value: c for r, c in by_reason.items()})
-        self.reasons.update(reasons)
-        self.lines += len(result.lines)
-        self.kept += kept
-        dropped = Counter({r: c for r, c in reasons.items() if r != Reason.BODY.value})
-        top = dropped.most_common(1)[0][0] if dropped else None
-        self.files.append(
-            FileSummary(name, result.language, len(result.lines), kept, result.error, top)
-        )
-        if len(self.files) >= 2 * MAX_LISTED_FILES:
-            self.files.sort(key=lambda f: f.path)
-            del self.files[MAX_LISTED_FILES:]
-        if result.error is None and not kept:
-            self.empty += 1
-        if self._handle is not None:
-            entry = {
-                "path": printable(result.rel),
-                "id": result.id,
-                "output": printable(output_name(result.rel, self.config.output_format))
-                if result.error is None
-                else None,
-                "kind": result.kind,
-                "language": result.language,
-                "error": result.error,
-                "notes": list(result.notes),
-                "duplicate": None
-                if duplicate is None
-                else {
-                    "cluster": group_hex(duplicate.cluster),
-                    "representative": duplicate.representative,
-                    "dropped": duplicate.dropped,
-                },
-                "lines": [
-                    {
-                        "n": ln.number,
-                        "keep": ln.decision.keep,
-                        "reason": ln.decision.reason.value,
-                        "group": _hex_or_none(ln.decision.group),
-                        "text": ln.text,
-                    }
-                    for ln in result.lines
-                ],
-            }
-            sep = "" if self._first else ",\n"
-            self._handle.write(sep + json.dumps(entry, ensure_ascii=False))
-            self._first = False
+    @property
+    def writes_entries(self) -> bool:
+        """Whether a JSON report is written: it lists every line (see :meth:`entry`)."""
+        return self._handle is not None
+
+    def merge(self, tally: ShardTally) -> None:
+        """Count the pages of one shard (shards merged in order)."""
+        offset = self.n_pages
+        for rel, rid, language, n_lines, kept, error, top in tally.pages:
+            name = page_name(rel, rid)
+            self.n_pages += 1
+            self._names += name.encode("utf-8")
+            self._name_ends.append(len(self._names))
+            if error is not None:
+                self.errors.append((name, error))
+            else:
+                self.readable += 1
+                self.empty += not kept
+            self.lines += n_lines
+            self.kept += kept
+            self.files.append(FileSummary(name, language, n_lines, kept, error, top))
+            if len(self.files) >= 2 * MAX_LISTED_FILES:
+                self.files.sort(key=lambda f: f.path)
+                del self.files[MAX_LISTED_FILES:]
+        self.reasons.update(tally.reasons)
+        for gid, part in tally.groups.items():
+            agg = self.groups.get(gid)
+            if agg is None:
+                agg = self.groups[gid] = GroupAgg()
+            for text, count in part.variants.items():
+                admit(agg, text, count)
+            agg.pages.extend(array("I", [p + offset for p in part.pages]))
+
+    def entry(self, result: FileResult, duplicate: Any = None) -> None:
+        """Write one page's entry to the JSON report, in order; ``duplicate`` is its
+        DocVerdict when it is in a near-duplicate document cluster."""
+        if self._handle is None:
+            return
+        entry = {
+            "path": printable(result.rel),
+            "id": result.id,
+            "output": printable(output_name(result.rel, self.config.output_format))
+            if result.error is None
+            else None,
+            "kind": result.kind,
+            "language": result.language,
+            "error": result.error,
+            "notes": list(result.notes),
+            "duplicate": None
+            if duplicate is None
+            else {
+                "cluster": group_hex(duplicate.cluster),
+                "representative": duplicate.representative,
+                "dropped": duplicate.dropped,
+            },
+            "lines": [
+                {
+                    "n": ln.number,
+                    "keep": ln.decision.keep,
+                    "reason": ln.decision.reason.value,
+                    "group": _hex_or_none(ln.decision.group),
+                    "text": ln.text,
+                }
+                for ln in result.lines
+            ],
+        }
+        sep = "" if self._first else ",\n"
+        self._handle.write(sep + json.dumps(entry, ensure_ascii=False))
+        self._first = False
 
     def _name(self, page: int, cache: dict[int, str]) -> str:
         name = cache.get(page)

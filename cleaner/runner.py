@@ -249,8 +249,11 @@ def clean_corpus(
                 progress=progress,
                 index_path=index,
             )
-            for result, verdict in outcome.results():
-                builder.add(result, verdict)
+            for tally in outcome.tallies():
+                builder.merge(tally)
+            if builder.writes_entries:  # the JSON report lists every line of every page
+                for result, verdict in outcome.results():
+                    builder.entry(result, verdict)
             for name, message in write_problems(work):
                 builder.errors.append((printable(name), message))
             builder.clusters = outcome.clusters

@@ -216,3 +216,45 @@ def test_terminal_file_list_is_bounded_and_groups_name_every_page(
     assert [f.path for f in summary.files] == ["p0.txt", "p1.txt", "p2.txt"]
     (group,) = [g for g in summary.groups if g["n_files"] == 10]
     assert group["files"] == [f"p{i}.txt" for i in range(10)]
+
+
+def test_tallies_merge_the_same_whatever_the_shards(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report is merged from per-shard tallies; how the pages are cut into shards does
+    not change it, even where a group has more texts than are counted (those of smallest
+    hash are, in full)."""
+    import cleaner.report as report_module
+    from cleaner.models import Decision, FileResult, LineResult
+    from cleaner.report import ReportBuilder, ShardTally, text_hash
+
+    monkeypatch.setattr(report_module, "MAX_COUNTED_VARIANTS", 3)
+    body, dropped = Decision(True, Reason.BODY), Decision(False, Reason.NO_SENTENCE)
+    pages = []
+    for i in range(12):
+        lines = [LineResult(1, f"Body text of page {i}.", body)]
+        lines.append(LineResult(2, f"Menu {i % 5}", Decision(False, Reason.TEMPLATE, 7)))
+        if i % 3:
+            lines.append(LineResult(3, "Share", dropped))
+        error = "could not be parsed" if i == 4 else None
+        kept = () if error else tuple(lines)
+        pages.append(FileResult(f"p{i:02d}.txt", "text", kept, "en", error))
+
+    def summary(cuts: list[int]) -> Any:
+        builder = ReportBuilder(Config(), None, ["in"])
+        for lo, hi in zip([0, *cuts], [*cuts, len(pages)], strict=True):
+            tally = ShardTally()
+            for page in pages[lo:hi]:
+                tally.add(page)
+            builder.merge(tally)
+        return builder.summary()
+
+    one = summary([])
+    assert one == summary([1, 2, 3, 7, 11]) == summary([6])
+    (group,) = one.groups
+    counted = sorted((f"Menu {k}" for k in range(5)), key=text_hash)[:3]
+    assert group["n_files"] == 11 and sorted(group["variants"]) == sorted(counted)
+    assert group["n_lines"] == sum(1 for i in range(12) if i != 4 and f"Menu {i % 5}" in counted)
+    assert one.totals["by_reason"] == {"body": 11, "no-sentence": 7, "template": 11}
+    assert one.totals["files_failed"] == 1 and [f.top_reason for f in one.files][:2] == [
+        "template",
+        "template",
+    ]
