@@ -36,6 +36,8 @@ _SUFFIXES = {
     ".warc.gz": (WARC, "gz"),
 }
 
+_LONGEST_FIRST = tuple(sorted(_SUFFIXES, key=len, reverse=True))
+
 
 def container_format(name: str) -> tuple[str, str | None] | None:
     """(format, compression) of a record container, by its name; None for other files.
@@ -44,10 +46,12 @@ def container_format(name: str) -> tuple[str, str | None] | None:
     (('jsonl', 'zst'), ('warc', 'gz'), None)
     """
     lower = name.lower()
-    for suffix in sorted(_SUFFIXES, key=len, reverse=True):
+    if not lower.endswith(_LONGEST_FIRST):  # most names: one test
+        return None
+    for suffix in _LONGEST_FIRST:
         if lower.endswith(suffix):
             return _SUFFIXES[suffix]
-    return None
+    return None  # pragma: no cover (endswith said one matches)
 
 
 @dataclass(frozen=True, slots=True)

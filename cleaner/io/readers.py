@@ -135,6 +135,7 @@ def _local_candidates(
         return []
     candidates: list[Candidate] = []
     base = root.resolve()
+    top = f"{base.name}/" if several else ""
     for dirpath, dirnames, filenames in os.walk(root):
         here = Path(dirpath)
         keep_dirs = []
@@ -145,12 +146,10 @@ def _local_candidates(
                 continue
             keep_dirs.append(d)
         dirnames[:] = keep_dirs
-        for name in sorted(filenames):
-            path = here / name
-            rel = path.relative_to(root).as_posix()
-            if several:
-                rel = f"{base.name}/{rel}"
-            candidates.append((path, rel, None))
+        # the folder's relative name once; each file's by joining strings
+        inner = here.relative_to(root).as_posix()
+        prefix = top if inner == "." else f"{top}{inner}/"
+        candidates.extend((here / name, prefix + name, None) for name in sorted(filenames))
     return candidates
 
 
@@ -161,6 +160,7 @@ def discover(inputs: Sequence[Path | str], out: Path | None) -> Discovery:
     out_resolved = out.resolve() if out is not None else None
     several = len(inputs) > 1
     seen: dict[str, Path | str] = {}
+    named: list[tuple[str, Source]] = []  # (output name, source): sorted by output name
     skipped_other = 0
     for root in inputs:
         if isinstance(root, str):
@@ -177,20 +177,22 @@ def discover(inputs: Sequence[Path | str], out: Path | None) -> Discovery:
                 continue
             where = path if url is None else url
             # two names that land on one output path (a\b.txt and a/b.txt) collide too
-            name = "/".join(safe_parts(output_name(rel)))
+            output = output_name(rel)
+            name = "/".join(safe_parts(output))
             if name in seen:
                 found.errors.append(
                     (str(where), f"its output name {name} is taken by {seen[name]}")
                 )
                 continue
             seen[name] = where
-            found.sources.append(Source(path=path, rel=rel, kind=kind, url=url))
+            named.append((output, Source(path=path, rel=rel, kind=kind, url=url)))
     if skipped_other:
         found.notices.append(
             f"skipped {skipped_other} file(s) that are not pages (.txt/.md/.html) "
             "or record files (.jsonl[.gz|.zst]/.parquet/.warc[.gz])"
         )
-    found.sources.sort(key=lambda s: output_name(s.rel))
+    named.sort(key=lambda item: item[0])
+    found.sources = [source for _, source in named]
     return found
 
 
