@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import itertools
 import json
 import os
 import tempfile
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import xxhash
 
 from .config import Config
@@ -282,21 +284,28 @@ class ReportBuilder:
         self._handle.write(sep + json.dumps(entry, ensure_ascii=False))
         self._first = False
 
-    def _name(self, page: int, cache: dict[int, str]) -> str:
-        name = cache.get(page)
-        if name is None:
-            start = self._name_ends[page - 1] if page else 0
-            name = cache[page] = self._names[start : self._name_ends[page]].decode("utf-8")
-        return name
+    def _page_names(self) -> list[str]:
+        """Every page's name, by page number."""
+        ends = self._name_ends
+        data = bytes(self._names)
+        return [
+            data[start:end].decode("utf-8")
+            for start, end in zip(itertools.chain((0,), ends), ends, strict=False)
+        ]
 
     def summary(self) -> Summary:
         tmin = self.config.template_min_files(self.readable)
         groups: list[dict[str, Any]] = []
-        cache: dict[int, str] = {}  # one string per page, however many groups list it
+        all_names = self._page_names()
+        # each page's rank by name, sorted once: a group's pages are ordered by rank
+        by_name = np.array(sorted(range(len(all_names)), key=all_names.__getitem__), np.int64)
+        rank = np.empty(len(by_name), np.int64)
+        rank[by_name] = np.arange(len(by_name))
         for gid, agg in self.groups.items():
             if len(agg.pages) < 2:
                 continue
-            names = sorted(self._name(i, cache) for i in agg.pages)
+            pages = by_name[np.sort(rank[np.frombuffer(agg.pages, np.uint32)])]
+            names = [all_names[i] for i in pages.tolist()]
             variants = sorted(agg.variants.items(), key=lambda kv: (-kv[1], kv[0]))
             groups.append(
                 {
