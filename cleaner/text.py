@@ -94,6 +94,7 @@ def word_count(text: str) -> int:
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s*")
+_ATX_HEADING = re.compile(r"\s{0,3}#{1,6}\s")  # a heading mark and its space
 _BULLET = re.compile(r"^\s*(?:[*+\-\u2022\u25cf\u25aa]|\d{1,3}[.)])\s+")
 _QUOTE_MARK = re.compile(r"^\s*(?:>\s*)+")
 _EMPHASIS = re.compile(r"\*{1,3}|_{2,3}|~~")
@@ -133,7 +134,7 @@ def is_heading(line: str) -> bool:
     >>> is_heading("# Title"), is_heading("#hashtag"), is_heading("Title")
     (True, False, False)
     """
-    return bool(re.match(r"^\s{0,3}#{1,6}\s", line))
+    return bool(_ATX_HEADING.match(line))
 
 
 def is_list_item(line: str) -> bool:

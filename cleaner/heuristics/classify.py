@@ -55,7 +55,8 @@ def line_features(line: str, stopwords: frozenset[str] | None, config: Config) -
     toks = words(visible)
     # in ASCII, the lower-cased tokens are the words themselves: no second scan to count
     n = int((len(toks) if visible.isascii() else word_count(visible)) * scale)
-    heading = is_heading(line) and line.lstrip().startswith("# ")
+    marked = is_heading(line)
+    heading = marked and line.lstrip().startswith("# ")
     if is_markup_residue(line, visible, n if scale == 1.0 else None):
         return LineFeatures(LineClass.MARKUP, n, len(visible), heading, True)
     terminal = ends_sentence(visible)
@@ -66,7 +67,7 @@ def line_features(line: str, stopwords: frozenset[str] | None, config: Config) -
         return LineFeatures(LineClass.DATETIME, n, len(visible), heading, True)
     density = stopword_density(toks, stopwords)
     stop_ok = density is None or density >= config.min_stopword_density
-    if heading or is_heading(line):
+    if marked:
         cls = LineClass.TITLE
     elif stop_ok and ((terminal and n >= config.body_min_words) or n >= config.long_line_words):
         cls = LineClass.GOOD

@@ -230,4 +230,4 @@ def stopword_density(tokens: list[str], stopwords: frozenset[str] | None) -> flo
     """
     if stopwords is None or not tokens:
         return None
-    return sum(t in stopwords for t in tokens) / len(tokens)
+    return sum(map(stopwords.__contains__, tokens)) / len(tokens)

@@ -108,6 +108,8 @@ def is_datetime_line(
     >>> is_datetime_line("2019-11-04")
     True
     """
+    if toks is not None and len(toks) > max_words:
+        return False  # before the scan for digits: most long lines stop here
     if not _ANY_DIGIT.search(visible):
         return False
     if toks is None:
