@@ -706,3 +706,27 @@ def test_never_fetches_urls_nor_runs_page_content(
     assert attempts == [] and not marker.exists()
     assert BODY in (tmp_path / "out" / "page.txt").read_text()
     assert "fetch(" not in (tmp_path / "out" / "page.txt").read_text()
+
+
+def test_an_output_folder_made_by_another_worker_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers writing the first pages of one folder: one finds the folder missing, the
+    other makes it before the first looks again. The write must go through."""
+    import cleaner.io.writers as writers
+
+    target = tmp_path / "site" / "a.txt"
+    real_open = os.open
+    calls = {"n": 0}
+
+    def racing_open(path: Any, flags: int, mode: int = 0o777) -> int:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            target.parent.mkdir()  # the other worker, just after this open failed
+            raise FileNotFoundError(2, "No such file or directory", str(path))
+        return real_open(path, flags, mode)
+
+    monkeypatch.setattr(writers.os, "open", racing_open)
+    writers.atomic_write_text(target, "body\n")
+    monkeypatch.undo()
+    assert target.read_text() == "body\n" and os.listdir(target.parent) == ["a.txt"]

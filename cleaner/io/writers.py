@@ -42,11 +42,13 @@ def temp_beside(path: Path) -> tuple[int, Path]:
         except FileExistsError:
             continue
         except FileNotFoundError:
-            if path.parent.is_dir():
-                raise
-            # the folder is made on its first file only: most outputs share one
+            # the folder is made on its first file only: most outputs share one (another
+            # worker may be making it at the same moment: exist_ok)
             path.parent.mkdir(parents=True, exist_ok=True)
-            return os.open(tmp, flags, 0o666), tmp
+            try:
+                return os.open(tmp, flags, 0o666), tmp
+            except FileExistsError:
+                continue
     raise FileExistsError(f"no free temporary name beside {path}")
 
 
