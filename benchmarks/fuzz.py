@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             path.write_bytes(data)
             tried += 1
             try:
-                source = Source(path, path.name, kind)
+                source = Source.of(path, path.name, kind)
                 pages = load_pages(source, config, RecordKeys(), memo.printer, langid=memo.langid)
                 for page in pages:
                     decide_page(page, ctx)

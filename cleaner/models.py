@@ -32,10 +32,20 @@ KEPT_REASONS = frozenset({Reason.BODY})
 class Source:
     """One input file: where it is and the path its output gets under OUT."""
 
-    path: Path  # the local file; for a URL input, its name (for its format)
+    # the local file; for a URL input, its name (for its format). A string, not a Path: a
+    # run lists every input file, and a Path object costs several times the string
+    file: str
     rel: str  # relative output name, '/'-separated
     kind: str  # "text", "html", or a record container: "jsonl", "parquet", "warc"
     url: str | None = None  # set for an input read through fsspec (s3://, gs://, file://...)
+
+    @classmethod
+    def of(cls, path: Path, rel: str, kind: str, url: str | None = None) -> Source:
+        return cls(str(path), rel, kind, url)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
 
     @property
     def location(self) -> Path | str:

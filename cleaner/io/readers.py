@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -122,18 +122,19 @@ def _url_candidates(root: str, several: bool, found: Discovery) -> list[Candidat
 
 def _local_candidates(
     root: Path, several: bool, out_resolved: Path | None, found: Discovery
-) -> list[Candidate]:
+) -> Iterator[Candidate]:
     """Every file under a local input (folders walked in sorted order, the output folder
-    skipped); none (with the error recorded) when the input is missing or odd."""
+    skipped), a folder at a time; none (with the error recorded) when the input is missing
+    or odd."""
     if not root.exists() and not root.is_symlink():
         found.errors.append((str(root), "no such file or folder"))
-        return []
+        return
     if root.is_file():
-        return [(root, root.name, None)]
+        yield (root, root.name, None)
+        return
     if not root.is_dir():
         found.errors.append((str(root), "not a regular file or folder"))
-        return []
-    candidates: list[Candidate] = []
+        return
     base = root.resolve()
     top = f"{base.name}/" if several else ""
     for dirpath, dirnames, filenames in os.walk(root):
@@ -149,8 +150,8 @@ def _local_candidates(
         # the folder's relative name once; each file's by joining strings
         inner = here.relative_to(root).as_posix()
         prefix = top if inner == "." else f"{top}{inner}/"
-        candidates.extend((here / name, prefix + name, None) for name in sorted(filenames))
-    return candidates
+        for name in sorted(filenames):
+            yield (here / name, prefix + name, None)
 
 
 def discover(inputs: Sequence[Path | str], out: Path | None) -> Discovery:
@@ -159,10 +160,11 @@ def discover(inputs: Sequence[Path | str], out: Path | None) -> Discovery:
     found = Discovery()
     out_resolved = out.resolve() if out is not None else None
     several = len(inputs) > 1
-    seen: dict[str, Path | str] = {}
     named: list[tuple[str, Source]] = []  # (output name, source): sorted by output name
+    seen: dict[str, int] = {}  # the output names taken, and by which of ``named``
     skipped_other = 0
     for root in inputs:
+        candidates: Iterable[Candidate]
         if isinstance(root, str):
             candidates = _url_candidates(root, several, found)
         else:
@@ -180,12 +182,11 @@ def discover(inputs: Sequence[Path | str], out: Path | None) -> Discovery:
             output = output_name(rel)
             name = "/".join(safe_parts(output))
             if name in seen:
-                found.errors.append(
-                    (str(where), f"its output name {name} is taken by {seen[name]}")
-                )
+                taken = named[seen[name]][1].location
+                found.errors.append((str(where), f"its output name {name} is taken by {taken}"))
                 continue
-            seen[name] = where
-            named.append((output, Source(path=path, rel=rel, kind=kind, url=url)))
+            seen[name] = len(named)
+            named.append((output, Source.of(path, rel, kind, url)))
     if skipped_other:
         found.notices.append(
             f"skipped {skipped_other} file(s) that are not pages (.txt/.md/.html) "
