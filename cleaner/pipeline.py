@@ -371,7 +371,6 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
     config = ctx.config
     memo = ctx.memo or WorkerMemo(config.near_dup_max_chars)
     hasher = ctx.doc_hasher if config.dedup_docs != "off" else None
-    names: list[PageName] = []
     # pages waiting for their document signature, in page order: (content hash, word ids);
     # every page gets a row, so a page's row number in the file is its position
     waiting: list[tuple[int, np.ndarray]] = []
@@ -396,7 +395,6 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
     def results() -> Iterator[FileResult]:
         for page in stream_load(shard_file(ctx.work_dir, index, "pages")):
             result = decide_page(page, ctx, memo)
-            names.append((result.rel, result.id))
             tally.add(result)
             text = None  # the cleaned page: its kept lines, each ending in a newline
             if result.error is None and (hasher is not None or page.rel in singles):
@@ -421,6 +419,7 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
         if waiting:
             sign_waiting()
     save_marker(shard_file(ctx.work_dir, index, "tally"), tally)
+    names: list[PageName] = [(rel, rid) for rel, rid, *_ in tally.pages]
     save_marker(marker, names)
     shard_file(ctx.work_dir, index, "pages").unlink()
     return names
@@ -627,7 +626,8 @@ def decide_shard_task(ctx: RunContext, shard: Shard) -> list[PageName]:
 
 @dataclass(frozen=True)
 class RunResult:
-    """How to read the results of a run: streamed FileResults and document clusters."""
+    """How to read the results of a run: streamed FileResults, the report's tallies and
+    document clusters."""
 
     results: Callable[[], Iterator[tuple[FileResult, DocVerdict | None]]]
     tallies: Callable[[], Iterator[ShardTally]]  # what the report counts, shard by shard

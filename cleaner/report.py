@@ -151,9 +151,10 @@ class ShardTally:
                 admit(agg, line.text, 1)
                 if not agg.pages or agg.pages[-1] != page:
                     agg.pages.append(page)
-        dropped = Counter({r.value: c for r, c in by_reason.items() if r is not Reason.BODY})
+        counts = {r.value: c for r, c in by_reason.items()}
+        self.reasons.update(counts)
+        dropped = Counter({r: c for r, c in counts.items() if r != Reason.BODY.value})
         top = dropped.most_common(1)[0][0] if dropped else None
-        self.reasons.update({r.value: c for r, c in by_reason.items()})
         n = len(result.lines)
         self.pages.append((result.rel, result.id, result.language, n, kept, result.error, top))
 
