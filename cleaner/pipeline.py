@@ -16,7 +16,9 @@ from __future__ import annotations
 import itertools
 import os
 import pickle
+import re
 from array import array
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +39,7 @@ from .docdedup import (
     doc_print_dtype,
 )
 from .engines import Engine
-from .fingerprint import LinePrinter, Memo, MinHasher
+from .fingerprint import LinePrinter, Memo, MinHasher, word_id
 from .heuristics.classify import LineFeatures, line_features
 from .heuristics.language import LanguageIdentifier, Stoplists
 from .index import open_index, write_index
@@ -97,12 +99,28 @@ class WorkerMemo:
         self.stoplists = Stoplists()
         self.langid = LanguageIdentifier()
         self._features: dict[str | None, Memo] = {}
+        self._stop_ids: dict[str | None, tuple[bool, np.ndarray | None]] = {}
 
     def features(self, language: str | None) -> Memo:
         memo = self._features.get(language)
         if memo is None:
             memo = self._features[language] = Memo(self.limit)
         return memo
+
+    def stop_ids(self, language: str | None) -> tuple[bool, np.ndarray | None]:
+        """Whether lines of ``language`` can have their stopwords counted from word ids, and
+        the ids of its stopwords (sorted; None without a stoplist). Only ASCII stopwords of
+        word characters can equal an ASCII line's token; one holding a digit would not match
+        its token (word ids fold digits), and then no line is counted by ids."""
+        if language not in self._stop_ids:
+            stop = self.stoplists.get(language)
+            usable, ids = True, None
+            if stop is not None:
+                plain = [w for w in stop if w.isascii() and _ASCII_WORD.fullmatch(w)]
+                usable = not any(c.isdigit() for w in plain for c in w)
+                ids = np.unique(np.fromiter(map(word_id, plain), np.uint64, len(plain)))
+            self._stop_ids[language] = (usable, ids)
+        return self._stop_ids[language]
 
     def mark_signed(self, keys: np.ndarray) -> None:
         """Remember sorted, distinct ``keys`` as signed (at most 16 x limit keys in all)."""
@@ -141,6 +159,10 @@ class RunContext:
     line_hasher: MinHasher | None = None  # built once per run, shipped with the context
     doc_hasher: DocHasher | None = None
     memo: WorkerMemo | None = None  # per worker: see WorkerMemo
+    keep_results: bool = True  # keep every page's results for the caller (a JSON report)
+
+
+_ASCII_WORD = re.compile(r"[A-Za-z0-9_]+")  # a token of an ASCII line (see ``words``)
 
 
 def shard_file(work_dir: Path, index: int, what: str) -> Path:
@@ -308,15 +330,44 @@ def line_groups(keys: np.ndarray, table: GroupTable) -> list[LineGroup]:
     return groups
 
 
+def token_counts(
+    ids: np.ndarray, counts: np.ndarray, stop_ids: np.ndarray | None
+) -> list[tuple[int, int]]:
+    """Per line, from a page's token ids (0 for punctuation) and tokens per line: its word
+    tokens and how many of them have an id of ``stop_ids`` (sorted; None: no stoplist).
+
+    >>> ids = np.array([7, 0, 3, 7, 9], np.uint64)
+    >>> token_counts(ids, np.array([3, 0, 2]), np.array([7], np.uint64))
+    [(2, 1), (0, 0), (2, 1)]
+    """
+    ends = np.cumsum(counts)
+    starts = ends - counts
+
+    def per_line(mask: np.ndarray) -> list[int]:
+        total = np.zeros(len(mask) + 1, np.int64)
+        np.cumsum(mask, out=total[1:])
+        return (total[ends] - total[starts]).tolist()
+
+    n_words = per_line(ids != 0)
+    if stop_ids is None or not len(stop_ids):
+        return [(n, 0) for n in n_words]
+    return list(zip(n_words, per_line(np.isin(ids, stop_ids)), strict=True))
+
+
 def page_features(page: Page, memo: WorkerMemo, config: Config) -> list[LineFeatures]:
-    """The features of each line; a short line's are remembered per language."""
+    """The features of each line; a short line's are remembered per language. A long
+    line's words and stopwords are counted from the word ids of its fingerprint."""
     stop = memo.stoplists.get(page.language)
     seen = memo.features(page.language)
     short = memo.short_chars
+    counted: list[tuple[int, int]] | None = None
     feats = []
-    for line in page.lines:
+    for n, line in enumerate(page.lines):
         if len(line) > short:
-            feats.append(line_features(line, stop, config))
+            if counted is None:
+                usable, stop_ids = memo.stop_ids(page.language)
+                counted = token_counts(page.words, page.word_counts, stop_ids) if usable else []
+            feats.append(line_features(line, stop, config, counted[n] if counted else None))
             continue
         f = seen.get(line)
         if f is None:
@@ -355,8 +406,22 @@ def kept_words(page: Page, result: FileResult) -> np.ndarray:
     return ids[ids != 0]  # punctuation tokens
 
 
+def needs_results(ctx: RunContext, shard: Shard) -> bool:
+    """Whether pass 2 keeps a shard's results file: for the caller (``keep_results``), or
+    for pass 3 to write the shard's outputs from (record files; all files when near-duplicate
+    documents are dropped). Single-page files written in pass 2 need none."""
+    if ctx.keep_results:
+        return True
+    if ctx.out_dir is None:
+        return False
+    if not writes_in_pass2(ctx.config):
+        return True
+    return any(container_format(s.path.name) is not None for s in shard.sources)
+
+
 def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
-    """Pass 2 over one shard: results streamed to the shard's results file, document
+    """Pass 2 over one shard: results streamed to the shard's results file (when
+    :func:`needs_results`), document
     prints (one row per page; no words for a page that could not be read) appended to its
     document-print file a batch at a time (so a large record file's prints are never all
     held); returns the name of each page.
@@ -415,7 +480,10 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
             yield result
 
     with prints_file:
-        stream_dump(results(), shard_file(ctx.work_dir, index, "results"))
+        if needs_results(ctx, shard):
+            stream_dump(results(), shard_file(ctx.work_dir, index, "results"))
+        else:
+            deque(results(), maxlen=0)  # judged, tallied and written; nothing kept
         if waiting:
             sign_waiting()
     save_marker(shard_file(ctx.work_dir, index, "tally"), tally)
@@ -645,8 +713,10 @@ def run(
     shard_size: int | None = None,
     progress: Progress | None = None,
     index_path: Path | None = None,
+    keep_results: bool = True,
 ) -> RunResult:
-    """Run all passes; the returned results stream from the work folder. With
+    """Run all passes; the returned results stream from the work folder (only with
+    ``keep_results``: otherwise pass 2 keeps no more than pass 3 needs). With
     ``index_path``, lines and pages of earlier runs count as part of the corpus, and the
     index is updated with this run's when all passes succeeded."""
     shards = make_shards(sources, shard_size or files_per_shard(len(sources)), config)
@@ -716,6 +786,7 @@ def run(
             config.doc_num_perm, config.seed, config.doc_ngram, config.doc_max_words
         ),
         memo=WorkerMemo(config.near_dup_max_chars),
+        keep_results=keep_results,
     )
     per_shard: list[int] = []
     no_id: list[int] = []  # pages without a record id in files cleaned in parts
@@ -771,6 +842,8 @@ def run(
         tick("index", 1, 1)
 
     def results() -> Iterator[tuple[FileResult, DocVerdict | None]]:
+        if not keep_results:
+            raise RuntimeError("this run kept no results (run with keep_results=True)")
         k = 0
         while k < len(shards):
             group = shards[k : k + shards[k].parts]  # the parts of one file, or one shard

@@ -248,6 +248,9 @@ def clean_corpus(
                 record_keys,
                 progress=progress,
                 index_path=index,
+                # every line's result: for a JSON report, and kept in a resumable work
+                # folder, so that a rerun can still write one
+                keep_results=builder.writes_entries or keep_work,
             )
             for tally in outcome.tallies():
                 builder.merge(tally)

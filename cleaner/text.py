@@ -102,6 +102,15 @@ _MARKUP_CHARS = re.compile(r"[!\[\]#*_>|~]")
 _RULE = re.compile(r"^\s*(?:[-*_=|:+]\s*){3,}$")
 
 
+def is_plain(line: str) -> bool:
+    """A line without markup: :func:`strip_markup` only collapses its spaces.
+
+    >>> is_plain("Top stories"), is_plain("* [Home](/)"), is_plain("1. First")
+    (True, False, False)
+    """
+    return not _MARKUP_CHARS.search(line) and not _BULLET.match(line)
+
+
 def strip_markup(line: str) -> str:
     """The visible text of a rendered line: markdown images, link syntax, heading and list
     marks, emphasis and table pipes removed.
@@ -115,8 +124,8 @@ def strip_markup(line: str) -> str:
     >>> strip_markup("---|---")
     ''
     """
-    if not _MARKUP_CHARS.search(line) and not _BULLET.match(line):
-        return " ".join(line.split())  # plain text: nothing to strip
+    if is_plain(line):
+        return " ".join(line.split())  # nothing to strip
     if _RULE.match(line):
         return ""
     text = _IMAGE.sub(" ", line)

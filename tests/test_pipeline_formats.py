@@ -219,3 +219,35 @@ def test_output_format_override(tmp_path: Path) -> None:
     got = [f for _, f in iter_records(out / "pages.parquet", "parquet", None, RecordKeys())]
     assert [g["id"] for g in got] == [r["id"] for r in rows]
     assert got[0]["lang"] == "fr" and "cleaner" in got[0]
+
+
+@pytest.mark.parametrize("dedup_docs", ["flag", "drop"])
+def test_results_are_kept_only_where_something_reads_them(tmp_path: Path, dedup_docs: str) -> None:
+    from conftest import file_tree
+
+    from cleaner.engines import make_engine
+    from cleaner.io.readers import discover
+    from cleaner.pipeline import run, shard_file
+
+    src = tmp_path / "in"
+    for row in seed_rows():
+        (src / "pages").mkdir(parents=True, exist_ok=True)
+        (src / "pages" / f"{row['id']}.txt").write_text(str(row["text"]), encoding="utf-8")
+    write_rows(src / "records.jsonl", seed_rows())
+    sources = discover([src], None).sources
+    config = Config(dedup_docs=dedup_docs)
+    trees, kept = [], []
+    for keep in (True, False):
+        work, out = tmp_path / f"work-{keep}", tmp_path / f"out-{keep}"
+        work.mkdir()
+        result = run(sources, config, make_engine("local", 1), work, out, keep_results=keep)
+        trees.append(file_tree(out))
+        kept.append(sorted(p.name for p in work.glob("*.results")))
+        if not keep:
+            with pytest.raises(RuntimeError, match="kept no results"):
+                next(result.results())
+    assert trees[0] == trees[1]  # the same outputs either way
+    # the record file is a shard of its own, written in pass 3 from its results; the text
+    # pages are written in pass 2 unless near-duplicate documents are dropped
+    assert kept[0] == [shard_file(Path(), i, "results").name for i in (0, 1)]
+    assert kept[1] == kept[0] if dedup_docs == "drop" else kept[1] == [kept[0][1]]

@@ -57,6 +57,49 @@ def test_normalize_joins_word_and_punctuation_runs_with_single_spaces(text: str)
     assert normalize_line(text) == " ".join(re.findall(r"\w+|[^\w\s]+", text))
 
 
+_MARKUP = "![]#*_>|~"
+WORDY = st.lists(  # mostly plain text (no markup), the kind of line counted from word ids
+    st.one_of(
+        st.sampled_from(["the", "of", "and", "a", "to", "in", "is", "it", "The", "OF", "x_y"]),
+        st.sampled_from(["town", "Harbour", "walls", "council", "met", "on", "Tuesday."]),
+        st.text(
+            alphabet=st.characters(max_codepoint=127, exclude_characters=_MARKUP),
+            min_size=1,
+            max_size=12,
+        ),
+        st.text(alphabet=st.characters(max_codepoint=127), min_size=1, max_size=3),
+    ),
+    min_size=8,
+    max_size=80,
+).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(WORDY, min_size=1, max_size=4), st.sampled_from(["en", "fr", None]))
+def test_features_counted_from_word_ids_are_the_features_counted_from_text(
+    lines: list[str], language: str | None
+) -> None:
+    # long lines take their word and stopword counts from their fingerprint's word ids
+    from cleaner.heuristics.classify import line_features
+    from cleaner.pages import Page
+    from cleaner.pipeline import WorkerMemo, page_features, token_counts
+    from cleaner.text import is_plain, words
+
+    memo = WorkerMemo(short_chars=0)  # every line counts as long
+    lines = [" ".join(line.split()) or "x" for line in lines]
+    keys, ids, counts = memo.printer.page(lines)
+    page = Page("p.txt", None, "text", tuple(lines), keys, language, words=ids, word_counts=counts)
+    config = Config()
+    stop = memo.stoplists.get(language)
+    assert page_features(page, memo, config) == [line_features(x, stop, config) for x in lines]
+    usable, stop_ids = memo.stop_ids(language)
+    assert usable
+    for line, (n, n_stop) in zip(lines, token_counts(ids, counts, stop_ids), strict=True):
+        if is_plain(line):  # where the counts are used
+            toks = words(line)
+            assert (n, n_stop) == (len(toks), sum(t in (stop or ()) for t in toks))
+
+
 @given(st.text())
 def test_strip_markup_never_crashes(text: str) -> None:
     assert isinstance(strip_markup(text), str)

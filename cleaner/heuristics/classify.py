@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from ..config import Config
-from ..text import is_heading, strip_markup, word_count, words
+from ..text import is_heading, is_plain, strip_markup, word_count, words
 from .language import stopword_density
 from .shape import ends_question_or_exclamation, ends_sentence, is_datetime_line, is_markup_residue
 
@@ -29,8 +29,18 @@ class LineFeatures:
     title_like: bool  # can belong to a headline block
 
 
-def line_features(line: str, stopwords: frozenset[str] | None, config: Config) -> LineFeatures:
+def line_features(
+    line: str,
+    stopwords: frozenset[str] | None,
+    config: Config,
+    counted: tuple[int, int] | None = None,
+) -> LineFeatures:
     """Classify one line by shape, stopwords and markup.
+
+    ``counted``: the line's word tokens and how many of them are stopwords, when the caller
+    has them already (the word ids of its fingerprint; see ``pipeline.page_features``). They
+    are used only for a plain ASCII line (no markup) of more than ``datetime_max_words``
+    words, where they are what this function would count; other lines are counted here.
 
     >>> cfg = Config()
     >>> en = frozenset({"the", "a", "of", "on", "in", "after", "is", "and", "to"})
@@ -51,10 +61,22 @@ def line_features(line: str, stopwords: frozenset[str] | None, config: Config) -
         # judge a huge line on its head and its end: features are ratios, counts scale
         scale = len(line) / config.max_feature_chars
         line = line[: config.max_feature_chars // 2] + " " + line[-config.max_feature_chars // 2 :]
-    visible = strip_markup(line)
-    toks = words(visible)
-    # in ASCII, the lower-cased tokens are the words themselves: no second scan to count
-    n = int((len(toks) if visible.isascii() else word_count(visible)) * scale)
+    plain = is_plain(line)
+    visible = " ".join(line.split()) if plain else strip_markup(line)
+    toks: list[str] | None = None
+    n_stop = 0
+    if (
+        plain
+        and counted is not None
+        and scale == 1.0
+        and counted[0] > config.datetime_max_words
+        and visible.isascii()
+    ):
+        n, n_stop = counted
+    else:
+        toks = words(visible)
+        # in ASCII, the lower-cased tokens are the words themselves: no second scan to count
+        n = int((len(toks) if visible.isascii() else word_count(visible)) * scale)
     marked = is_heading(line)
     heading = marked and line.lstrip().startswith("# ")
     if is_markup_residue(line, visible, n if scale == 1.0 else None):
@@ -63,9 +85,14 @@ def line_features(line: str, stopwords: frozenset[str] | None, config: Config) -
     title_like = n < config.title_max_words and (
         not terminal or ends_question_or_exclamation(visible)
     )
-    if is_datetime_line(visible, config.datetime_min_digit_share, config.datetime_max_words, toks):
-        return LineFeatures(LineClass.DATETIME, n, len(visible), heading, True)
-    density = stopword_density(toks, stopwords)
+    if toks is None:  # counted: too many words for a date line
+        density = None if stopwords is None else n_stop / n
+    else:
+        if is_datetime_line(
+            visible, config.datetime_min_digit_share, config.datetime_max_words, toks
+        ):
+            return LineFeatures(LineClass.DATETIME, n, len(visible), heading, True)
+        density = stopword_density(toks, stopwords)
     stop_ok = density is None or density >= config.min_stopword_density
     if marked:
         cls = LineClass.TITLE
