@@ -59,6 +59,46 @@ def word_id(token: str) -> int:
     return xxhash.xxh3_64_intdigest(token.encode("utf-8", "surrogatepass")) or 1
 
 
+class IdSet:
+    """A fixed set of 64-bit ids with vectorised membership: each id sits in a table at the
+    slot named by some of its bits, chosen so that no two ids of the set share a slot; a
+    value is in the set when its slot holds it. A few table reads per value, where
+    ``np.isin`` sorts.
+
+    >>> s = IdSet(np.array([5, 1 << 40, 77], np.uint64))
+    >>> s.contains(np.array([77, 6, 1 << 40, 0, 5], np.uint64)).tolist()
+    [True, False, True, False, True]
+    >>> IdSet(np.array([0, 9], np.uint64)).contains(np.array([0, 1, 9], np.uint64)).tolist()
+    [True, False, True]
+    >>> big = IdSet(np.arange(1, 1 << 20, dtype=np.uint64))  # too many for a table
+    >>> big.table is None, big.contains(np.array([3, 1 << 20], np.uint64)).tolist()
+    (True, [True, False])
+    """
+
+    def __init__(self, ids: np.ndarray) -> None:
+        self.ids = np.unique(np.asarray(ids, np.uint64))
+        self.table: np.ndarray | None = None
+        self.shift = self.mask = np.uint64(0)
+        # the fewest bits (a table of 2**bits ids) at which some shift separates all ids
+        for bits in range(max(8, len(self.ids).bit_length() + 6), 23):
+            mask = np.uint64((1 << bits) - 1)
+            for shift in range(0, 65 - bits):
+                slots = (self.ids >> np.uint64(shift)) & mask
+                if len(np.unique(slots)) == len(self.ids):
+                    # an empty slot holds a value of the next slot: no value matches it
+                    empty = np.arange(1 << bits, dtype=np.uint64) ^ np.uint64(1)
+                    self.table = empty << np.uint64(shift)
+                    self.table[slots] = self.ids
+                    self.shift, self.mask = np.uint64(shift), mask
+                    return
+
+    def contains(self, values: np.ndarray) -> np.ndarray:
+        """Which of ``values`` (uint64) are in the set (a mask)."""
+        if self.table is None:  # no separating slot found: a sort instead
+            return np.isin(values, self.ids)
+        return self.table[(values >> self.shift) & self.mask] == values
+
+
 class Memo:
     """A bounded map with two generations: when the young one fills, the old one is
     dropped and the young one ages. Recently used entries survive; memory stays bounded."""

@@ -39,7 +39,7 @@ from .docdedup import (
     doc_print_dtype,
 )
 from .engines import Engine
-from .fingerprint import LinePrinter, Memo, MinHasher, word_id
+from .fingerprint import IdSet, LinePrinter, Memo, MinHasher, word_id
 from .heuristics.classify import LineFeatures, line_features
 from .heuristics.language import LanguageIdentifier, Stoplists
 from .index import open_index, write_index
@@ -99,7 +99,7 @@ class WorkerMemo:
         self.stoplists = Stoplists()
         self.langid = LanguageIdentifier()
         self._features: dict[str | None, Memo] = {}
-        self._stop_ids: dict[str | None, tuple[bool, np.ndarray | None]] = {}
+        self._stop_ids: dict[str | None, tuple[bool, IdSet | None]] = {}
 
     def features(self, language: str | None) -> Memo:
         memo = self._features.get(language)
@@ -107,9 +107,9 @@ class WorkerMemo:
             memo = self._features[language] = Memo(self.limit)
         return memo
 
-    def stop_ids(self, language: str | None) -> tuple[bool, np.ndarray | None]:
+    def stop_ids(self, language: str | None) -> tuple[bool, IdSet | None]:
         """Whether lines of ``language`` can have their stopwords counted from word ids, and
-        the ids of its stopwords (sorted; None without a stoplist). Only ASCII stopwords of
+        the set of its stopwords' ids (None without a stoplist). Only ASCII stopwords of
         word characters can equal an ASCII line's token; one holding a digit would not match
         its token (word ids fold digits), and then no line is counted by ids."""
         if language not in self._stop_ids:
@@ -118,7 +118,7 @@ class WorkerMemo:
             if stop is not None:
                 plain = [w for w in stop if w.isascii() and _ASCII_WORD.fullmatch(w)]
                 usable = not any(c.isdigit() for w in plain for c in w)
-                ids = np.unique(np.fromiter(map(word_id, plain), np.uint64, len(plain)))
+                ids = IdSet(np.fromiter(map(word_id, plain), np.uint64, len(plain)))
             self._stop_ids[language] = (usable, ids)
         return self._stop_ids[language]
 
@@ -331,13 +331,13 @@ def line_groups(keys: np.ndarray, table: GroupTable) -> list[LineGroup]:
 
 
 def token_counts(
-    ids: np.ndarray, counts: np.ndarray, stop_ids: np.ndarray | None
+    ids: np.ndarray, counts: np.ndarray, stop_ids: IdSet | None
 ) -> list[tuple[int, int]]:
     """Per line, from a page's token ids (0 for punctuation) and tokens per line: its word
-    tokens and how many of them have an id of ``stop_ids`` (sorted; None: no stoplist).
+    tokens and how many of them have an id of ``stop_ids`` (None: no stoplist).
 
     >>> ids = np.array([7, 0, 3, 7, 9], np.uint64)
-    >>> token_counts(ids, np.array([3, 0, 2]), np.array([7], np.uint64))
+    >>> token_counts(ids, np.array([3, 0, 2]), IdSet(np.array([7], np.uint64)))
     [(2, 1), (0, 0), (2, 1)]
     """
     ends = np.cumsum(counts)
@@ -349,9 +349,9 @@ def token_counts(
         return (total[ends] - total[starts]).tolist()
 
     n_words = per_line(ids != 0)
-    if stop_ids is None or not len(stop_ids):
+    if stop_ids is None:
         return [(n, 0) for n in n_words]
-    return list(zip(n_words, per_line(np.isin(ids, stop_ids)), strict=True))
+    return list(zip(n_words, per_line(stop_ids.contains(ids)), strict=True))
 
 
 def page_features(page: Page, memo: WorkerMemo, config: Config) -> list[LineFeatures]:

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from datasketch import MinHash, MinHashLSH
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cleaner import Config
 from cleaner.dedup import build_groups, candidate_pairs, components, similar_pairs
@@ -273,3 +275,15 @@ def test_a_similar_pair_is_grouped_whatever_else_shares_its_bucket() -> None:
     assert gid[key(pair[0])] == gid[key(pair[1])]
     gid, _, key = group_table([[*pair, other], [other, *pair[::-1], "filler"]])
     assert gid[key(pair[0])] == gid[key(pair[1])]
+
+
+@given(
+    st.lists(st.integers(0, (1 << 64) - 1), max_size=600),
+    st.lists(st.integers(0, (1 << 64) - 1), max_size=50),
+)
+def test_id_set_membership_is_isin(ids: list[int], others: list[int]) -> None:
+    from cleaner.fingerprint import IdSet
+
+    members = np.array(ids, np.uint64)
+    values = np.array(ids[::3] + others + [0, 1], np.uint64)
+    assert IdSet(members).contains(values).tolist() == np.isin(values, members).tolist()
