@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import xxhash
 
-from .text import normalize_line
+from .text import normal_tokens
 
 _MULT = np.uint64(0x100000001B3)  # FNV-64 prime, used as the polynomial base
 _MASK64 = (1 << 64) - 1
@@ -145,9 +145,8 @@ class LinePrinter:
         self._lines = Memo(limit)  # raw line -> (key, normalized, token ids)
         self._tokens: dict[str, int] = {}  # token -> word id, 0 for punctuation tokens
 
-    def _word_ids(self, normalized: str) -> list[int]:
-        """The id of each token of a normalized line: 0 for a punctuation token."""
-        tokens = normalized.lower().split(" ")
+    def _word_ids(self, tokens: list[str]) -> list[int]:
+        """The id of each lower-case token of a normalized line: 0 for a punctuation token."""
         known = self._tokens
         ids = list(map(known.get, tokens))
         if None in ids:
@@ -164,8 +163,11 @@ class LinePrinter:
         short = len(line) <= self.short_chars
         hit: tuple[int, str, list[int]] | None = self._lines.get(line) if short else None
         if hit is None:
-            normalized = normalize_line(line)
-            hit = (line_key(normalized), normalized, self._word_ids(normalized))
+            tokens, lowered = normal_tokens(line)
+            normalized = " ".join(tokens)
+            if not lowered:
+                tokens = normalized.lower().split()
+            hit = (line_key(normalized), normalized, self._word_ids(tokens))
             if short:
                 self._lines.put(line, hit)
         return hit

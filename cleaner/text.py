@@ -34,7 +34,8 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def normalize_line(text: str) -> str:
-    """The form of a line used for comparison across files.
+    """The form of a line used for comparison across files: its :func:`normal_tokens`
+    joined by single spaces.
 
     Unicode NFKC, quote and apostrophe variants unified, case folded, every run of digits
     mapped to ``0``, words and punctuation runs separated by single spaces.
@@ -46,7 +47,18 @@ def normalize_line(text: str) -> str:
     >>> normalize_line("  ![]() |  ")
     '![]() |'
     """
-    if text.isascii():
+    return " ".join(normal_tokens(text)[0])
+
+
+def normal_tokens(text: str) -> tuple[list[str], bool]:
+    """The tokens of :func:`normalize_line` (word and punctuation runs), and whether they
+    are lower case already (ASCII text; case folding leaves some other letters upper case).
+
+    >>> normal_tokens("It's 08:00."), normal_tokens("ÉTÉ")
+    ((['it', "'", 's', '0', ':', '0', '.'], True), (['été'], False))
+    """
+    ascii = text.isascii()
+    if ascii:
         # NFKC leaves ASCII as it is, casefold is lower, and of the quote variants only the
         # backtick is ASCII; the digit test on bytes is far cheaper than a regex scan
         text = text.lower()
@@ -61,10 +73,10 @@ def normalize_line(text: str) -> str:
         text = unicodedata.normalize("NFKC", text.translate(_QUOTES)).translate(_QUOTES)
         text = text.casefold()
         text = _DIGITS.sub("0", text)
-    # the tokens of _NORM_TOKEN joined by single spaces: a space put on each side of every
-    # punctuation run (split on the runs, joined with spaces: no replacement template called
-    # per run), then whitespace collapsed (str.split and \s agree on what is whitespace)
-    return " ".join(" ".join(_PUNCT_RUN.split(text)).split())
+    # the tokens of _NORM_TOKEN: a space put on each side of every punctuation run (split
+    # on the runs, joined with spaces: no replacement template called per run), then split
+    # on whitespace (str.split and \s agree on what is whitespace)
+    return " ".join(_PUNCT_RUN.split(text)).split(), ascii
 
 
 def words(text: str) -> list[str]:
