@@ -212,7 +212,8 @@ def run_floor(corpus: Path, names: list[str]) -> int:
 def run_cleaner(corpus: Path, out: Path, jobs: int) -> None:
     from cleaner import Config, clean_corpus
 
-    clean_corpus([corpus / "pages"], out, config=Config(language="en"), jobs=jobs)
+    # as `clean` runs without --report: the summary lists the 10 groups the terminal shows
+    clean_corpus([corpus / "pages"], out, config=Config(language="en"), jobs=jobs, list_groups=10)
 
 
 def kept_flags(corpus: Path, out: Path, names: list[str]) -> list[list[bool]]:

@@ -237,6 +237,7 @@ def clean(
                 index=index,
                 engine=engine,
                 address=address,
+                list_groups=0 if quiet or dry_run else top,  # the groups the terminal shows
             )
         finally:
             if bar is not None:

@@ -49,7 +49,7 @@ from .io.readers import output_name
 from .io.writers import atomic_write_text, safe_join
 from .models import Decision, FileResult, LineResult, Source
 from .pages import Page, load_pages
-from .report import ShardTally
+from .report import GroupAgg, ShardTally
 from .writing import WriteItem, write_shard
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -486,7 +486,9 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
             deque(results(), maxlen=0)  # judged, tallied and written; nothing kept
         if waiting:
             sign_waiting()
-    save_marker(shard_file(ctx.work_dir, index, "tally"), tally)
+    head, groups = tally.split()  # apart: a report may read the texts of a few groups only
+    save_marker(shard_file(ctx.work_dir, index, "groups"), groups)
+    save_marker(shard_file(ctx.work_dir, index, "tally"), head)
     names: list[PageName] = [(rel, rid) for rel, rid, *_ in tally.pages]
     save_marker(marker, names)
     shard_file(ctx.work_dir, index, "pages").unlink()
@@ -699,6 +701,7 @@ class RunResult:
 
     results: Callable[[], Iterator[tuple[FileResult, DocVerdict | None]]]
     tallies: Callable[[], Iterator[ShardTally]]  # what the report counts, shard by shard
+    groups: Callable[[], Iterator[dict[int, GroupAgg]]]  # each tally's groups, in order
     clusters: list[tuple[int, list[PageName], PageName]]  # (id, members, representative)
     n_pages: int
 
@@ -872,7 +875,13 @@ def run(
             assert tally is not None, "a shard decided without its tally"
             yield tally
 
-    return RunResult(results, tallies, summary, n_pages)
+    def groups() -> Iterator[dict[int, GroupAgg]]:
+        for s in shards:
+            groups = load_marker(shard_file(work_dir, s.index, "groups"))
+            assert groups is not None, "a shard decided without its groups"
+            yield groups
+
+    return RunResult(results, tallies, groups, summary, n_pages)
 
 
 def record_order_positions(

@@ -134,6 +134,32 @@ class ShardTally:
     pages: list[PageTally] = field(default_factory=list)
     reasons: Counter[str] = field(default_factory=Counter)
     groups: dict[int, GroupAgg] = field(default_factory=dict)
+    # each group's id and number of pages (uint64, int64), set by :meth:`split`
+    sizes: tuple[np.ndarray, np.ndarray] | None = None
+
+    def group_sizes(self) -> tuple[np.ndarray, np.ndarray]:
+        """The id of each group and how many of the shard's pages it spans."""
+        if self.sizes is not None:
+            return self.sizes
+        n = len(self.groups)
+        ids = np.fromiter(self.groups, np.uint64, n)
+        return ids, np.fromiter((len(a.pages) for a in self.groups.values()), np.int64, n)
+
+    def split(self) -> tuple[ShardTally, dict[int, GroupAgg]]:
+        """The tally with its groups' sizes in place of their texts and pages, and the
+        groups: saved apart, so that a report can count every group and read the texts of
+        only those it lists.
+
+        >>> from .models import Decision, LineResult
+        >>> t = ShardTally()
+        >>> menu = LineResult(1, "Menu", Decision(False, Reason.TEMPLATE, 7))
+        >>> t.add(FileResult("a.txt", "text", (menu,)))
+        >>> head, groups = t.split()
+        >>> head.groups, [a.tolist() for a in head.group_sizes()], list(groups)
+        ({}, [[7], [1]], [7])
+        """
+        head = ShardTally(self.pages, self.reasons, {}, self.group_sizes())
+        return head, self.groups
 
     def add(self, result: FileResult) -> None:
         page = len(self.pages)
@@ -164,7 +190,7 @@ class Summary:
     """Everything the terminal report and the exit code need."""
 
     totals: dict[str, Any]
-    groups: list[dict[str, Any]]
+    groups: list[dict[str, Any]]  # most pages first: all, or the first ``list_groups``
     duplicate_docs: list[dict[str, Any]]
     files: list[FileSummary]  # the first MAX_LISTED_FILES by name
     errors: list[tuple[str, str]]
@@ -176,9 +202,21 @@ class ReportBuilder:
     and keeps only counts, group texts, the first file summaries by name and each page's
     name (its UTF-8 bytes and an 8-byte offset: group file lists are built at the end)."""
 
-    def __init__(self, config: Config, json_path: Path | None, inputs: list[str]) -> None:
+    def __init__(
+        self,
+        config: Config,
+        json_path: Path | None,
+        inputs: list[str],
+        list_groups: int | None = None,
+    ) -> None:
         self.config = config
         self.json_path = json_path
+        # groups the summary lists, most pages first: None for all (the JSON report lists
+        # all); otherwise only the texts and pages of the groups that can be among the
+        # first ``list_groups`` are gathered, while every group is still counted
+        self.list_groups = None if json_path is not None else list_groups
+        self._shard_offsets: list[int] = []  # first page number of each merged tally
+        self._sizes: list[tuple[np.ndarray, np.ndarray]] = []  # (group ids, pages) per tally
         self.reasons: Counter[str] = Counter()
         self.lines = 0
         self.kept = 0
@@ -221,8 +259,10 @@ class ReportBuilder:
         return self._handle is not None
 
     def merge(self, tally: ShardTally) -> None:
-        """Count the pages of one shard (shards merged in order)."""
-        offset = self.n_pages
+        """Count the pages of one shard (shards merged in order) and the pages of its
+        groups; their texts and page lists come with :meth:`merge_groups`."""
+        self._shard_offsets.append(self.n_pages)
+        self._sizes.append(tally.group_sizes())
         for rel, rid, language, n_lines, kept, error, top in tally.pages:
             name = page_name(rel, rid)
             self.n_pages += 1
@@ -240,7 +280,44 @@ class ReportBuilder:
                 self.files.sort(key=lambda f: f.path)
                 del self.files[MAX_LISTED_FILES:]
         self.reasons.update(tally.reasons)
-        for gid, part in tally.groups.items():
+
+    def group_files(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every group's id (sorted) and the number of pages it spans, from the merged
+        tallies."""
+        if not self._sizes:
+            return np.empty(0, np.uint64), np.empty(0, np.int64)
+        if len(self._sizes) > 1:
+            ids = np.concatenate([i for i, _ in self._sizes])
+            pages = np.concatenate([p for _, p in self._sizes])
+            ids, at = np.unique(ids, return_inverse=True)
+            self._sizes = [(ids, np.bincount(at, pages, len(ids)).astype(np.int64))]
+        return self._sizes[0]
+
+    def wanted_groups(self) -> set[int] | None:
+        """The groups whose texts and pages :meth:`merge_groups` should gather: None for
+        all; else those spanning at least as many pages as the ``list_groups``-th largest
+        (ties at that size included: their order is settled by their texts)."""
+        if self.list_groups is None:
+            return None
+        ids, n_files = self.group_files()
+        listed = n_files >= 2
+        ids, n_files = ids[listed], n_files[listed]
+        if self.list_groups <= 0:
+            return set()
+        if len(ids) > self.list_groups:
+            least = np.partition(n_files, -self.list_groups)[-self.list_groups]
+            ids = ids[n_files >= least]
+        return set(ids.tolist())
+
+    def merge_groups(
+        self, shard: int, groups: dict[int, GroupAgg], wanted: set[int] | None = None
+    ) -> None:
+        """Gather the texts and pages of the groups of the ``shard``-th merged tally (all,
+        or those ``wanted``)."""
+        offset = self._shard_offsets[shard]
+        for gid, part in groups.items():
+            if wanted is not None and gid not in wanted:
+                continue
             agg = self.groups.get(gid)
             if agg is None:
                 agg = self.groups[gid] = GroupAgg()
@@ -321,6 +398,9 @@ class ReportBuilder:
                 }
             )
         groups.sort(key=lambda g: (-g["n_files"], -g["n_lines"], g["id"]))
+        if self.list_groups is not None:
+            del groups[self.list_groups :]
+        _, n_files = self.group_files()
         dups = [
             {
                 "id": group_hex(cid),
@@ -339,8 +419,8 @@ class ReportBuilder:
             "dropped": self.lines - self.kept,
             "by_reason": dict(sorted(self.reasons.items())),
             "template_ratio": round(template_lines / self.lines, 6) if self.lines else 0.0,
-            "groups": len(groups),
-            "template_groups": sum(g["template"] for g in groups),
+            "groups": int((n_files >= 2).sum()),
+            "template_groups": int(((n_files >= 2) & (n_files >= tmin)).sum()),
             "template_min_files": tmin,
             "duplicate_docs": sum(len(d["files"]) - 1 for d in dups),
         }
@@ -395,7 +475,7 @@ def render(summary: Summary, console: Any, top: int = 10) -> None:
     console.print(head)
 
     if summary.groups:
-        groups = Table(title=f"top template groups (of {len(summary.groups):,})")
+        groups = Table(title=f"top template groups (of {t['groups']:,})")
         groups.add_column("group")
         groups.add_column("text", overflow="fold")
         groups.add_column("files", justify="right")

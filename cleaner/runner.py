@@ -175,9 +175,13 @@ def clean_corpus(
     record_keys: RecordKeys | None = None,
     index: Path | None = None,
     dry_run: bool = False,
+    list_groups: int | None = None,
 ) -> Outcome:
     """Clean every page under ``inputs`` into ``out`` (``None``: analyse only). With
     ``dry_run`` nothing is written, but the pages read are those a run into ``out`` reads.
+    The summary lists every cross-file group, or (``list_groups``, without a JSON report)
+    only that many, most pages first: the texts and pages of the others are never gathered
+    (all groups are still counted).
 
     ``-`` as the only input reads JSON Lines from standard input; ``-`` as ``out`` then
     writes the cleaned JSON Lines to standard output."""
@@ -205,7 +209,7 @@ def clean_corpus(
     stale = remove_stale_work(work_dir or Path(tempfile.gettempdir()))
     if stale:
         notices += (f"removed {stale} work folder(s) left by a killed run",)
-    builder = ReportBuilder(config, report, [str(p) for p in inputs])
+    builder = ReportBuilder(config, report, [str(p) for p in inputs], list_groups)
     eng = None
     try:
         eng = make_engine(engine, jobs, address)
@@ -254,6 +258,10 @@ def clean_corpus(
             )
             for tally in outcome.tallies():
                 builder.merge(tally)
+            wanted = builder.wanted_groups()
+            if wanted is None or wanted:
+                for k, groups in enumerate(outcome.groups()):
+                    builder.merge_groups(k, groups, wanted)
             if builder.writes_entries:  # the JSON report lists every line of every page
                 for result, verdict in outcome.results():
                     builder.entry(result, verdict)

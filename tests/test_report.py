@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 import shutil
 from importlib.resources import files
 from pathlib import Path
@@ -238,13 +239,19 @@ def test_tallies_merge_the_same_whatever_the_shards(monkeypatch: pytest.MonkeyPa
         kept = () if error else tuple(lines)
         pages.append(FileResult(f"p{i:02d}.txt", "text", kept, "en", error))
 
-    def summary(cuts: list[int]) -> Any:
-        builder = ReportBuilder(Config(), None, ["in"])
+    def summary(cuts: list[int], list_groups: int | None = None) -> Any:
+        builder = ReportBuilder(Config(), None, ["in"], list_groups)
+        saved = []
         for lo, hi in zip([0, *cuts], [*cuts, len(pages)], strict=True):
             tally = ShardTally()
             for page in pages[lo:hi]:
                 tally.add(page)
-            builder.merge(tally)
+            head, groups = tally.split()  # as the pipeline saves them
+            builder.merge(head)
+            saved.append(groups)
+        wanted = builder.wanted_groups()
+        for k, groups in enumerate(saved):
+            builder.merge_groups(k, groups, wanted)
         return builder.summary()
 
     one = summary([])
@@ -258,3 +265,46 @@ def test_tallies_merge_the_same_whatever_the_shards(monkeypatch: pytest.MonkeyPa
         "template",
         "template",
     ]
+
+
+def test_a_summary_listing_a_few_groups_lists_the_first_of_all_and_counts_all() -> None:
+    """Without a JSON report only the groups the terminal shows are gathered: they are the
+    first groups of the full summary, and the totals still count every group."""
+    from cleaner.models import Decision, FileResult, LineResult
+    from cleaner.report import ReportBuilder, ShardTally
+
+    rng = random.Random(5)
+    pages = []
+    for i in range(60):
+        lines = [LineResult(1, f"Body {i}.", Decision(True, Reason.BODY))]
+        for gid in rng.sample(range(1, 40), 6):  # groups of many sizes, with ties
+            text = f"Headline {gid} v{rng.randrange(3)}"
+            lines.append(LineResult(len(lines) + 1, text, Decision(False, Reason.TEMPLATE, gid)))
+        pages.append(FileResult(f"p{i:02d}.txt", "text", tuple(lines), "en"))
+
+    def summary(list_groups: int | None, fetched: list[int]) -> Any:
+        builder = ReportBuilder(Config(), None, ["in"], list_groups)
+        saved = []
+        for lo in range(0, len(pages), 7):
+            tally = ShardTally()
+            for page in pages[lo : lo + 7]:
+                tally.add(page)
+            head, groups = tally.split()
+            builder.merge(head)
+            saved.append(groups)
+        wanted = builder.wanted_groups()
+        fetched.append(len(wanted) if wanted is not None else -1)
+        for k, groups in enumerate(saved):
+            builder.merge_groups(k, groups, wanted)
+        return builder.summary()
+
+    fetched: list[int] = []
+    full = summary(None, fetched)
+    assert len(full.groups) == full.totals["groups"] == 39
+    for k in (0, 1, 5, 20, 100):
+        few = summary(k, fetched)
+        assert few.groups == full.groups[:k]
+        assert few.totals == full.totals and few.files == full.files
+        assert fetched[-1] >= min(k, 39)
+    # gathered: only groups as large as the k-th (ties included), all for k >= 39
+    assert fetched[1:3] == [0, 1] and max(fetched[1:5]) < 39 and fetched[5] == 39
