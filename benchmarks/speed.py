@@ -17,7 +17,10 @@ Every contender labels each line template (a line it would remove) or body; F1 i
 the template class against the generator's labels. A contender that exceeds --max-seconds,
 or the address-space cap of --max-gb, is stopped and its rate measured on the share of the
 work it did (marked). CPU s is user + system time of the contender and its workers: on a
-machine shared with other work it is the steadier figure.
+machine shared with other work it is the steadier figure. RSS MiB is the peak of the
+contender's process plus the peak of its largest worker (forked workers share pages with
+the main process, counted in both); PSS MiB is the peak of the whole process tree, sampled
+four times a second, shared pages counted once (Linux).
 """
 
 from __future__ import annotations
@@ -243,6 +246,44 @@ def load_names(corpus: Path, limit_docs: int) -> list[str]:
     return names
 
 
+def tree_pss_mib(pid: int) -> float:
+    """Proportional set size of a process and its descendants (Linux): pages shared between
+    them, as a forked worker shares its parent's, count once in all."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup", encoding="ascii") as handle:
+                total += next(int(x.split()[1]) for x in handle if x.startswith("Pss:"))
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children", encoding="ascii") as handle:
+                    todo.extend(int(c) for c in handle.read().split())
+        except (OSError, StopIteration, ValueError):
+            continue  # gone meanwhile, or no /proc
+    return total / 1024
+
+
+class PssPeak:
+    """Samples the peak PSS of this process and its workers a few times a second."""
+
+    def __init__(self, every: float = 0.25) -> None:
+        import threading
+
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(every,), daemon=True)
+        self._thread.start()
+
+    def _run(self, every: float) -> None:
+        while not self._stop.wait(every):
+            self.peak = max(self.peak, tree_pss_mib(os.getpid()))
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return max(self.peak, tree_pss_mib(os.getpid()))
+
+
 def child(name: str, corpus: Path, docs: int, jobs: int, max_seconds: float, max_gb: float) -> dict:
     """Run one contender; the labels are loaded after the measurement, so that neither its
     time nor its memory includes them."""
@@ -258,6 +299,7 @@ def child(name: str, corpus: Path, docs: int, jobs: int, max_seconds: float, max
     predicted: list[list[bool]] | None = None
     n_lines: int | None = None
     out = Path(tempfile.mkdtemp(prefix="cleaner-speed-"))
+    pss = PssPeak()
     if name == "cleaner":
         run_cleaner(corpus, out, jobs)
     elif name == "floor":
@@ -281,6 +323,7 @@ def child(name: str, corpus: Path, docs: int, jobs: int, max_seconds: float, max
             stopped = Stopped("memory cap", 0.0)
         del pages
     seconds = time.perf_counter() - started
+    peak_pss = pss.stop()
     me, kids = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime - cpu_before
     usage = me.ru_maxrss / 1024
@@ -301,6 +344,8 @@ def child(name: str, corpus: Path, docs: int, jobs: int, max_seconds: float, max
         "lines_per_s": round(done * n_lines / seconds) if seconds else 0,
         "docs_per_s": round(done * len(labels) / seconds, 1) if seconds else 0,
         "peak_rss_mib": round(usage + workers, 1),
+        # sampled: the whole process tree at its peak, shared pages counted once
+        "peak_pss_mib": round(peak_pss, 1),
         "cpu_s": round(cpu, 2),  # user + system time of the contender and its workers
         "f1": None if predicted is None else round(f1(labels, predicted), 4),
         "partial": stopped is not None,
@@ -359,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(
         f"{'docs':>7} {'contender':<19}{'docs/s':>9}{'lines/s':>10}{'CPU s':>8}{'RSS MiB':>9}"
-        f"{'F1':>7}{'cleaner x':>10}"
+        f"{'PSS MiB':>9}{'F1':>7}{'cleaner x':>10}"
     )
     for docs in args.docs:
         mine = next((r for r in rows if r["size"] == docs and r["contender"] == "cleaner"), None)
@@ -368,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
             f1s = "-" if r["f1"] is None else f"{r['f1']:.3f}"
             print(
                 f"{docs:>7} {r['contender']:<19}{r['docs_per_s']:>9}{r['lines_per_s']:>10}"
-                f"{r['cpu_s']:>8}{r['peak_rss_mib']:>9}{f1s:>7}{ratio:>9.2f}"
+                f"{r['cpu_s']:>8}{r['peak_rss_mib']:>9}{r['peak_pss_mib']:>9}{f1s:>7}{ratio:>9.2f}"
                 + (f"  (stopped: {r['stopped']})" if r["partial"] else "")
             )
     return 0

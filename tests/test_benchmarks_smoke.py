@@ -26,6 +26,7 @@ def test_synth_and_speed_smoke(tmp_path: Path) -> None:
     for row in rows:
         assert row["docs"] == 200 and row["lines"] == sum(len(x["labels"]) for x in labels)
         assert row["lines_per_s"] > 0 and row["peak_rss_mib"] > 0 and not row["partial"]
+        assert row["peak_pss_mib"] > 0  # the process tree, sampled
         if row["contender"] != "floor":
             assert 0.0 <= row["f1"] <= 1.0
 
