@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -30,22 +31,41 @@ KEPT_REASONS = frozenset({Reason.BODY})
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """One input file: where it is and the path its output gets under OUT."""
+    """One input file: where it is and the path its output gets under OUT.
 
-    # the local file; for a URL input, its name (for its format). A string, not a Path: a
-    # run lists every input file, and a Path object costs several times the string
-    file: str
-    rel: str  # relative output name, '/'-separated
+    A run lists every input file, so a Source keeps strings, not Paths (a Path costs several
+    times its string), and the parts the files of a folder share (the folder, the folder's
+    relative name) as one interned string for all of them: only the file name is its own.
+
+    >>> s = Source.of(Path("in/site/a.txt"), "site/a.txt", "text")
+    >>> s.path, s.rel, s.folder is Source.of(Path("in/site/b.txt"), "site/b.txt", "text").folder
+    (PosixPath('in/site/a.txt'), 'site/a.txt', True)
+    """
+
+    folder: str  # the local file's folder; for a URL input, "." (the name gives its format)
+    name: str  # the file's name
+    prefix: str  # the relative output name less the file name ('/'-separated)
     kind: str  # "text", "html", or a record container: "jsonl", "parquet", "warc"
     url: str | None = None  # set for an input read through fsspec (s3://, gs://, file://...)
 
     @classmethod
     def of(cls, path: Path, rel: str, kind: str, url: str | None = None) -> Source:
-        return cls(str(path), rel, kind, url)
+        """The Source of ``path`` with relative output name ``rel`` (which ends in the
+        file's name)."""
+        name = path.name
+        if not rel.endswith(name):
+            raise ValueError(f"relative name {rel!r} does not end in {name!r}")
+        prefix = sys.intern(rel[: len(rel) - len(name)])
+        return cls(sys.intern(str(path.parent)), name, prefix, kind, url)
+
+    @property
+    def rel(self) -> str:
+        """The relative output name, '/'-separated."""
+        return self.prefix + self.name
 
     @property
     def path(self) -> Path:
-        return Path(self.file)
+        return Path(self.folder, self.name)
 
     @property
     def location(self) -> Path | str:
