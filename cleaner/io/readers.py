@@ -161,7 +161,7 @@ def discover(inputs: Sequence[Path | str], out: Path | None) -> Discovery:
     out_resolved = out.resolve() if out is not None else None
     several = len(inputs) > 1
     named: list[tuple[str, Source]] = []  # (output name, source): sorted by output name
-    seen: dict[str, int] = {}  # the output names taken, and by which of ``named``
+    seen: dict[str, Source] = {}  # the output names taken, and by which input
     skipped_other = 0
     for root in inputs:
         candidates: Iterable[Candidate]
@@ -181,12 +181,14 @@ def discover(inputs: Sequence[Path | str], out: Path | None) -> Discovery:
             # two names that land on one output path (a\b.txt and a/b.txt) collide too
             output = output_name(rel)
             name = "/".join(safe_parts(output))
+            if name == output:
+                name = output  # one string for both: a run lists every input
             if name in seen:
-                taken = named[seen[name]][1].location
+                taken = seen[name].location
                 found.errors.append((str(where), f"its output name {name} is taken by {taken}"))
                 continue
-            seen[name] = len(named)
-            named.append((output, Source.of(path, rel, kind, url)))
+            source = seen[name] = Source.of(path, rel, kind, url)
+            named.append((output, source))
     if skipped_other:
         found.notices.append(
             f"skipped {skipped_other} file(s) that are not pages (.txt/.md/.html) "
