@@ -64,6 +64,11 @@ class Source:
         return self.prefix + self.name
 
     @property
+    def is_record_file(self) -> bool:
+        """A record container (JSONL, Parquet, WARC), not a single page."""
+        return self.kind not in ("text", "html")
+
+    @property
     def path(self) -> Path:
         return Path(self.folder, self.name)
 

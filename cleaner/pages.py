@@ -124,7 +124,7 @@ def load_pages(
     (one per worker: its model loads once)."""
     printer = printer or LinePrinter(config.near_dup_max_chars)
     langid = langid or LanguageIdentifier()
-    container = container_format(source.path.name)
+    container = container_format(source.name)
     if container is None:
         try:
             text, note = read_source(source)

@@ -43,7 +43,7 @@ from .fingerprint import IdSet, LinePrinter, Memo, MinHasher, word_id
 from .heuristics.classify import LineFeatures, line_features
 from .heuristics.language import LanguageIdentifier, Stoplists
 from .index import open_index, write_index
-from .io.formats import RecordKeys, container_format
+from .io.formats import RecordKeys
 from .io.location import LocationError, describe
 from .io.readers import output_name
 from .io.writers import atomic_write_text, safe_join
@@ -416,7 +416,7 @@ def needs_results(ctx: RunContext, shard: Shard) -> bool:
         return False
     if not writes_in_pass2(ctx.config):
         return True
-    return any(container_format(s.path.name) is not None for s in shard.sources)
+    return any(s.is_record_file for s in shard.sources)
 
 
 def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
@@ -453,7 +453,7 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
 
     singles = set()
     if ctx.out_dir is not None and writes_in_pass2(config):
-        singles = {s.rel for s in shard.sources if container_format(s.path.name) is None}
+        singles = {s.rel for s in shard.sources if not s.is_record_file}
 
     tally = ShardTally()
 
@@ -570,7 +570,7 @@ def make_shards(
     shards: list[Shard] = []
     run: list[Source] = []
     for source in ordered:
-        if source.kind not in ("text", "html"):
+        if source.is_record_file:
             if run:
                 shards.append(Shard(len(shards), tuple(run)))
                 run = []

@@ -109,7 +109,7 @@ def write_shard(ctx: RunContext, item: WriteItem) -> int:
     if marker.exists():
         return 0
     pages_written = writes_in_pass2(ctx.config)
-    if pages_written and all(container_format(s.path.name) is None for s in sources):
+    if pages_written and not any(s.is_record_file for s in sources):
         marker.touch()
         return 0
     parts = _Parts(ctx, item)
@@ -117,7 +117,7 @@ def write_shard(ctx: RunContext, item: WriteItem) -> int:
     problems: list[tuple[str, str]] = []  # (file, message): read back by the runner
     for source in sources:
         target = safe_join(ctx.out_dir, output_name(source.rel, ctx.config.output_format))
-        container = container_format(source.path.name)
+        container = container_format(source.name)
         if container is None:
             result, verdict = parts.pop(0)
             if pages_written:
