@@ -204,7 +204,9 @@ class BandScan:
     shards: tuple[ShardLines, ...]
     rows: int
     threshold: float
-    memory: int  # bytes held at once: about 48 per MinHashed line of a range (keys, sorting)
+    # bytes held at once: about 48 per MinHashed line of a range of buckets (keys, sorting),
+    # then two signatures and their bookkeeping per candidate pair of a block being verified
+    memory: int
     chunk: int = 1 << 16  # signature rows read at a time
 
 
@@ -262,10 +264,32 @@ def band_pairs_from_shards(job: BandScan, band: int) -> np.ndarray:
 
 def _verified_keys(job: BandScan, pairs: np.ndarray) -> np.ndarray:
     """The pairs of line keys whose signatures (read from the shards) reach the threshold.
-    Each shard's keys are looked up among the keys needed (not the other way round), so
-    the cost grows with the corpus, not with the corpus times the shards."""
-    need, local = np.unique(pairs, return_inverse=True)
-    sigs: np.ndarray | None = None
+
+    The pairs are verified a block at a time, the block's keys' signatures gathered from
+    the shards (each shard's keys looked up among the keys needed, not the other way round,
+    so the cost grows with the corpus, not with the corpus times the shards); a block holds
+    as many pairs as keep their signatures within ``memory``, so each further block reads
+    every shard's keys again rather than holding more."""
+    width = int(np.load(job.shards[0].sigs, mmap_mode="r").shape[1])
+    # per pair: two signature rows, and the keys, positions and flags that find them
+    block = max(1, job.memory // (2 * (4 * width + 48)))
+    kept = [pairs[:0]]
+    for lo in range(0, len(pairs), block):
+        part = pairs[lo : lo + block]
+        need, local = np.unique(part, return_inverse=True)
+        sigs = _signatures_of(job, need, width)
+        local = local.reshape(-1, 2)
+        agree = np.empty(len(part), np.float64)
+        for at in range(0, len(part), job.chunk):  # compared a chunk of pairs at a time
+            ends = local[at : at + job.chunk]
+            agree[at : at + job.chunk] = (sigs[ends[:, 0]] == sigs[ends[:, 1]]).mean(axis=1)
+        kept.append(part[agree >= job.threshold])
+    return np.concatenate(kept)
+
+
+def _signatures_of(job: BandScan, need: np.ndarray, width: int) -> np.ndarray:
+    """The signature of each of ``need`` (sorted distinct keys), from the shards' files."""
+    sigs = np.empty((len(need), width), np.uint32)
     found = np.zeros(len(need), bool)
     for shard in job.shards:
         keys = np.load(shard.sig_keys)
@@ -276,17 +300,13 @@ def _verified_keys(job: BandScan, pairs: np.ndarray) -> np.ndarray:
         rows = rows[~found[at[rows]]]
         if len(rows):
             stored = np.load(shard.sigs, mmap_mode="r")
-            if sigs is None:
-                sigs = np.empty((len(need), stored.shape[1]), np.uint32)
             sigs[at[rows]] = stored[rows]
             found[at[rows]] = True
             del stored
             if found.all():
                 break
-    assert sigs is not None and found.all(), "a MinHashed line without its signature"
-    local = local.reshape(-1, 2)
-    agree = (sigs[local[:, 0]] == sigs[local[:, 1]]).mean(axis=1)
-    return pairs[agree >= job.threshold]
+    assert found.all(), "a MinHashed line without its signature"
+    return sigs
 
 
 def build_groups_from_shards(

@@ -318,15 +318,17 @@ _UNGROUPED = (LineGroup(None, 1, True), LineGroup(None, 1, False))
 def line_groups(keys: np.ndarray, table: GroupTable) -> list[LineGroup]:
     """The group of each line of a page, and whether it is the line's first copy on it."""
     found, idx = table.lookup(keys)
-    first = np.zeros(len(keys), dtype=bool)
-    first[np.unique(keys, return_index=True)[1]] = True
+    first, seen = [], set()  # a few keys: a set beats sorting them
+    for key in keys.tolist():
+        first.append(key not in seen)
+        seen.add(key)
     hits = np.flatnonzero(found)
-    groups = [_UNGROUPED[0] if f else _UNGROUPED[1] for f in first.tolist()]
+    groups = [_UNGROUPED[0] if f else _UNGROUPED[1] for f in first]
     rows = idx[hits]
     for i, gid, n_files in zip(
         hits.tolist(), table.gid[rows].tolist(), table.n_files[rows].tolist(), strict=True
     ):
-        groups[i] = LineGroup(gid, n_files, bool(first[i]))
+        groups[i] = LineGroup(gid, n_files, first[i])
     return groups
 
 

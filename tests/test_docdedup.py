@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaner.docdedup import DocHasher, PrintArray, PrintFiles, cluster_documents
 
@@ -95,3 +97,23 @@ def test_a_file_cut_short_is_an_error(prints: PrintArray, tmp_path: Path) -> Non
     files.paths[0].write_bytes(raw[: len(raw) // 2])
     with pytest.raises(ValueError, match="cut short"):
         cluster_documents(files, 32, 4, 0.8)
+
+
+@given(
+    st.lists(st.lists(st.integers(1, 2**64 - 1), max_size=12), max_size=8),
+    st.integers(1, 6),
+    st.integers(1, 10),
+)
+@settings(max_examples=200, deadline=None)
+def test_prints_of_a_batch_equal_each_page_signed_alone(
+    docs: list[list[int]], ngram: int, max_words: int
+) -> None:
+    """The batch hashes all pages' n-grams at once (empty pages, pages shorter than an
+    n-gram, pages cut at max_words): each print equals that of the page signed alone."""
+    h = DocHasher(16, 3, ngram, max_words=max_words)
+    batch = [(n, np.array(d, np.uint64)) for n, d in enumerate(docs)]
+    made = h.doc_prints_of(batch)
+    for (content, ids), doc in zip(batch, made, strict=True):
+        alone = h.doc_print_of(content, ids)
+        assert (doc.content, doc.n_words) == (alone.content, alone.n_words)
+        assert doc.sig.tolist() == alone.sig.tolist()
