@@ -46,7 +46,7 @@ from .index import open_index, write_index
 from .io.formats import RecordKeys
 from .io.location import LocationError, describe
 from .io.readers import output_name
-from .io.writers import atomic_write_text, safe_join
+from .io.writers import WriteBatch, safe_join
 from .models import Decision, FileResult, LineResult, Source
 from .pages import Page, load_pages
 from .report import GroupAgg, ShardTally
@@ -458,6 +458,7 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
         singles = {s.rel for s in shard.sources if not s.is_record_file}
 
     tally = ShardTally()
+    outputs = WriteBatch()
 
     def results() -> Iterator[FileResult]:
         for page in stream_load(shard_file(ctx.work_dir, index, "pages")):
@@ -469,7 +470,7 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
             if text is not None and result.id is None and page.rel in singles:
                 assert ctx.out_dir is not None
                 target = safe_join(ctx.out_dir, output_name(page.rel, config.output_format))
-                atomic_write_text(target, text)
+                outputs.add(target, text)
             if hasher is not None:
                 if text is None:  # unreadable: a row without words, never clustered
                     waiting.append((0, np.empty(0, np.uint64)))
@@ -488,6 +489,7 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
             deque(results(), maxlen=0)  # judged, tallied and written; nothing kept
         if waiting:
             sign_waiting()
+    outputs.flush()
     head, groups = tally.split()  # apart: a report may read the texts of a few groups only
     save_marker(shard_file(ctx.work_dir, index, "groups"), groups)
     save_marker(shard_file(ctx.work_dir, index, "tally"), head)
