@@ -45,3 +45,17 @@ def test_fuzz_smoke(tmp_path: Path) -> None:
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert "crashes: 0" in proc.stdout
+
+
+def test_per_line_smoke(tmp_path: Path) -> None:
+    for n in range(3):
+        (tmp_path / f"p{n}.txt").write_text(
+            f"Menu\nUpdated 0{n}:00\nThe council met on Monday and agreed on the plan {n}.\n",
+            encoding="utf-8",
+        )
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "per_line.py"), str(tmp_path), "--repeat", "1"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "3 pages, 9 lines" in proc.stdout
+    assert "whole run, one job" in proc.stdout

@@ -1,0 +1,113 @@
+"""What cleaner's per-line steps cost on their own, next to a whole run and the exact-hash
+count, in microseconds of CPU per line of a folder of text pages.
+
+    python benchmarks/per_line.py FOLDER [--lang en] [--repeat 3]
+
+Each step runs over every line of every page, one line at a time, with no memo of lines
+seen before (a run remembers short lines, so a repeated template line costs it less):
+
+- read: read each file and split it into lines;
+- normalize + key: the normalized form of the line and its 64-bit key;
+- fingerprint: normalization, key and token ids (``LinePrinter`` with no line memo);
+- classify: the line's features and class (``line_features``, the language's stoplist);
+- exact-hash count: what ``benchmarks/speed.py``'s exact-hash contender does per line
+  (normalize, SHA-1, count).
+
+Then the whole run: ``clean_corpus`` with one job (CPU time of the process, writing the
+cleaned pages to a temporary folder), divided by the number of lines. The minimum of
+``--repeat`` runs of each is shown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import resource
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from speed import user_normalize
+
+from cleaner import Config, clean_corpus
+from cleaner.fingerprint import LinePrinter, line_key
+from cleaner.heuristics.classify import line_features
+from cleaner.heuristics.language import Stoplists
+from cleaner.text import normal_tokens
+
+
+def cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def per_line(step: Callable[[], object], n_lines: int, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = cpu()
+        step()
+        best = min(best, cpu() - started)
+    return 1e6 * best / n_lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--lang", default="en")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    files = sorted(p for p in args.folder.rglob("*") if p.is_file())
+    pages = [p.read_text(encoding="utf-8").splitlines() for p in files]
+    lines = [line for page in pages for line in page]
+    n = len(lines)
+    config = Config(language=args.lang)
+    stop = Stoplists().get(args.lang)
+
+    def read() -> None:
+        for path in files:
+            path.read_text(encoding="utf-8").splitlines()
+
+    def normalize_and_key() -> None:
+        for line in lines:
+            line_key(" ".join(normal_tokens(line)[0]))
+
+    def fingerprint() -> None:
+        printer = LinePrinter(short_chars=-1)  # no line is short: none is remembered
+        for line in lines:
+            printer.line(line)
+
+    def classify() -> None:
+        for line in lines:
+            line_features(line, stop, config)
+
+    def exact_hash() -> None:
+        counts: Counter[str] = Counter()
+        for line in lines:
+            counts[hashlib.sha1(user_normalize(line).encode()).hexdigest()[:16]] += 1
+
+    def whole_run() -> None:
+        with tempfile.TemporaryDirectory() as out:
+            clean_corpus([args.folder], Path(out), config=config, jobs=1)
+
+    print(f"{len(files):,} pages, {n:,} lines; µs of CPU per line (min of {args.repeat})")
+    steps = [
+        ("read", read),
+        ("normalize + key", normalize_and_key),
+        ("fingerprint (normalize, key, token ids)", fingerprint),
+        ("classify (features, no memo)", classify),
+        ("exact-hash count (speed.py's contender)", exact_hash),
+        ("whole run, one job (clean_corpus)", whole_run),
+    ]
+    for name, step in steps:
+        started = time.perf_counter()
+        cost = per_line(step, n, args.repeat)
+        print(f"{name:<42}{cost:8.1f}   ({time.perf_counter() - started:.1f} s)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
