@@ -17,7 +17,7 @@ from cleaner import Config, clean_corpus
 from cleaner.extract.html import html_to_text
 from cleaner.io.readers import InputError, decode, segment
 from cleaner.io.writers import safe_join
-from cleaner.text import normalize_line, strip_markup
+from cleaner.text import _unicode_tokens, normal_tokens, normalize_line, strip_markup
 
 PIECES = st.sampled_from(
     [
@@ -55,6 +55,14 @@ def test_normalize_joins_word_and_punctuation_runs_with_single_spaces(text: str)
     # the definition of a normalized line, on text that case folding and digits leave alone
     text = text.lower()
     assert normalize_line(text) == " ".join(re.findall(r"\w+|[^\w\s]+", text))
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_ascii_tokens_equal_those_of_the_unicode_path(text: str) -> None:
+    # ASCII lines take a faster path (bytes, no NFKC); it must give the same tokens,
+    # digits, backticks, separators \x1c-\x1f and punctuation runs included
+    tokens, lowered = normal_tokens(text)
+    assert lowered and tokens == _unicode_tokens(text)
 
 
 _MARKUP = "![]#*_>|~"
