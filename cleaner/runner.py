@@ -84,14 +84,38 @@ def run_digest(
     index: Path | None,
 ) -> str:
     """Names a run by what it reads and does: the same inputs (paths, sizes, modification
-    times), settings and output give the same name, so a rerun finds its shard files."""
-    parts: list[object] = [config.to_dict(), str(out), repr(record_keys), str(index)]
+    times), settings and output give the same name, so a rerun finds its shard files.
+
+    The inputs stream into the hash a line each (nothing held per input), each local one
+    named by its folder's resolved path (resolved once per folder) and its name.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     a = Path(d, "a.txt"); _ = a.write_text("x")
+    ...     one = [Source.of(a, "a.txt", "text")]
+    ...     first = run_digest(one, Config(), None, None, None)
+    ...     again = run_digest(one, Config(), None, None, None)
+    ...     settings = run_digest(one, Config(similarity_threshold=0.9), None, None, None)
+    ...     _ = a.write_text("xy")  # the input changed: another run
+    ...     changed = run_digest(one, Config(), None, None, None)
+    >>> first == again, first != settings, first != changed
+    (True, True, True)
+    """
+    head = [config.to_dict(), str(out), repr(record_keys), str(index)]
+    digest = hashlib.sha256(json.dumps(head, sort_keys=True, default=str).encode("utf-8"))
+    folders: dict[str, str] = {}
     for source in sources:
         size, stamp = describe(source.location)
-        where = source.url if source.url is not None else str(source.path.resolve())
-        parts.append([source.rel, where, size, stamp])
-    blob = json.dumps(parts, sort_keys=True, default=str).encode("utf-8", "surrogateescape")
-    return hashlib.sha256(blob).hexdigest()[:16]
+        if source.url is not None:
+            where = source.url
+        else:
+            base = folders.get(source.folder)
+            if base is None:
+                base = folders[source.folder] = str(Path(source.folder).resolve())
+            where = f"{base}{os.sep}{source.name}"
+        line = f"\n{source.rel}\0{where}\0{size}\0{stamp}"
+        digest.update(line.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:16]
 
 
 WORK_PREFIX = "cleaner-"
