@@ -92,21 +92,37 @@ def similar_pairs(sigs: np.ndarray, pairs: np.ndarray, threshold: float) -> np.n
 
 
 def components(n: int, pairs: np.ndarray) -> np.ndarray:
-    """Connected-component label of each of ``n`` nodes.
+    """Connected-component label of each of ``n`` nodes, numbered 0.. in the order of each
+    component's smallest node: union-find over arrays. Each round hooks the root of every
+    pair's larger end under the smaller root, then compresses every path to its root
+    (pointer jumping), until no pair joins two roots.
 
     >>> components(5, np.array([[0, 3], [3, 4]])).tolist()
     [0, 1, 2, 0, 0]
+    >>> components(6, np.array([[5, 4], [4, 3], [1, 2], [3, 2]])).tolist()
+    [0, 1, 1, 1, 1, 1]
     """
+    parent = np.arange(n, dtype=np.int64)
     if len(pairs) == 0:
-        return np.arange(n, dtype=np.int64)
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    graph = coo_matrix(
-        (np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n)
-    )
-    _count, labels = connected_components(graph, directed=False)
-    return labels.astype(np.int64)
+        return parent
+    a = np.asarray(pairs[:, 0], np.int64)
+    b = np.asarray(pairs[:, 1], np.int64)
+    while True:
+        ra, rb = parent[a], parent[b]
+        apart = ra != rb
+        if not apart.any():
+            break
+        ra, rb = ra[apart], rb[apart]
+        # the smaller root wins; several hooks onto one root keep the smallest
+        np.minimum.at(parent, np.maximum(ra, rb), np.minimum(ra, rb))
+        while True:  # path compression: every node straight to its root
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                break
+            parent = grand
+        a, b = a[apart], b[apart]  # pairs already joined stay joined
+    # roots are each component's smallest node: number them in that order
+    return np.unique(parent, return_inverse=True)[1].astype(np.int64)
 
 
 @dataclass(frozen=True)

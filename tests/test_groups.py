@@ -9,9 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaner.config import Config
-from cleaner.dedup import ShardLines, build_groups, build_groups_from_shards
+from cleaner.dedup import ShardLines, build_groups, build_groups_from_shards, components
 from cleaner.fingerprint import MinHasher, line_key
 from cleaner.text import normalize_line
 
@@ -102,3 +104,29 @@ def test_same_table_as_the_merged_fingerprints(tmp_path: Path, memory: int) -> N
     assert (expected.n_distinct > 1).sum() >= 10
     assert len(expected.keys) >= 30
     assert not list(tmp_path.glob("groups-*"))  # partition files removed
+
+
+@given(st.integers(1, 40), st.lists(st.tuples(st.integers(0, 39), st.integers(0, 39)), max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_components_label_the_connected_nodes(n: int, edges: list[tuple[int, int]]) -> None:
+    """Labels equal a breadth-first search's, components numbered by their smallest node."""
+    edges = [(a % n, b % n) for a, b in edges]
+    pairs = np.array(edges, np.int64).reshape(-1, 2)
+    near: list[set[int]] = [set() for _ in range(n)]
+    for a, b in edges:
+        near[a].add(b)
+        near[b].add(a)
+    expected = [-1] * n
+    label = 0
+    for start in range(n):
+        if expected[start] >= 0:
+            continue
+        todo = [start]
+        expected[start] = label
+        while todo:
+            for other in near[todo.pop()]:
+                if expected[other] < 0:
+                    expected[other] = label
+                    todo.append(other)
+        label += 1
+    assert components(n, pairs).tolist() == expected
