@@ -23,18 +23,21 @@ if TYPE_CHECKING:
 _BAND_MULT = np.uint64(0x9E3779B97F4A7C15)
 
 
-def band_key(sigs: np.ndarray, band: int, rows: int, columns: bool = False) -> np.ndarray:
-    """One uint64 bucket key per line for one band (only that band's columns are widened).
-    ``columns``: ``sigs`` holds that band's columns only.
+def band_key(sigs: np.ndarray, band: int, rows: int) -> np.ndarray:
+    """One uint64 bucket key per line for one band (only that band's columns are widened)."""
+    return bucket_key(sigs[:, band * rows : (band + 1) * rows], band)
+
+
+def bucket_key(columns: np.ndarray, band: int) -> np.ndarray:
+    """:func:`band_key` from the band's own columns (all of ``columns``).
 
     >>> sigs = np.arange(12, dtype=np.uint32).reshape(2, 6)
-    >>> (band_key(sigs, 1, 2) == band_key(sigs[:, 2:4], 1, 2, columns=True)).all()
+    >>> (band_key(sigs, 1, 2) == bucket_key(sigs[:, 2:4], 1)).all()
     np.True_
     """
-    h = np.full(sigs.shape[0], band + 1, dtype=np.uint64)
-    first = 0 if columns else band * rows
-    for r in range(rows):
-        h = (h * _BAND_MULT) ^ sigs[:, first + r].astype(np.uint64)
+    h = np.full(columns.shape[0], band + 1, dtype=np.uint64)
+    for r in range(columns.shape[1]):
+        h = (h * _BAND_MULT) ^ columns[:, r].astype(np.uint64)
     return h
 
 
@@ -270,7 +273,7 @@ def band_pairs_from_shards(job: BandScan, band: int) -> np.ndarray:
                 cols = np.asarray(
                     sigs[lo : lo + job.chunk, band * job.rows : (band + 1) * job.rows]
                 )
-                bucket = band_key(cols, band, job.rows, columns=True)
+                bucket = bucket_key(cols, band)
                 mine = (bucket >> np.uint64(64 - bits)) == part if bits else slice(None)
                 bucket_parts.append(bucket[mine])
                 key_parts.append(keys[lo : lo + job.chunk][mine])
