@@ -10,8 +10,8 @@ seen before (a run remembers short lines, so a repeated template line costs it l
 - normalize + key: the normalized form of the line and its 64-bit key;
 - fingerprint: normalization, key and token ids (``LinePrinter`` with no line memo);
 - classify: the line's features and class (``line_features``, the language's stoplist);
-- exact-hash count: what ``benchmarks/speed.py``'s exact-hash contender does per line
-  (normalize, SHA-1, count).
+- exact-hash count: ``benchmarks/speed.py``'s exact-hash contender on the pages read
+  (normalize, SHA-1, count across files, label each line).
 
 Then the whole run: ``clean_corpus`` with one job (CPU time of the process, writing the
 cleaned pages to a temporary folder), divided by the number of lines. The minimum of
@@ -21,17 +21,15 @@ cleaned pages to a temporary folder), divided by the number of lines. The minimu
 from __future__ import annotations
 
 import argparse
-import hashlib
 import resource
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from speed import user_normalize
+from speed import run_exact
 
 from cleaner import Config, clean_corpus
 from cleaner.fingerprint import LinePrinter, line_key
@@ -85,9 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             line_features(line, stop, config)
 
     def exact_hash() -> None:
-        counts: Counter[str] = Counter()
-        for line in lines:
-            counts[hashlib.sha1(user_normalize(line).encode()).hexdigest()[:16]] += 1
+        run_exact(pages)
 
     def whole_run() -> None:
         with tempfile.TemporaryDirectory() as out:
