@@ -730,3 +730,39 @@ def test_an_output_folder_made_by_another_worker_meanwhile(
     writers.atomic_write_text(target, "body\n")
     monkeypatch.undo()
     assert target.read_text() == "body\n" and os.listdir(target.parent) == ["a.txt"]
+
+
+# == Reliability II: one section per failure found by trying the tool as an adversary ==========
+
+
+# -- 0. a fresh clone passes its own tests ----------------------------------------------------
+
+
+# -- 1. inputs are never overwritten ----------------------------------------------------------
+
+
+# -- 2. Parquet output: a fixed schema, no crash, no silent loss ------------------------------
+
+
+# -- 3. missing input is counted and named ----------------------------------------------------
+
+
+# -- 4. a damaged --index is refused -----------------------------------------------------------
+
+
+# -- 5. --index and document dedup -------------------------------------------------------------
+
+
+# -- 6. terminal escape injection --------------------------------------------------------------
+
+
+# -- 7. cleaning a cleaned folder changes nothing ----------------------------------------------
+
+
+# -- 8. --lang accepts only languages it knows --------------------------------------------------
+
+
+# -- 9. standard input is streamed, or staged with a clear error --------------------------------
+
+
+# -- 10. smaller cases ---------------------------------------------------------------------------
