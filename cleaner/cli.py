@@ -101,7 +101,12 @@ def clean(
     ] = None,
     lang: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option(help="Force the stoplist language (ISO 639-1, e.g. en, fr); default: detect."),
+        typer.Option(
+            help="Force the stoplist language: a code py3langid or jusText knows (ISO 639-1 "
+            "where one exists, e.g. en, fr; any case) or a jusText stoplist name (e.g. "
+            "English); a language without a stoplist (e.g. zh) skips the stopword test; "
+            "default: detect per page."
+        ),
     ] = None,
     min_files: Annotated[
         int,

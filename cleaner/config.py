@@ -6,6 +6,8 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from .heuristics.language import language_code
+
 
 @dataclass(frozen=True, slots=True)
 class Config:
@@ -129,7 +131,8 @@ class Config:
     record_block: int = 64
 
     # --- language -------------------------------------------------------------------------
-    # Force one language (ISO 639-1 code) for stopwords instead of detecting it per page.
+    # Force one language for stopwords instead of detecting it per page: a code py3langid or
+    # jusText knows, or a jusText stoplist name (normalised to its code; others refused).
     language: str | None = None
     # Characters of a page given to the language detector; more is slower and steadier.
     langid_max_chars: int = 2000
@@ -163,6 +166,9 @@ class Config:
             raise ValueError("record_part_bytes, max_record_parts, record_block must be >= 1")
         if self.shingle_size < 1:
             raise ValueError("shingle_size must be at least 1")
+        if self.language is not None:
+            # 'EN' and 'english' name the code 'en'; anything unknown is refused
+            object.__setattr__(self, "language", language_code(self.language))
 
     def template_min_files(self, n_files: int) -> int:
         """Files a group must span to be template noise, for a corpus of ``n_files``.

@@ -762,6 +762,59 @@ def test_an_output_folder_made_by_another_worker_meanwhile(
 # -- 8. --lang accepts only languages it knows --------------------------------------------------
 
 
+@pytest.mark.parametrize(("value", "code"), [("EN", "en"), ("english", "en"), ("Fr", "fr")])
+def test_lang_is_normalised(tmp_path: Path, value: str, code: str) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text(BODY + "\n", encoding="utf-8")
+    report = tmp_path / "r.json"
+    args = [str(src), "--dry-run", "-q", "--lang", value, "--report", str(report)]
+    result = CliRunner().invoke(app, args, env=ENV)
+    assert result.exit_code == 0, result.output
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["files"][0]["language"] == code
+    assert Config(language=value).language == code
+
+
+@pytest.mark.parametrize("value", ["xx", "eng", "", "en-US"])
+def test_unknown_lang_is_refused(tmp_path: Path, value: str) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text(BODY + "\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app, [str(src), "-o", str(tmp_path / "out"), "--lang", value], env=ENV
+    )
+    assert result.exit_code == EXIT_USAGE
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and f"unknown language {value!r}" in lines[0]
+    assert "en, eo" in lines[0]  # says what is accepted
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(ValueError, match="unknown language"):
+        Config(language=value)
+
+
+def test_lang_codes_are_the_models_and_stoplists() -> None:
+    """Every label py3langid's model gives and every jusText stoplist is accepted."""
+    import justext
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+    from py3langid.modelio import load_model
+
+    from cleaner.heuristics.language import LANGUAGE_CODES, Stoplists, language_code
+
+    classes = set(load_model(MODEL_DIR / MODEL_FILE)[2])
+    assert classes <= set(LANGUAGE_CODES)
+    for name in justext.get_stoplists():
+        if name in (
+            "Aromanian",
+            "Belarusian_Taraskievica",
+            "Bishnupriya_Manipuri",
+            "Samogitian",
+            "Simple_English",
+        ):
+            continue  # no code of their own (variants or languages without a 639-1 code)
+        assert Stoplists().get(language_code(name)) is not None, name
+
+
 # -- 9. standard input is streamed, or staged with a clear error --------------------------------
 
 

@@ -32,6 +32,46 @@ _JUSTEXT_NAMES = {
 }  # fmt: skip
 
 
+# The labels py3langid's model gives (ISO 639-1 where the language has a code there, else
+# ISO 639-3; zxx: no linguistic content). tests/test_robustness.py checks them against the model.
+_LANGID_LABELS = (
+    "ace af am an ar ary arz as az ba bcl be bg bn br bs ca crh cs cy da de dz el en eo es et "
+    "eu ext fa fi fo fr fuv fy ga gcf gcr gd gl gom grc gu gug guw ha hbo he hi hr ht hu hy id "
+    "ig is it ja jv ka kab kik kk km kn ko ku ky la lb lg lij ln lo lt ltg lv mg mk ml mn mr ms "
+    "mt my ne nl nn no nso oc om or pa pcm pl ps pt qu ro ru rw sa sdh se si sk sl sn so sq sr "
+    "st sv sw ta te tg th tk tl tr tt ug uk ur uz uzs vec vi vo wa wuu xh yo yue zh zu zxx"
+)
+LANGUAGE_CODES = tuple(sorted(set(_LANGID_LABELS.split()) | set(_JUSTEXT_NAMES)))
+
+
+def language_code(value: str) -> str:
+    """The language code a ``--lang`` value names: a code py3langid or jusText knows (any
+    case), or the name of a jusText stoplist (``English``, ``norwegian_nynorsk``, spaces for
+    underscores). Anything else is a ValueError saying what is accepted.
+
+    >>> language_code("EN"), language_code("english"), language_code("West Frisian")
+    ('en', 'en', 'fy')
+    >>> for value in ("eng", "xx"):
+    ...     try:
+    ...         language_code(value)
+    ...     except ValueError as exc:
+    ...         print(str(exc)[:25])
+    unknown language 'eng': g
+    unknown language 'xx': gi
+    """
+    code = value.strip().lower().replace(" ", "_")
+    if code in LANGUAGE_CODES:
+        return code
+    for short, name in _JUSTEXT_NAMES.items():
+        if name.lower() == code:
+            return short  # the first code of a name (Norwegian_Bokmal: nb)
+    raise ValueError(
+        f"unknown language {value!r}: give a language code py3langid or jusText knows "
+        "(ISO 639-1 where the language has one, e.g. en, not eng) or a jusText stoplist "
+        f"name (e.g. English): {', '.join(LANGUAGE_CODES)}"
+    )
+
+
 def has_stoplist(lang: str) -> bool:
     """
     >>> has_stoplist("fr"), has_stoplist("zh")
