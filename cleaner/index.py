@@ -9,6 +9,14 @@ The index is a folder of memory-mapped NumPy arrays, one sub-folder per version:
     PATH/v000003/sigs.npy   their MinHash signatures (uint32, one row per sig key)
     PATH/v000003/docs.u64   the distinct keys of every page seen, concatenated (raw uint64)
     PATH/v000003/lengths.npy  how many keys each page has (int64)
+    PATH/v000003/manifest.json  written last: every file's size and xxh3_64 checksum, and
+                            every array's dtype and shape
+
+Opening an index checks it against its manifest before any work: a file missing, cut short,
+of another shape or whose bytes changed, or arrays that disagree with each other (page-key
+offsets that do not add up to the page keys, signatures without their keys), is refused
+with one line naming the file and what is wrong. An index without a manifest (written by
+format 2, or a version folder cut short) is refused as well: its arrays cannot be verified.
 
 Why arrays and not SQLite: the group step reads the signatures as a matrix file (like a
 shard's) and streams the per-page key sets in order; memory-mapped arrays give both
@@ -22,16 +30,20 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import xxhash
 
 from .config import Config
 
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3  # 3: a manifest of sizes and checksums
+MANIFEST = "manifest.json"
+_VERSION = re.compile(r"v[0-9]{6}")
 # Config fields the stored fingerprints depend on; an index only serves runs that agree.
 FINGERPRINT_FIELDS = ("num_perm", "seed", "shingle_size", "near_dup_max_chars")
 
@@ -76,13 +88,20 @@ def _params(config: Config) -> dict[str, int]:
 
 
 def open_index(path: Path, config: Config) -> LineIndex | None:
-    """The current version of the index at ``path``; None when there is none yet."""
+    """The current version of the index at ``path``, verified against its manifest; None
+    when there is none yet. IndexUnusable says what is wrong (one line, naming the file)."""
     pointer = path / "CURRENT"
     if not pointer.exists():
         return None
-    version = pointer.read_text(encoding="utf-8").strip()
+    try:
+        version = pointer.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IndexUnusable(f"index {path}: cannot read {pointer}: {exc}") from None
+    if not _VERSION.fullmatch(version):
+        raise IndexUnusable(f"index {path}: {pointer} names no version ({version[:40]!r})")
     folder = path / version
     try:
+        manifest = _read_manifest(folder)
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         if meta.get("format") != INDEX_FORMAT:
             raise IndexUnusable(f"index {path} has format {meta.get('format')}, not {INDEX_FORMAT}")
@@ -100,9 +119,101 @@ def open_index(path: Path, config: Config) -> LineIndex | None:
             if raw.stat().st_size
             else np.empty(0, dtype=np.uint64)
         )
-    except (OSError, ValueError, KeyError) as exc:
-        raise IndexUnusable(f"index {path} is damaged: {exc}") from exc
-    return LineIndex(path, version, **arrays)
+        for name, array in arrays.items():
+            file = f"{name}.npy" if name != "docs" else "docs.u64"
+            want = manifest[file]
+            if array.dtype.str != want["dtype"] or list(array.shape) != want["shape"]:
+                raise IndexUnusable(
+                    f"index {folder / file}: holds {array.dtype.str} {list(array.shape)}, "
+                    f"the manifest says {want['dtype']} {want['shape']}"
+                )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexUnusable(f"index {path} is damaged: {exc!r}") from exc
+    index = LineIndex(path, version, **arrays)
+    problem = _disagreement(index, meta, config.num_perm)
+    if problem:
+        raise IndexUnusable(f"index {folder}: {problem}")
+    return index
+
+
+def _file_digest(path: Path) -> str:
+    """xxh3_64 of a file's bytes (hex), read a MiB at a time."""
+    h = xxhash.xxh3_64()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _read_manifest(folder: Path) -> dict[str, dict]:
+    """The manifest of a version folder, every file it names checked for its size and
+    checksum; IndexUnusable names the first file that disagrees."""
+    file = folder / MANIFEST
+    if not file.exists():
+        meta = folder / "meta.json"
+        fmt = json.loads(meta.read_text(encoding="utf-8")).get("format") if meta.exists() else None
+        why = (
+            f"was written by an older cleaner (format {fmt}, no manifest to verify it by)"
+            if fmt is not None and fmt < INDEX_FORMAT
+            else "has no manifest (a version cut short?)"
+        )
+        raise IndexUnusable(f"index {folder}: {why}; build it again from the earlier batches")
+    try:
+        files = json.loads(file.read_text(encoding="utf-8"))["files"]
+        for name in (*_ARRAY_FILES, "meta.json"):
+            entry = files[name]
+            size = (folder / name).stat().st_size
+            if size != entry["bytes"]:
+                raise IndexUnusable(
+                    f"index {folder / name}: {size} bytes, the manifest says {entry['bytes']}"
+                )
+            if _file_digest(folder / name) != entry["xxh3_64"]:
+                raise IndexUnusable(f"index {folder / name}: checksum differs from the manifest")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexUnusable(f"index {file}: unreadable manifest entry ({exc!r})") from None
+    return dict(files)
+
+
+_ARRAY_FILES = ("keys.npy", "sig_keys.npy", "sigs.npy", "docs.u64", "lengths.npy")
+
+
+def _disagreement(index: LineIndex, meta: dict, num_perm: int) -> str | None:
+    """What is wrong between the arrays of an index (their checksums already agreed), or
+    None."""
+    if index.sigs.ndim != 2 or index.sigs.shape[1] != num_perm:
+        return f"sigs.npy has shape {index.sigs.shape}, not (n, {num_perm})"
+    if len(index.sigs) != len(index.sig_keys):
+        return f"sigs.npy has {len(index.sigs)} rows for {len(index.sig_keys)} keys"
+    if len(index.lengths) != meta.get("pages") or len(index.keys) != meta.get("lines"):
+        return (
+            f"{len(index.lengths)} pages and {len(index.keys)} lines, meta.json says "
+            f"{meta.get('pages')} and {meta.get('lines')}"
+        )
+    if len(index.lengths) and int(np.min(index.lengths)) < 0:
+        return "lengths.npy holds a negative page length"
+    total = int(np.sum(index.lengths, dtype=np.int64))
+    if total != len(index.docs):
+        return f"lengths.npy adds up to {total} page keys, docs.u64 holds {len(index.docs)}"
+    return None
+
+
+def write_manifest(folder: Path) -> None:
+    """Write the manifest of a version folder (last: a folder without one is incomplete):
+    each file's size and checksum, and each array's dtype and shape."""
+    files: dict[str, dict] = {}
+    for name in (*_ARRAY_FILES, "meta.json"):
+        entry: dict = {
+            "bytes": (folder / name).stat().st_size,
+            "xxh3_64": _file_digest(folder / name),
+        }
+        if name.endswith(".npy"):
+            array = np.load(folder / name, mmap_mode="r")
+            entry.update(dtype=array.dtype.str, shape=list(array.shape))
+            del array
+        elif name == "docs.u64":
+            entry.update(dtype="<u8", shape=[entry["bytes"] // 8])
+        files[name] = entry
+    (folder / MANIFEST).write_text(json.dumps({"files": files}, indent=1), encoding="utf-8")
 
 
 def _next_version(path: Path, current: LineIndex | None) -> str:
@@ -144,6 +255,7 @@ def write_index(
         "pages": len(lengths),
     }
     (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    write_manifest(tmp)
     for item in tmp.iterdir():
         with item.open("rb") as handle:
             os.fsync(handle.fileno())

@@ -42,7 +42,7 @@ from .engines import Engine
 from .fingerprint import IdSet, LinePrinter, Memo, MinHasher, word_id
 from .heuristics.classify import LineFeatures, line_features
 from .heuristics.language import LanguageIdentifier, Stoplists
-from .index import open_index, write_index
+from .index import LineIndex, open_index, write_index
 from .io.formats import RecordKeys
 from .io.location import LocationError, describe
 from .io.readers import output_name
@@ -721,11 +721,15 @@ def run(
     progress: Progress | None = None,
     index_path: Path | None = None,
     keep_results: bool = True,
+    index: LineIndex | None = None,
 ) -> RunResult:
     """Run all passes; the returned results stream from the work folder (only with
     ``keep_results``: otherwise pass 2 keeps no more than pass 3 needs). With
     ``index_path``, lines and pages of earlier runs count as part of the corpus, and the
-    index is updated with this run's when all passes succeeded."""
+    index is updated with this run's when all passes succeeded; ``index``: the index at
+    ``index_path`` when the caller opened (and so verified) it already."""
+    if index is None and index_path is not None:
+        index = open_index(index_path, config)  # verified before any work
     shards = make_shards(sources, shard_size or files_per_shard(len(sources)), config)
     tick = progress or (lambda stage, done, total: None)
     ctx = RunContext(
@@ -749,7 +753,6 @@ def run(
 
     tick("group", 0, 1)
     n_pages = sum(p.n_pages for p in prints)
-    index = open_index(index_path, config) if index_path is not None else None
 
     def earlier() -> Iterable[list[np.ndarray]]:
         """The page key sets of earlier runs, from the index."""

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .config import Config
 from .engines import make_engine
+from .index import open_index
 from .io.formats import RecordKeys
 from .io.location import LocationError, describe, url_fs
 from .io.readers import discover, output_name
@@ -218,6 +219,8 @@ def clean_corpus(
         except LocationError as exc:
             raise UsageError(f"output {out_url}: {exc}") from None
     check_paths(inputs, out)
+    # verified against its manifest before any work (IndexUnusable: exit 2)
+    stored = open_index(index, config) if index is not None else None
     skip = None if out == STDIO else out  # never read as input, even in a dry run
     if dry_run:
         out = out_url = None
@@ -276,6 +279,7 @@ def clean_corpus(
                 record_keys,
                 progress=progress,
                 index_path=index,
+                index=stored,
                 # every line's result: for a JSON report, and kept in a resumable work
                 # folder, so that a rerun can still write one
                 keep_results=builder.writes_entries or keep_work,

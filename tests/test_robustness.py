@@ -750,6 +750,108 @@ def test_an_output_folder_made_by_another_worker_meanwhile(
 # -- 4. a damaged --index is refused -----------------------------------------------------------
 
 
+def indexed(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A corpus, an index built from it, and the index's current version folder."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(6):
+        (src / f"p{i}.txt").write_text(f"Home | News | Contact\nPage {i}. {BODY}\n")
+    index = tmp_path / "index"
+    clean_corpus([src], None, config=Config(language="en"), index=index)
+    return src, index, index / (index / "CURRENT").read_text().strip()
+
+
+def refused(tmp_path: Path, src: Path, index: Path, *names: str) -> str:
+    """Run over ``src`` with the damaged ``index``: exit 2, one line naming the file, no
+    output and the index as it was."""
+    before = sorted((p.name, p.stat().st_size) for p in index.rglob("*"))
+    out = tmp_path / "out"
+    args = [str(src), "-o", str(out), "--index", str(index), "--lang", "en"]
+    result = CliRunner().invoke(app, args, env=ENV)
+    assert result.exit_code == EXIT_USAGE, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: index"), result.output
+    assert any(name in lines[0] for name in names), lines[0]
+    assert not out.exists()  # refused before any work
+    assert sorted((p.name, p.stat().st_size) for p in index.rglob("*")) == before
+    return lines[0]
+
+
+def test_index_with_truncated_page_keys_is_refused(tmp_path: Path) -> None:
+    src, index, folder = indexed(tmp_path)
+    docs = folder / "docs.u64"
+    docs.write_bytes(docs.read_bytes()[:-80])
+    assert "bytes, the manifest says" in refused(tmp_path, src, index, "docs.u64")
+
+
+def test_index_with_changed_bytes_is_refused(tmp_path: Path) -> None:
+    src, index, folder = indexed(tmp_path)
+    sigs = folder / "sigs.npy"
+    data = bytearray(sigs.read_bytes())
+    data[-5] ^= 0xFF  # same size, one signature value changed
+    sigs.write_bytes(bytes(data))
+    assert "checksum" in refused(tmp_path, src, index, "sigs.npy")
+
+
+def test_index_arrays_that_disagree_are_refused(tmp_path: Path) -> None:
+    """Arrays each matching the manifest (a writer's mistake, not a torn file) but not each
+    other: page lengths that do not add up to the page keys, signatures of the wrong shape."""
+    import numpy as np
+
+    from cleaner.index import write_manifest
+
+    src, index, folder = indexed(tmp_path)
+    lengths = np.load(folder / "lengths.npy")
+    np.save(folder / "lengths.npy", lengths + 1)
+    write_manifest(folder)
+    assert "adds up to" in refused(tmp_path, src, index, "lengths.npy")
+    np.save(folder / "lengths.npy", lengths)
+    sigs = np.load(folder / "sigs.npy")
+    np.save(folder / "sigs.npy", sigs[:, :16])
+    write_manifest(folder)
+    assert "(n, 32)" in refused(tmp_path, src, index, "sigs.npy")
+    np.save(folder / "sigs.npy", sigs[:-1])
+    write_manifest(folder)
+    assert "rows for" in refused(tmp_path, src, index, "sigs.npy")
+
+
+def test_index_of_wrong_shape_against_manifest_is_refused(tmp_path: Path) -> None:
+    import numpy as np
+
+    src, index, folder = indexed(tmp_path)
+    sigs = np.load(folder / "sigs.npy")
+    np.save(folder / "sigs.npy", sigs.reshape(-1, 16))  # same bytes, another shape
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"]["sigs.npy"]["bytes"] = (folder / "sigs.npy").stat().st_size
+    from cleaner.index import _file_digest
+
+    manifest["files"]["sigs.npy"]["xxh3_64"] = _file_digest(folder / "sigs.npy")
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    assert "the manifest says <u4" in refused(tmp_path, src, index, "sigs.npy")
+
+
+def test_index_without_manifest_is_refused(tmp_path: Path) -> None:
+    """An index written before manifests existed (format 2) cannot be verified: refused
+    with what to do; so is a version whose manifest is missing."""
+    src, index, folder = indexed(tmp_path)
+    (folder / "manifest.json").unlink()
+    assert "no manifest" in refused(tmp_path, src, index, str(folder))
+    meta = json.loads((folder / "meta.json").read_text())
+    (folder / "meta.json").write_text(json.dumps({**meta, "format": 2}))
+    assert "older cleaner (format 2" in refused(tmp_path, src, index, str(folder))
+    (index / "CURRENT").write_text("../../elsewhere\n")
+    assert "names no version" in refused(tmp_path, src, index, "CURRENT")
+
+
+def test_intact_index_is_used_and_verifiable(tmp_path: Path) -> None:
+    from cleaner.index import open_index
+
+    src, index, _ = indexed(tmp_path)
+    clean_corpus([src], tmp_path / "out", config=Config(language="en"), index=index)
+    stored = open_index(index, Config(language="en"))
+    assert stored is not None and stored.version == "v000002" and stored.n_docs == 12
+
+
 # -- 5. --index and document dedup -------------------------------------------------------------
 
 
