@@ -1,4 +1,5 @@
-"""What verifying an --index costs: a synthetic index of the size a large corpus leaves,
+"""What verifying an --index costs: a synthetic index of the size a large corpus leaves
+(line keys and signatures, every page's key set, document print and name),
 written with ``write_index`` (manifest included), then opened with ``open_index`` (every
 file's size and xxh3_64 checksum, every array's shape, the arrays against each other).
 
@@ -22,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from cleaner import Config
+from cleaner.docdedup import doc_print_dtype
 from cleaner.index import open_index, write_index, write_manifest
 
 
@@ -48,8 +50,21 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(dir=args.dir) as d:
         path = Path(d) / "index"
+        # every page's document print (random signatures) and name, as a run leaves them
+        prints = Path(d) / "docprints"
+        with prints.open("wb") as out:
+            for lo in range(0, args.pages, 65536):
+                rows = np.zeros(min(65536, args.pages - lo), doc_print_dtype(config.doc_num_perm))
+                rows["content"] = rng.integers(0, 2**63, len(rows), dtype=np.uint64)
+                rows["n_words"] = rng.integers(1, 2000, len(rows))
+                rows["sig"] = rng.integers(0, 2**32, rows["sig"].shape, dtype=np.uint32)
+                out.write(rows.tobytes())
+        names = ((f"site{i % 1000}/page{i}.html", None) for i in range(args.pages))
+        order = np.arange(args.pages, dtype=np.int64)
         started = time.perf_counter()
-        folder = write_index(path, config, keys, sig_keys, sigs, batches(), None)
+        folder = write_index(
+            path, config, keys, sig_keys, sigs, batches(), None, [prints], order, names
+        )
         wrote = time.perf_counter() - started
         size = sum(p.stat().st_size for p in folder.iterdir())
         started = time.perf_counter()

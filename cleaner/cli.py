@@ -165,8 +165,9 @@ def clean(
         Optional[Path],  # noqa: UP045
         typer.Option(
             help="Line index of earlier runs (a folder): this batch is judged against "
-            "everything seen before, and the index is updated atomically at the end. "
-            "Checked against its manifest first: a damaged index exits 2."
+            "everything seen before (lines and, for --dedup-docs, documents: a copy of an "
+            "earlier page is flagged or dropped), and the index is updated atomically at the "
+            "end. Checked against its manifest first: a damaged index exits 2."
         ),
     ] = None,
     work_dir: Annotated[

@@ -157,7 +157,7 @@ class RunContext:
     table: GroupTable | None = None  # set after the group step
     template_min_files: int = 2
     line_hasher: MinHasher | None = None  # built once per run, shipped with the context
-    doc_hasher: DocHasher | None = None
+    doc_hasher: DocHasher | None = None  # set when pass 2 makes document prints
     memo: WorkerMemo | None = None  # per worker: see WorkerMemo
     keep_results: bool = True  # keep every page's results for the caller (a JSON report)
 
@@ -437,7 +437,7 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
         return done
     config = ctx.config
     memo = ctx.memo or WorkerMemo(config.near_dup_max_chars)
-    hasher = ctx.doc_hasher if config.dedup_docs != "off" else None
+    hasher = ctx.doc_hasher  # None: no document prints wanted (no dedup, no index)
     # pages waiting for their document signature, in page order: (content hash, word ids);
     # every page gets a row, so a page's row number in the file is its position
     waiting: list[tuple[int, np.ndarray]] = []
@@ -792,9 +792,12 @@ def run(
         out_dir,
         table,
         config.template_min_files(n_pages),
+        # the index keeps every page's document print, whatever --dedup-docs
         doc_hasher=DocHasher(
             config.doc_num_perm, config.seed, config.doc_ngram, config.doc_max_words
-        ),
+        )
+        if config.dedup_docs != "off" or index_path is not None
+        else None,
         memo=WorkerMemo(config.near_dup_max_chars),
         keep_results=keep_results,
     )
@@ -811,12 +814,26 @@ def run(
     # each page's position in record order (parts of a file interleaved back): it settles
     # ties and lists clusters the same way whatever the parts
     order = record_order_positions(shards, per_shard, no_id, config.record_block)
+    # the pages of earlier runs (from the index) come first: rows and positions before
+    # this run's, so an exact copy of an earlier page is the copy that goes
+    n_earlier = index.n_documents if index is not None else 0
+    order_all = order
+    if index is not None:
+        order_all = np.concatenate([np.asarray(index.doc_order), n_earlier + order])
+    paths = tuple(shard_file(work_dir, s.index, "docprints") for s in shards)
     clusters: list[DocCluster] = []
     verdicts: dict[int, DocVerdict] = {}
     if config.dedup_docs != "off":
-        paths = tuple(shard_file(work_dir, s.index, "docprints") for s in shards)
-        doc_prints = PrintFiles(paths, tuple(per_shard), config.doc_num_perm)
-        clusters, verdicts = document_verdicts(doc_prints, config, order)
+        earlier_prints = (index.doc_print_file,) if index is not None and n_earlier else ()
+        doc_prints = PrintFiles(
+            (*earlier_prints, *paths),
+            (*((n_earlier,) if earlier_prints else ()), *per_shard),
+            config.doc_num_perm,
+        )
+        clusters, verdicts = document_verdicts(doc_prints, config, order_all)
+        # verdicts on this run's pages only; clusters that hold one of them
+        verdicts = {i - n_earlier: v for i, v in verdicts.items() if i >= n_earlier}
+        clusters = [c for c in clusters if c.members[-1] >= n_earlier]
     offsets = np.concatenate([[0], np.cumsum(per_shard)]).astype(np.int64)
     shard_verdicts: list[dict[int, DocVerdict]] = [{} for _ in shards]
     for i, v in verdicts.items():
@@ -836,6 +853,30 @@ def run(
         for n, _ in enumerate(engine.map(write_shard, items, ctx)):
             tick("write", n + 1, len(items))
 
+    # a cluster lists this run's pages and its representative (an earlier run's page goes
+    # by the name that run gave it): one holding no other page of this run is not listed
+    listed = [
+        (c, [m for m in c.members if m >= n_earlier or m == c.representative]) for c in clusters
+    ]
+    listed = [(c, members) for c, members in listed if len(members) >= 2]
+    wanted = [m for _, members in listed for m in members]
+    names = {
+        n_earlier + i: name
+        for i, name in page_names(
+            work_dir, shards, per_shard, (m - n_earlier for m in wanted if m >= n_earlier)
+        ).items()
+    }
+    if index is not None:
+        names.update(index.doc_names(m for m in wanted if m < n_earlier))
+    summary = [
+        (
+            c.id,
+            [names[m] for m in sorted(members, key=lambda m: int(order_all[m]))],
+            names[c.representative],
+        )
+        for c, members in sorted(listed, key=lambda x: min(int(order_all[m]) for m in x[1]))
+    ]
+
     if index_path is not None:
         tick("index", 0, 1)
         # the index stores the fingerprints merged: merged in memory here
@@ -848,7 +889,22 @@ def run(
             )
             del both
         batches = itertools.chain(earlier(), doc_key_batches(work_dir, shards))
-        write_index(index_path, config, keys, sig_keys, sigs, batches, index)
+        write_index(
+            index_path,
+            config,
+            keys,
+            sig_keys,
+            sigs,
+            batches,
+            index,
+            paths,
+            order_all,
+            (
+                name
+                for s in shards
+                for name in load_marker(shard_file(work_dir, s.index, "pass2.done"))
+            ),
+        )
         tick("index", 1, 1)
 
     def results() -> Iterator[tuple[FileResult, DocVerdict | None]]:
@@ -865,16 +921,6 @@ def run(
             for j, (i, result) in in_record_order(streams, config.record_block):
                 yield result, verdicts[j].get(i)
             k += len(group)
-
-    names = page_names(work_dir, shards, per_shard, (m for c in clusters for m in c.members))
-    summary = [
-        (
-            c.id,
-            [names[m] for m in sorted(c.members, key=lambda m: int(order[m]))],
-            names[c.representative],
-        )
-        for c in sorted(clusters, key=lambda c: min(int(order[m]) for m in c.members))
-    ]
 
     def tallies() -> Iterator[ShardTally]:
         for s in shards:

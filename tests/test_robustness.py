@@ -825,7 +825,7 @@ def test_index_of_wrong_shape_against_manifest_is_refused(tmp_path: Path) -> Non
     manifest["files"]["sigs.npy"]["bytes"] = (folder / "sigs.npy").stat().st_size
     from cleaner.index import _file_digest
 
-    manifest["files"]["sigs.npy"]["xxh3_64"] = _file_digest(folder / "sigs.npy")
+    manifest["files"]["sigs.npy"]["xxh3_64"] = _file_digest(folder / "sigs.npy")[0]
     (folder / "manifest.json").write_text(json.dumps(manifest))
     assert "the manifest says <u4" in refused(tmp_path, src, index, "sigs.npy")
 
@@ -853,6 +853,121 @@ def test_intact_index_is_used_and_verifiable(tmp_path: Path) -> None:
 
 
 # -- 5. --index and document dedup -------------------------------------------------------------
+
+
+def article(seed: int, sentences: int = 12) -> list[str]:
+    """Lines of a made-up news article: paragraphs of distinct sentences."""
+    import random
+
+    rng = random.Random(seed)
+    words = "council farmer museum river bridge harbour school market station winter summer"
+    words += " valley forest village mayor teacher painter survey railway festival library"
+    pick = words.split()
+    out = [
+        f"The {rng.choice(pick)} and the {rng.choice(pick)} met the {rng.choice(pick)} "
+        f"near the {rng.choice(pick)} on day {seed * 100 + k}, and they talked about the "
+        f"{rng.choice(pick)} for a long time."
+        for k in range(sentences)
+    ]
+    return [" ".join(out[i : i + 3]) for i in range(0, len(out), 3)]
+
+
+def dedup_corpus(root: Path) -> dict[str, str]:
+    """Pages named so that one run over all of them and two batches (``a``: names ending in
+    0, ``b``: in 1) agree: exact copies, a longer and a shorter near-copy across batches, a
+    copy pair inside the later batch, and pages without a copy."""
+    pages = {
+        "d0.txt": article(1),
+        "d1.txt": article(1),  # exact copy, later batch, after its original in path order
+        "e0.txt": article(2),
+        "e1.txt": [*article(2), "One more paragraph was added to the story on the next day."],
+        "f0.txt": article(3, 24),
+        "f1.txt": article(3, 24)[:-1],  # shorter near-copy in the later batch
+        "g01.txt": article(4),
+        "g11.txt": article(4),  # a copy pair inside the later batch
+        **{f"u{i}{i % 2}.txt": article(10 + i) for i in range(6)},
+    }
+    root.mkdir(parents=True)
+    for name, lines in pages.items():
+        (root / name).write_text("Home | News | Contact\n" + "\n".join(lines) + "\n")
+    return {name: "a" if name[-5] == "0" else "b" for name in pages}
+
+
+def doc_decisions(report: Path) -> dict[str, tuple]:
+    files = json.loads(report.read_text(encoding="utf-8"))["files"]
+    return {
+        f["path"]: (
+            [(ln["keep"], ln["reason"], ln["group"]) for ln in f["lines"]],
+            f["duplicate"],
+        )
+        for f in files
+    }
+
+
+def split_corpus(tmp_path: Path) -> tuple[Path, Path, Path]:
+    import shutil
+
+    whole = tmp_path / "whole"
+    batch = dedup_corpus(whole)
+    for name, part in batch.items():
+        (tmp_path / part).mkdir(exist_ok=True)
+        shutil.copy(whole / name, tmp_path / part / name)
+    return whole, tmp_path / "a", tmp_path / "b"
+
+
+@pytest.mark.parametrize("first_mode", ["drop", "off"])
+def test_index_drops_copies_of_earlier_pages_as_one_run(tmp_path: Path, first_mode: str) -> None:
+    """Two batches through an index decide the later batch's pages, and write its outputs,
+    as one run over both; so with an earlier batch run with --dedup-docs off."""
+    whole, a, b = split_corpus(tmp_path)
+    config = Config(language="en", dedup_docs="drop")
+    clean_corpus([whole], tmp_path / "out-whole", config=config, report=tmp_path / "w.json")
+    want = doc_decisions(tmp_path / "w.json")
+    dropped = {name for name, (_, dup) in want.items() if dup and dup["dropped"]}
+    assert dropped == {"d1.txt", "e0.txt", "f1.txt", "g11.txt"}  # the corpus tests each case
+    index = tmp_path / "index"
+    first = Config(language="en", dedup_docs=first_mode)  # type: ignore[arg-type]
+    clean_corpus([a], tmp_path / "out-a", config=first, index=index)
+    outcome = clean_corpus(
+        [b], tmp_path / "out-b", config=config, index=index, report=tmp_path / "b.json"
+    )
+    got = doc_decisions(tmp_path / "b.json")
+    assert got == {name: want[name] for name in got}
+    for name in got:
+        mine, theirs = tmp_path / "out-b" / name, tmp_path / "out-whole" / name
+        assert mine.exists() == theirs.exists() == (name not in dropped)
+        assert not mine.exists() or mine.read_bytes() == theirs.read_bytes()
+    # the later batch counts its own duplicates: d1, f1 (earlier representatives), g11
+    assert outcome.summary.totals["duplicate_docs"] == 3
+    reps = {c["representative"] for c in outcome.summary.duplicate_docs}
+    assert reps == {"d0.txt", "f0.txt", "g01.txt"}  # d0, f0: named as the earlier batch did
+
+
+def test_index_exact_copy_of_an_earlier_page_goes(tmp_path: Path) -> None:
+    """Between exact copies, one run keeps the first in path order; with an index, the copy
+    cleaned in an earlier batch is kept (its output exists) and the later one goes, even
+    when its name sorts first."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    text = "Home | News\n" + "\n".join(article(7)) + "\n"
+    (a / "z.txt").write_text(text)
+    (a / "other.txt").write_text("Home | News\n" + "\n".join(article(8)) + "\n")
+    (b / "a.txt").write_text(text)
+    config = Config(language="en", dedup_docs="drop")
+    index = tmp_path / "index"
+    clean_corpus([a], tmp_path / "out-a", config=config, index=index)
+    report = tmp_path / "b.json"
+    clean_corpus([b], tmp_path / "out-b", config=config, index=index, report=report)
+    dup = doc_decisions(report)["a.txt"][1]
+    assert dup is not None and dup["dropped"] and not dup["representative"]
+    assert not (tmp_path / "out-b" / "a.txt").exists()
+    # flagged, not dropped: written, with its earlier copy named
+    flag = clean_corpus([b], tmp_path / "out-c", config=Config(language="en"), index=index)
+    assert (tmp_path / "out-c" / "a.txt").exists()
+    assert [(c["representative"], c["files"]) for c in flag.summary.duplicate_docs] == [
+        ("z.txt", ["z.txt", "a.txt"])
+    ]
 
 
 # -- 6. terminal escape injection --------------------------------------------------------------
