@@ -247,6 +247,9 @@ def _disagreement(index: LineIndex, meta: dict, num_perm: int, names: int) -> st
             f"{len(index.lengths)} pages and {len(index.keys)} lines, meta.json says "
             f"{meta.get('pages')} and {meta.get('lines')}"
         )
+    for name, keys in (("keys.npy", index.keys), ("sig_keys.npy", index.sig_keys)):
+        if len(keys) > 1 and not bool(np.all(keys[1:] > keys[:-1])):
+            return f"{name} is not sorted (or holds a key twice)"
     if len(index.lengths) and int(np.min(index.lengths)) < 0:
         return "lengths.npy holds a negative page length"
     total = int(np.sum(index.lengths, dtype=np.int64))

@@ -815,6 +815,31 @@ def test_index_arrays_that_disagree_are_refused(tmp_path: Path) -> None:
     assert "rows for" in refused(tmp_path, src, index, "sigs.npy")
 
 
+def test_index_documents_and_keys_that_disagree_are_refused(tmp_path: Path) -> None:
+    import numpy as np
+
+    from cleaner.index import write_manifest
+
+    src, index, folder = indexed(tmp_path)
+    order = np.load(folder / "docorder.npy")
+    np.save(folder / "docorder.npy", np.zeros_like(order))
+    write_manifest(folder)
+    assert "not an order" in refused(tmp_path, src, index, "docorder.npy")
+    np.save(folder / "docorder.npy", order[:-1])
+    write_manifest(folder)
+    assert "meta.json says 6" in refused(tmp_path, src, index, "docorder.npy")
+    np.save(folder / "docorder.npy", order)
+    names = (folder / "docnames.jsonl").read_text()
+    (folder / "docnames.jsonl").write_text(names + names)
+    write_manifest(folder)
+    assert "12 pages" in refused(tmp_path, src, index, "docnames.jsonl")
+    (folder / "docnames.jsonl").write_text(names)
+    keys = np.load(folder / "keys.npy")
+    np.save(folder / "keys.npy", keys[::-1])
+    write_manifest(folder)
+    assert "not sorted" in refused(tmp_path, src, index, "keys.npy")
+
+
 def test_index_of_wrong_shape_against_manifest_is_refused(tmp_path: Path) -> None:
     import numpy as np
 
