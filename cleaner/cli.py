@@ -191,9 +191,12 @@ def clean(
     from .index import IndexUnusable
     from .io.formats import RecordKeys
     from .io.location import is_url
+    from .report import terminal_text
     from .runner import UsageError, clean_corpus
 
-    err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+    # plain text: no markup ([bold]) and no emoji codes (:smile:) read in what is printed;
+    # every text that can come from the input goes through terminal_text
+    err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
     if output is None and not dry_run:
         err.print("error: give an output folder with -o OUT, or --dry-run to only report")
         raise typer.Exit(EXIT_USAGE)
@@ -208,10 +211,10 @@ def clean(
             doc_threshold=doc_similarity,
         )
     except ValueError as exc:
-        err.print(f"error: {exc}")
+        err.print(f"error: {terminal_text(str(exc))}")
         raise typer.Exit(EXIT_USAGE) from None
     if engine not in ("local", "ray"):
-        err.print(f"error: unknown engine {engine!r} (choose local or ray)")
+        err.print(f"error: unknown engine {terminal_text(repr(engine))} (choose local or ray)")
         raise typer.Exit(EXIT_USAGE)
     if jobs == 0:
         from .engines.local import default_jobs
@@ -243,32 +246,34 @@ def clean(
             if bar is not None:
                 bar.stop()
     except (UsageError, IndexUnusable, RayUnavailable) as exc:
-        err.print(f"error: {exc}")
+        err.print(f"error: {terminal_text(str(exc))}")
         raise typer.Exit(EXIT_USAGE) from None
     except KeyboardInterrupt:
         err.print("interrupted: finished files are complete; run again to finish the rest")
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except WorkerDied as exc:
-        err.print(f"error: {exc}; run again to finish the rest")
+        err.print(f"error: {terminal_text(str(exc))}; run again to finish the rest")
         raise typer.Exit(EXIT_ERROR) from None
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
-        err.print(f"error: {exc.strerror or exc}{where}; files written so far are complete")
+        message = terminal_text(f"{exc.strerror or exc}{where}")
+        err.print(f"error: {message}; files written so far are complete")
         raise typer.Exit(EXIT_ERROR) from None
 
     summary = outcome.summary
     for notice in outcome.notices:
-        err.print(f"note: {notice}")
+        err.print(f"note: {terminal_text(notice)}")
     for path, message in summary.errors:
-        err.print(f"error: {path}: {message}")
+        err.print(f"error: {terminal_text(path)}: {terminal_text(message)}")
+    out_console = err if output == "-" else Console(highlight=False, markup=False, emoji=False)
     if dry_run and not quiet:
         from .report import render_short
 
-        render_short(summary, err if output == "-" else Console(highlight=False, markup=False))
+        render_short(summary, out_console)
     elif not quiet:
         from .report import render
 
-        render(summary, err if output == "-" else Console(highlight=False, markup=False), top=top)
+        render(summary, out_console, top=top)
     broken = [msg for rule in rules if (msg := rule.broken(summary.totals))]
     for msg in broken:
         err.print(f"fail-on: {msg}")

@@ -756,6 +756,54 @@ def test_an_output_folder_made_by_another_worker_meanwhile(
 # -- 6. terminal escape injection --------------------------------------------------------------
 
 
+HOSTILE = "x\x1b]0;PWNED\x07\x1b[2J\u202e\x9b1m"  # retitle, clear, reorder, C1 CSI
+
+
+def _hostile_corpus(src: Path) -> None:
+    """Record ids, a file name and a repeated line that carry terminal controls and rich
+    markup; an unreadable record file whose name carries them too."""
+    src.mkdir()
+    records = [
+        {"id": f"{HOSTILE}{i}", "text": f"{BODY} Page {i}.\n{HOSTILE} [bold red]x[/] :red_heart:"}
+        for i in range(4)
+    ]
+    (src / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    (src / f"{HOSTILE}.txt").write_text(f"{BODY}\n{HOSTILE} [bold red]x[/] :red_heart:\n")
+    (src / f"bad{HOSTILE}.jsonl").write_bytes(b"\x1f\x8b not gzip, not json {")
+
+
+def _controls(data: bytes) -> list[str]:
+    """The terminal controls in ``data`` (decoded as UTF-8): C0 but newline, DEL, C1, bidi."""
+    text = data.decode("utf-8", "replace")
+    return re.findall("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", text)
+
+
+@pytest.mark.parametrize("mode", ["report", "check"])
+def test_input_text_reaches_the_terminal_escaped(tmp_path: Path, mode: str) -> None:
+    src = tmp_path / "in"
+    _hostile_corpus(src)
+    args = {
+        "report": [str(src), "-o", str(tmp_path / "out"), "--top", "50"],
+        "check": [str(src), "--check"],
+    }[mode]
+    done = subprocess.run(
+        [sys.executable, "-m", "cleaner", *args],
+        capture_output=True,
+        cwd=ROOT,
+        env={**os.environ, **ENV, "COLUMNS": "400"},  # table cells on one line
+        check=False,
+    )
+    assert done.returncode == EXIT_UNREADABLE, done.stderr  # the bad record file
+    assert _controls(done.stdout) == [], done.stdout
+    assert _controls(done.stderr) == [], done.stderr
+    shown = (done.stdout + done.stderr).decode()
+    # the error line names the file, its controls shown escaped
+    assert "error: " in shown and "bad" + r"x\x1b]0;PWNED\x07\x1b[2J\u202e\x9b1m" in shown
+    if mode == "report":
+        assert r"a.jsonl#x\x1b]0;PWNED" in shown  # a record id in the files table
+        assert "[bold red]x[/] :red_heart:" in shown  # markup and emoji codes shown as written
+
+
 # -- 7. cleaning a cleaned folder changes nothing ----------------------------------------------
 
 
