@@ -814,3 +814,44 @@ def test_input_text_reaches_the_terminal_escaped(tmp_path: Path, mode: str) -> N
 
 
 # -- 10. smaller cases ---------------------------------------------------------------------------
+
+
+def _children(pid: int) -> list[int]:
+    """The pids whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path("/proc", entry, "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path("/proc", str(pid), "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state in ("Z", "X")  # ended, not yet reaped
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal: Linux")
+def test_workers_end_when_the_main_process_is_killed(tmp_path: Path) -> None:
+    src, out = tmp_path / "in", tmp_path / "out"
+    _corpus(src)
+    proc = _start(src, out, 2)
+    _wait_for_outputs(out, proc)
+    workers = _children(proc.pid)
+    assert workers, "the run has no worker processes"
+    proc.kill()  # kill -9 of the main process alone
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not all(_gone(w) for w in workers):
+        time.sleep(0.05)
+    left = [w for w in workers if not _gone(w)]
+    for w in left:  # do not leave them running if the test fails
+        os.kill(w, signal.SIGKILL)
+    assert left == []

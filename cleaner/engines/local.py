@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -16,8 +17,40 @@ R = TypeVar("R")
 _WORKER_CONTEXT: dict[str, Any] = {}
 
 
-def _init_worker(fn: Callable[..., Any], context: Any) -> None:
+def die_with_parent(parent: int) -> bool:
+    """Have the kernel kill this process (SIGKILL) when its parent ends, on Linux
+    (prctl PR_SET_PDEATHSIG): a main process killed outright (``kill -9``, the out-of-memory
+    killer) cannot stop its workers, which would otherwise run on, each holding its memory.
+    ``parent`` is the pid the caller was forked from: when it is already gone (it died
+    before the setting took), this process ends at once. Returns whether the setting took.
+
+    >>> import os
+    >>> die_with_parent(os.getppid()) == sys.platform.startswith("linux")
+    True
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
     import signal
+
+    pr_set_pdeathsig = 1
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        failed = libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0) != 0
+    except (OSError, AttributeError):
+        return False
+    if failed:
+        return False
+    if os.getppid() != parent:  # the parent ended between the fork and the prctl
+        os._exit(1)
+    return True
+
+
+def _init_worker(fn: Callable[..., Any], context: Any, parent: int | None = None) -> None:
+    import signal
+
+    if parent is not None:
+        die_with_parent(parent)
 
     # Ctrl-C reaches the whole process group: the main process alone handles it and stops
     # the pool. An interrupted map stops its workers with SIGTERM, whose default action ends
@@ -63,7 +96,7 @@ class LocalEngine:
             max_workers=min(self.jobs, len(todo)),
             mp_context=ctx,
             initializer=_init_worker,
-            initargs=(fn, context),
+            initargs=(fn, context, os.getpid()),
         )
         finished = False
         try:
