@@ -89,7 +89,12 @@ def clean(
     ] = False,
     jobs: Annotated[
         int,
-        typer.Option("--jobs", "-j", help="Worker processes (0: one per core).", min=0),
+        typer.Option(
+            "--jobs",
+            "-j",
+            help="Worker processes (0: one per core; at most one per usable core).",
+            min=0,
+        ),
     ] = 0,
     fail_on: Annotated[
         Optional[list[str]],  # noqa: UP045
@@ -216,10 +221,13 @@ def clean(
     if engine not in ("local", "ray"):
         err.print(f"error: unknown engine {terminal_text(repr(engine))} (choose local or ray)")
         raise typer.Exit(EXIT_USAGE)
-    if jobs == 0:
-        from .engines.local import default_jobs
+    from .engines.local import default_jobs
 
-        jobs = default_jobs()
+    usable = default_jobs()
+    if engine == "local" and jobs > usable:  # more workers than CPUs only add memory
+        err.print(f"warning: --jobs {jobs} lowered to {usable}, the CPUs this run may use")
+        jobs = usable
+    jobs = jobs or usable
 
     show_progress = not quiet and sys.stderr.isatty()
     bar, tick = _progress_callback(err) if show_progress else (None, None)

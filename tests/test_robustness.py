@@ -816,6 +816,31 @@ def test_input_text_reaches_the_terminal_escaped(tmp_path: Path, mode: str) -> N
 # -- 10. smaller cases ---------------------------------------------------------------------------
 
 
+def test_jobs_beyond_the_usable_cpus_are_lowered_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cleaner.engines import local
+
+    usable = local.default_jobs()
+    started: list[int] = []
+    real_init = local.LocalEngine.__init__
+
+    def record(self: local.LocalEngine, jobs: int) -> None:
+        started.append(jobs)
+        real_init(self, jobs)
+
+    monkeypatch.setattr(local.LocalEngine, "__init__", record)
+    src = tmp_path / "in"
+    _corpus(src, 40)
+    done = CliRunner().invoke(app, [str(src), "-o", str(tmp_path / "out"), "-q", "-j", "100000"])
+    assert done.exit_code == 0, done.output
+    assert started == [usable]
+    assert f"warning: --jobs 100000 lowered to {usable}" in done.output
+    asked = CliRunner().invoke(app, [str(src), "-o", str(tmp_path / "o2"), "-q", "-j", "1"])
+    assert asked.exit_code == 0 and "warning" not in asked.output
+    assert started == [usable, 1]
+
+
 def _children(pid: int) -> list[int]:
     """The pids whose parent is ``pid`` (from /proc)."""
     found = []
