@@ -54,6 +54,21 @@ def _progress_callback(console: Any) -> tuple[Any, Any]:
     return bar, tick
 
 
+def _stdout_console() -> Any:
+    """A plain-text console on standard output that ends quietly when its reader has gone
+    (``clean ... | head -n1``); rich's own console exits with 1 then."""
+    from rich.console import Console
+
+    from .runner import stdout_gone
+
+    class StdoutConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True  # nothing more is printed
+            stdout_gone()
+
+    return StdoutConsole(highlight=False, markup=False, emoji=False)
+
+
 @app.command(epilog=EPILOG, no_args_is_help=True)
 def clean(
     inputs: Annotated[
@@ -273,15 +288,21 @@ def clean(
         err.print(f"note: {terminal_text(notice)}")
     for path, message in summary.errors:
         err.print(f"error: {terminal_text(path)}: {terminal_text(message)}")
-    out_console = err if output == "-" else Console(highlight=False, markup=False, emoji=False)
-    if dry_run and not quiet:
-        from .report import render_short
+    out_console = err if output == "-" else _stdout_console()
+    try:
+        if dry_run and not quiet:
+            from .report import render_short
 
-        render_short(summary, out_console)
-    elif not quiet:
-        from .report import render
+            render_short(summary, out_console)
+        elif not quiet:
+            from .report import render
 
-        render(summary, out_console, top=top)
+            render(summary, out_console, top=top)
+        sys.stdout.flush()
+    except BrokenPipeError:  # clean ... | head -n1: the reader has what it wanted
+        from .runner import stdout_gone
+
+        stdout_gone()
     broken = [msg for rule in rules if (msg := rule.broken(summary.totals))]
     for msg in broken:
         err.print(f"fail-on: {msg}")

@@ -176,6 +176,17 @@ def upload_tree(folder: Path, url: str) -> int:
     return len(files)
 
 
+def stdout_gone() -> None:
+    """Standard output's reader has closed it (``clean - -o - | head -n1``): what is left
+    to write there goes to the null device, and the run ends as it would have (other Unix
+    tools end quietly too), instead of failing with EPIPE."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
+
+
 def write_problems(work: Path) -> list[tuple[str, str]]:
     """Files whose output pass 3 could not write (see ``writing.write_shard``)."""
     found: list[tuple[str, str]] = []
@@ -294,8 +305,11 @@ def clean_corpus(
             builder.clusters = outcome.clusters
             if out == STDIO and target is not None:
                 with (target / "stdin.jsonl").open("rb") as handle:
-                    shutil.copyfileobj(handle, sys.stdout.buffer, 1 << 20)
-                sys.stdout.buffer.flush()
+                    try:
+                        shutil.copyfileobj(handle, sys.stdout.buffer, 1 << 20)
+                        sys.stdout.buffer.flush()
+                    except BrokenPipeError:
+                        stdout_gone()
             if out_url is not None and target is not None:
                 uploaded = upload_tree(target, out_url)
                 notices += (f"uploaded {uploaded} file(s) to {out_url}",)

@@ -816,6 +816,38 @@ def test_input_text_reaches_the_terminal_escaped(tmp_path: Path, mode: str) -> N
 # -- 10. smaller cases ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("what", ["records", "report", "check"])
+def test_a_closed_standard_output_ends_the_run_quietly(tmp_path: Path, what: str) -> None:
+    """``clean - -o - | head -n1``: the reader leaves early; the run ends with 0 and says
+    nothing (here the reader has gone before the first write, whatever the output's size)."""
+    src = tmp_path / "in"
+    _corpus(src, 300)
+    records = tmp_path / "in.jsonl"
+    with records.open("w") as handle:
+        for i in range(2000):  # about 4 MB of cleaned records, far above a pipe's buffer
+            handle.write(json.dumps({"id": str(i), "text": f"{BODY} Page {i}.\n" * 10}) + "\n")
+    args = {
+        "records": ["-", "-o", "-", "-q"],  # (the report would go to stderr)
+        "report": [str(src), "-o", str(tmp_path / "out"), "--top", "1000"],
+        "check": [str(src), "--check"],
+    }[what]
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # head -n1 after its line
+    with records.open("rb") as stdin:
+        done = subprocess.run(
+            [sys.executable, "-m", "cleaner", *args],
+            stdin=stdin,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+            env={**os.environ, **ENV},
+            check=False,
+        )
+    os.close(write_end)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == b""
+
+
 def test_jobs_beyond_the_usable_cpus_are_lowered_with_a_warning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
