@@ -207,7 +207,7 @@ def clean(
 
     from .engines import WorkerDied
     from .engines.ray import RayUnavailable
-    from .failon import FailRule
+    from .failon import FailRule, unmeasured
     from .index import IndexUnusable
     from .io.formats import RecordKeys
     from .io.location import is_url
@@ -233,6 +233,8 @@ def clean(
     except ValueError as exc:
         err.print(f"error: {terminal_text(str(exc))}")
         raise typer.Exit(EXIT_USAGE) from None
+    for warning in unmeasured(rules, config.dedup_docs):
+        err.print(f"warning: {warning}")
     if engine not in ("local", "ray"):
         err.print(f"error: unknown engine {terminal_text(repr(engine))} (choose local or ray)")
         raise typer.Exit(EXIT_USAGE)

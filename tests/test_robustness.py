@@ -816,6 +816,17 @@ def test_input_text_reaches_the_terminal_escaped(tmp_path: Path, mode: str) -> N
 # -- 10. smaller cases ---------------------------------------------------------------------------
 
 
+def test_a_fail_on_rule_that_can_never_fail_is_warned_about(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    _corpus(src, 4)  # four copies of one page but for a number: near-duplicates
+    args = [str(src), "--check", "-q", "--fail-on", "duplicate-docs=0"]
+    off = CliRunner().invoke(app, [*args, "--dedup-docs", "off"])
+    assert off.exit_code == 0, off.output
+    assert "warning: --fail-on duplicate-docs=0 can never fail with --dedup-docs off" in off.output
+    flagged = CliRunner().invoke(app, args)  # the same rule where documents are compared
+    assert flagged.exit_code == 4 and "warning" not in flagged.output
+
+
 @pytest.mark.parametrize("what", ["records", "report", "check"])
 def test_a_closed_standard_output_ends_the_run_quietly(tmp_path: Path, what: str) -> None:
     """``clean - -o - | head -n1``: the reader leaves early; the run ends with 0 and says
