@@ -80,6 +80,24 @@ def terminal_text(text: str) -> str:
     return _UNSAFE.sub(_escape, text)
 
 
+def natural_key(text: str) -> tuple[tuple[tuple[int, str], ...], str]:
+    """Orders names as people count: runs of digits by their value (``#2`` before ``#10``),
+    the rest by text; names equal in that order (``a01``, ``a1``) by their text.
+
+    >>> sorted(["a.jsonl#10", "a.jsonl#2", "a.jsonl#1", "b.txt", "a.jsonl#x"], key=natural_key)
+    ['a.jsonl#1', 'a.jsonl#2', 'a.jsonl#10', 'a.jsonl#x', 'b.txt']
+    >>> sorted(["p9" + "0" * 5000, "p10" + "0" * 5000, "p007"], key=natural_key)[0]
+    'p007'
+    """
+    parts = re.split("([0-9]+)", text)
+    # a number by its length less leading zeros, then its digits: its value's order,
+    # without converting thousands of digits to an int
+    key = tuple(
+        (len(p.lstrip("0")), p.lstrip("0")) if i % 2 else (-1, p) for i, p in enumerate(parts)
+    )
+    return key, text
+
+
 def page_name(rel: str, rid: str | None) -> str:
     """How a page is named in reports: its file, and the record id within a record file.
 
@@ -460,7 +478,8 @@ class ReportBuilder:
             "duplicate_docs": sum(len(d["files"]) - 1 for d in dups),
         }
         files = sorted(self.files, key=lambda f: f.path)[:MAX_LISTED_FILES]
-        return Summary(totals, groups, dups, files, sorted(self.errors), self.n_pages)
+        errors = sorted(self.errors, key=lambda e: (natural_key(e[0]), e[1]))
+        return Summary(totals, groups, dups, files, errors, self.n_pages)
 
     def finish(self, summary: Summary, timings: dict[str, float]) -> None:
         """Close the JSON report and move it into place."""

@@ -816,6 +816,21 @@ def test_input_text_reaches_the_terminal_escaped(tmp_path: Path, mode: str) -> N
 # -- 10. smaller cases ---------------------------------------------------------------------------
 
 
+def test_errors_are_listed_in_record_order(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    with (src / "a.jsonl").open("w") as handle:
+        for i in range(1, 13):
+            good = json.dumps({"id": f"r{i}", "text": BODY})
+            handle.write("{broken\n" if i in (1, 2, 10, 11) else good + "\n")
+    done = CliRunner().invoke(app, [str(src), "--check", "-q"])
+    assert done.exit_code == EXIT_UNREADABLE
+    named = re.findall(r"^error: (a\.jsonl#\d+):", done.output, re.MULTILINE)
+    assert named == ["a.jsonl#1", "a.jsonl#2", "a.jsonl#10", "a.jsonl#11"]  # not #1, #10, #11, #2
+    data = report_of(tmp_path, src)
+    assert [e["path"] for e in data["errors"]] == named
+
+
 def test_a_fail_on_rule_that_can_never_fail_is_warned_about(tmp_path: Path) -> None:
     src = tmp_path / "in"
     _corpus(src, 4)  # four copies of one page but for a number: near-duplicates
