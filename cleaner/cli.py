@@ -266,6 +266,7 @@ def clean(
                 engine=engine,
                 address=address,
                 list_groups=0 if quiet or dry_run else top,  # the groups the terminal shows
+                quiet=quiet,
             )
         finally:
             if bar is not None:

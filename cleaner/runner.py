@@ -211,12 +211,14 @@ def clean_corpus(
     index: Path | None = None,
     dry_run: bool = False,
     list_groups: int | None = None,
+    quiet: bool = False,
 ) -> Outcome:
     """Clean every page under ``inputs`` into ``out`` (``None``: analyse only). With
     ``dry_run`` nothing is written, but the pages read are those a run into ``out`` reads.
     The summary lists every cross-file group, or (``list_groups``, without a JSON report)
     only that many, most pages first: the texts and pages of the others are never gathered
-    (all groups are still counted).
+    (all groups are still counted). ``quiet`` keeps the engine's own log lines (Ray's)
+    below errors off stderr.
 
     ``-`` as the only input reads JSON Lines from standard input; ``-`` as ``out`` then
     writes the cleaned JSON Lines to standard output."""
@@ -247,7 +249,7 @@ def clean_corpus(
     builder = ReportBuilder(config, report, [str(p) for p in inputs], list_groups)
     eng = None
     try:
-        eng = make_engine(engine, jobs, address)
+        eng = make_engine(engine, jobs, address, quiet=quiet)
         with tempfile.TemporaryDirectory(prefix=WORK_PREFIX, dir=work_dir) as tmp:
             claim_work_folder(Path(tmp))
             roots, target = inputs, out

@@ -816,6 +816,16 @@ def test_input_text_reaches_the_terminal_escaped(tmp_path: Path, mode: str) -> N
 # -- 10. smaller cases ---------------------------------------------------------------------------
 
 
+def test_quiet_keeps_rays_log_lines_off_stderr(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    src = tmp_path / "in"
+    _corpus(src, 20)
+    done = cli(str(src), "-o", str(tmp_path / "out"), "-q", "--engine", "ray")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == b""  # Ray printed its start-up lines (INFO, WARNING) here
+    assert len(list((tmp_path / "out").iterdir())) == 20
+
+
 def test_errors_are_listed_in_record_order(tmp_path: Path) -> None:
     src = tmp_path / "in"
     src.mkdir()
