@@ -284,6 +284,7 @@ class ReportBuilder:
         self.clusters: list[tuple[int, list[tuple[str, str | None]], tuple[str, str | None]]] = []
         self.empty = 0
         self.unlisted = 0
+        self.outputs: dict[str, str] = {}  # output names named apart (Source.output), by rel
         self._handle: IO[str] | None = None
         self._tmp: str | None = None
         self._first = True
@@ -386,7 +387,9 @@ class ReportBuilder:
         entry = {
             "path": printable(result.rel),
             "id": result.id,
-            "output": printable(output_name(result.rel, self.config.output_format))
+            "output": printable(
+                self.outputs.get(result.rel) or output_name(result.rel, self.config.output_format)
+            )
             if result.error is None
             else None,
             "kind": result.kind,

@@ -18,7 +18,7 @@ from .config import Config
 from .engines import make_engine
 from .io.formats import RecordKeys
 from .io.location import LocationError, describe, url_fs
-from .io.readers import discover, output_name
+from .io.readers import HTML_SUFFIXES, discover, output_name
 from .io.writers import remove_partial_files
 from .models import Source
 from .pipeline import Progress, run
@@ -49,16 +49,24 @@ def check_paths(inputs: Sequence[Path | str], out: Path | None) -> None:
     if len(inputs) > 1:
         # each input's pages go under a folder named after it (a file: under its output
         # name); two inputs of one name would make the result depend on their order
-        taken: dict[str, Path | str] = {}
+        # (HTML pages and one other page of their output name are named apart: see discover)
+        claims: dict[str, list[tuple[Path | str, bool, bool]]] = {}  # (input, page, HTML)
         for root in inputs:
             if isinstance(root, str):  # a URL: its last part names the folder or the file
                 last = root.rstrip("/").rsplit("/", 1)[-1]
                 name = last if "." not in last else output_name(last)
+                page = "." in last
             else:
                 name = root.resolve().name if root.is_dir() else output_name(root.name)
-            if name in taken:
-                raise UsageError(f"inputs {taken[name]} and {root} would both be written as {name}")
-            taken[name] = root
+                last, page = root.name, not root.is_dir()
+            html = page and Path(last).suffix.lower() in HTML_SUFFIXES
+            claims.setdefault(name, []).append((root, page, html))
+            mine = claims[name]
+            if len(mine) > 1 and (
+                sum(not h for _, _, h in mine) > 1 or not all(p for _, p, _ in mine)
+            ):
+                first = mine[0][0]
+                raise UsageError(f"inputs {first} and {root} would both be written as {name}")
     if out is None or out == STDIO or inputs == [STDIO]:
         return
     out_r = out.resolve()
@@ -267,6 +275,7 @@ def clean_corpus(
             notices += tuple(found.notices)
             for path, message in found.errors:
                 builder.add_error(path, message)
+            builder.outputs = {s.rel: s.output for s in found.sources if s.output is not None}
             if target is not None:
                 target.mkdir(parents=True, exist_ok=True)
             keep_work = work_dir is not None and inputs != [STDIO]

@@ -816,6 +816,36 @@ def test_input_text_reaches_the_terminal_escaped(tmp_path: Path, mode: str) -> N
 # -- 10. smaller cases ---------------------------------------------------------------------------
 
 
+OTHER = "Another page entirely, with other words in it about the weather and the sea."
+
+
+@pytest.mark.parametrize("how", ["folder", "files", "files-reversed"])
+def test_an_html_page_beside_a_text_page_of_its_output_name(tmp_path: Path, how: str) -> None:
+    """x.html and x.txt are both cleaned: the text page keeps x.txt, the HTML page's output
+    keeps its whole name (x.html.txt), whichever is met first."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "x.html").write_text(f"<html><body><p>{BODY}</p></body></html>")
+    (src / "x.txt").write_text(OTHER + "\n")
+    inputs = {
+        "folder": [src],
+        "files": [src / "x.html", src / "x.txt"],
+        "files-reversed": [src / "x.txt", src / "x.html"],
+    }[how]
+    report = tmp_path / "report.json"
+    outcome = clean_corpus(inputs, tmp_path / "out", report=report)
+    assert outcome.summary.errors == []
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["x.html.txt", "x.txt"]
+    assert (out / "x.txt").read_text() == OTHER + "\n"
+    assert (out / "x.html.txt").read_text() == BODY + "\n"
+    data = json.loads(report.read_text())
+    assert {f["path"]: f["output"] for f in data["files"]} == {
+        "x.html": "x.html.txt",
+        "x.txt": "x.txt",
+    }
+
+
 def test_quiet_keeps_rays_log_lines_off_stderr(tmp_path: Path) -> None:
     pytest.importorskip("ray")
     src = tmp_path / "in"
