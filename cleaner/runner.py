@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import sys
@@ -169,6 +170,75 @@ def _alive(pid: int) -> bool:
     return True
 
 
+RUN_MARKER = "cleaner-run.json"  # in a resumable run folder: its command and owner
+RUN_NAME = re.compile("run-[0-9a-f]{16}")
+
+
+def run_command(inputs: Sequence[Path | str], out: Path | str | None) -> list[str]:
+    """What a resumable run folder is for: its inputs and output, resolved (the settings
+    and the input files' sizes and times are in the folder's name).
+
+    >>> run_command(["s3://b/x"], None)
+    ['s3://b/x', 'None']
+    """
+    named = [str(i.resolve()) if isinstance(i, Path) else i for i in inputs]
+    return [*named, str(out.resolve() if isinstance(out, Path) else out)]
+
+
+def claim_run_folder(folder: Path, command: list[str]) -> None:
+    """Mark a resumable run folder as cleaner's, this process's, and for ``command``."""
+    owner = f"{socket.gethostname()} {os.getpid()}"
+    mark = {"tool": "cleaner", "owner": owner, "command": command}
+    (folder / RUN_MARKER).write_text(json.dumps(mark) + "\n", encoding="utf-8")
+
+
+def tidy_run_folders(work_dir: Path, current: Path, command: list[str]) -> tuple[str, ...]:
+    """The other run folders in ``work_dir`` (runs interrupted and never finished: a
+    finished run removes its own). Those of this same command (its inputs or settings have
+    changed since, so it can never be resumed) are removed; those of other commands are
+    named in a notice, since rerunning them finishes them. Only folders named ``run-`` and
+    16 hex digits holding cleaner's marker are touched, never one whose process is running
+    on this host."""
+    removed = 0
+    others: list[str] = []
+    host = socket.gethostname()
+    try:
+        folders = sorted(p for p in work_dir.iterdir() if RUN_NAME.fullmatch(p.name))
+    except OSError:
+        return ()
+    for folder in folders:
+        if folder == current or folder.is_symlink() or not folder.is_dir():
+            continue
+        try:
+            mark = json.loads((folder / RUN_MARKER).read_text(encoding="utf-8"))
+            owner_host, pid_text = mark["owner"].split()
+            pid, theirs = int(pid_text), mark["command"]
+            if mark["tool"] != "cleaner":
+                continue
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue  # not a cleaner run folder (or not one this version wrote)
+        if owner_host == host and pid != os.getpid() and _alive(pid):
+            continue  # another run using it now (this process's earlier runs have ended)
+        if theirs == command:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+        else:
+            others.append(folder.name)
+    notices: tuple[str, ...] = ()
+    if removed:
+        notices += (
+            f"removed {removed} work folder(s) of an earlier run of this command "
+            "(its inputs or settings have changed: it could not be resumed)",
+        )
+    if others:
+        shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
+        notices += (
+            f"{work_dir} also holds {len(others)} folder(s) of other interrupted runs "
+            f"({shown}): rerun their commands to finish them, or delete them",
+        )
+    return notices
+
+
 def upload_tree(folder: Path, url: str) -> int:
     """Copy every file under ``folder`` to the same relative path under ``url``, in name
     order; each object appears whole (object stores commit an object when its upload
@@ -286,9 +356,13 @@ def clean_corpus(
                 work = work_dir / f"run-{digest}"
                 if work.exists():
                     notices += (f"resuming the interrupted run in {work}",)
+                command = run_command(inputs, where)
+                notices += tidy_run_folders(work_dir, work, command)
             else:
                 work = Path(tmp) / "work"
             work.mkdir(exist_ok=True)
+            if keep_work:
+                claim_run_folder(work, command)
             outcome = run(
                 found.sources,
                 config,

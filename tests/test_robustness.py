@@ -816,6 +816,48 @@ def test_input_text_reaches_the_terminal_escaped(tmp_path: Path, mode: str) -> N
 # -- 10. smaller cases ---------------------------------------------------------------------------
 
 
+def test_run_folders_of_other_runs_are_removed_or_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An interrupted run's folder in --work-dir: removed when the same command runs again
+    with other inputs (it can never be resumed), named when another command runs; folders
+    that are not cleaner's are never touched."""
+    from cleaner import pipeline
+
+    work = tmp_path / "work"
+    a, b = tmp_path / "a", tmp_path / "b"
+    _corpus(a, 40)
+    _corpus(b, 40)
+    real_decide = pipeline.decide_shard_task
+
+    def interrupted(ctx: Any, item: Any) -> Any:
+        raise KeyboardInterrupt  # after pass 1: the run folder holds its shard files
+
+    monkeypatch.setattr(pipeline, "decide_shard_task", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        clean_corpus([a], tmp_path / "out-a", work_dir=work)
+    monkeypatch.setattr(pipeline, "decide_shard_task", real_decide)
+    (left,) = work.glob("run-*")
+    foreign = [work / "run-0123456789abcdef", work / "notes"]  # not cleaner's run folders
+    for folder in foreign:
+        folder.mkdir()
+        (folder / "keep.txt").write_text("mine")
+
+    other = clean_corpus([b], tmp_path / "out-b", work_dir=work)  # another command
+    (note,) = [n for n in other.notices if "other interrupted runs" in n]
+    assert f"1 folder(s) of other interrupted runs ({left.name})" in note
+    assert left.exists()
+
+    (a / "p00000.txt").write_text(f"{BODY} Changed.\n")  # the first command, its input changed
+    again = clean_corpus([a], tmp_path / "out-a", work_dir=work)
+    assert any(
+        "removed 1 work folder(s) of an earlier run of this command" in n for n in again.notices
+    )
+    assert not left.exists()
+    assert sorted(p.name for p in work.iterdir()) == ["notes", "run-0123456789abcdef"]
+    assert all((f / "keep.txt").read_text() == "mine" for f in foreign)
+
+
 OTHER = "Another page entirely, with other words in it about the weather and the sea."
 
 
