@@ -24,8 +24,16 @@ def die_with_parent(parent: int) -> bool:
     ``parent`` is the pid the caller was forked from: when it is already gone (it died
     before the setting took), this process ends at once. Returns whether the setting took.
 
-    >>> import os
-    >>> die_with_parent(os.getppid()) == sys.platform.startswith("linux")
+    In a child process (the setting stays with the process that makes it):
+
+    >>> import subprocess
+    >>> def child(parent: str) -> subprocess.CompletedProcess[str]:
+    ...     code = "import os; from cleaner.engines import local as m; "
+    ...     code += f"print(m.die_with_parent({parent}))"
+    ...     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    >>> child("os.getppid()").stdout.strip() == str(sys.platform.startswith("linux"))
+    True
+    >>> child("-1").returncode == (1 if sys.platform.startswith("linux") else 0)  # parent gone
     True
     """
     if not sys.platform.startswith("linux"):
