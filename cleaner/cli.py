@@ -54,19 +54,20 @@ def _progress_callback(console: Any) -> tuple[Any, Any]:
     return bar, tick
 
 
-def _stdout_console() -> Any:
-    """A plain-text console on standard output that ends quietly when its reader has gone
-    (``clean ... | head -n1``); rich's own console exits with 1 then."""
+def _console(stderr: bool = False) -> Any:
+    """A plain-text console on standard output (or error) that goes quiet when its reader
+    has gone (``clean ... | head -n1``); rich's own console exits with 1 then. Plain text:
+    no markup (``[bold]``) and no emoji codes (``:smile:``) are read in what is printed."""
     from rich.console import Console
 
     from .runner import stdout_gone
 
-    class StdoutConsole(Console):
+    class PlainConsole(Console):
         def on_broken_pipe(self) -> None:
             self.quiet = True  # nothing more is printed
-            stdout_gone()
+            stdout_gone(sys.stderr if stderr else sys.stdout)
 
-    return StdoutConsole(highlight=False, markup=False, emoji=False)
+    return PlainConsole(stderr=stderr, highlight=False, soft_wrap=stderr, markup=False, emoji=False)
 
 
 @app.command(epilog=EPILOG, no_args_is_help=True)
@@ -203,7 +204,6 @@ def clean(
 
     Example: clean seeds/ -o out/ --report out/report.json
     """
-    from rich.console import Console
 
     from .engines import WorkerDied
     from .engines.ray import RayUnavailable
@@ -214,9 +214,7 @@ def clean(
     from .report import terminal_text
     from .runner import UsageError, clean_corpus
 
-    # plain text: no markup ([bold]) and no emoji codes (:smile:) read in what is printed;
-    # every text that can come from the input goes through terminal_text
-    err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+    err = _console(stderr=True)  # every text that can come from the input: terminal_text
     if output is None and not dry_run:
         err.print("error: give an output folder with -o OUT, or --dry-run to only report")
         raise typer.Exit(EXIT_USAGE)
@@ -291,7 +289,7 @@ def clean(
         err.print(f"note: {terminal_text(notice)}")
     for path, message in summary.errors:
         err.print(f"error: {terminal_text(path)}: {terminal_text(message)}")
-    out_console = err if output == "-" else _stdout_console()
+    out_console = err if output == "-" else _console()
     try:
         if dry_run and not quiet:
             from .report import render_short

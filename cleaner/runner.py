@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from .config import Config
 from .engines import make_engine
@@ -254,13 +255,13 @@ def upload_tree(folder: Path, url: str) -> int:
     return len(files)
 
 
-def stdout_gone() -> None:
-    """Standard output's reader has closed it (``clean - -o - | head -n1``): what is left
-    to write there goes to the null device, and the run ends as it would have (other Unix
-    tools end quietly too), instead of failing with EPIPE."""
+def stdout_gone(stream: IO[str] | None = None) -> None:
+    """Standard output's (or ``stream``'s) reader has closed it (``clean - -o - | head
+    -n1``): what is left to write there goes to the null device, and the run ends as it
+    would have (other Unix tools end quietly too), instead of failing with EPIPE."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, (stream or sys.stdout).fileno())
     finally:
         os.close(devnull)
 
