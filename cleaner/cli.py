@@ -204,7 +204,6 @@ def clean(
 
     Example: clean seeds/ -o out/ --report out/report.json
     """
-
     from .engines import WorkerDied
     from .engines.ray import RayUnavailable
     from .failon import FailRule, unmeasured
