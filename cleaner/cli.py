@@ -54,6 +54,22 @@ def _progress_callback(console: Any) -> tuple[Any, Any]:
     return bar, tick
 
 
+def _console(stderr: bool = False) -> Any:
+    """A plain-text console on standard output (or error) that goes quiet when its reader
+    has gone (``clean ... | head -n1``); rich's own console exits with 1 then. Plain text:
+    no markup (``[bold]``) and no emoji codes (``:smile:``) are read in what is printed."""
+    from rich.console import Console
+
+    from .runner import stdout_gone
+
+    class PlainConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True  # nothing more is printed
+            stdout_gone(sys.stderr if stderr else sys.stdout)
+
+    return PlainConsole(stderr=stderr, highlight=False, soft_wrap=stderr, markup=False, emoji=False)
+
+
 @app.command(epilog=EPILOG, no_args_is_help=True)
 def clean(
     inputs: Annotated[
@@ -89,7 +105,12 @@ def clean(
     ] = False,
     jobs: Annotated[
         int,
-        typer.Option("--jobs", "-j", help="Worker processes (0: one per core).", min=0),
+        typer.Option(
+            "--jobs",
+            "-j",
+            help="Worker processes (0: one per core; at most one per usable core).",
+            min=0,
+        ),
     ] = 0,
     fail_on: Annotated[
         Optional[list[str]],  # noqa: UP045
@@ -190,17 +211,16 @@ def clean(
 
     Example: clean seeds/ -o out/ --report out/report.json
     """
-    from rich.console import Console
-
     from .engines import WorkerDied
     from .engines.ray import RayUnavailable
-    from .failon import FailRule
+    from .failon import FailRule, unmeasured
     from .index import IndexUnusable
     from .io.formats import RecordKeys
     from .io.location import is_url
+    from .report import terminal_text
     from .runner import UsageError, clean_corpus
 
-    err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+    err = _console(stderr=True)  # every text that can come from the input: terminal_text
     if output is None and not dry_run:
         err.print("error: give an output folder with -o OUT, or --dry-run to only report")
         raise typer.Exit(EXIT_USAGE)
@@ -215,15 +235,20 @@ def clean(
             doc_threshold=doc_similarity,
         )
     except ValueError as exc:
-        err.print(f"error: {exc}")
+        err.print(f"error: {terminal_text(str(exc))}")
         raise typer.Exit(EXIT_USAGE) from None
+    for warning in unmeasured(rules, config.dedup_docs):
+        err.print(f"warning: {warning}")
     if engine not in ("local", "ray"):
-        err.print(f"error: unknown engine {engine!r} (choose local or ray)")
+        err.print(f"error: unknown engine {terminal_text(repr(engine))} (choose local or ray)")
         raise typer.Exit(EXIT_USAGE)
-    if jobs == 0:
-        from .engines.local import default_jobs
+    from .engines.local import default_jobs
 
-        jobs = default_jobs()
+    usable = default_jobs()
+    if engine == "local" and jobs > usable:  # more workers than CPUs only add memory
+        err.print(f"warning: --jobs {jobs} lowered to {usable}, the CPUs this run may use")
+        jobs = usable
+    jobs = jobs or usable
 
     show_progress = not quiet and sys.stderr.isatty()
     bar, tick = _progress_callback(err) if show_progress else (None, None)
@@ -245,37 +270,46 @@ def clean(
                 engine=engine,
                 address=address,
                 list_groups=0 if quiet or dry_run else top,  # the groups the terminal shows
+                quiet=quiet,
             )
         finally:
             if bar is not None:
                 bar.stop()
     except (UsageError, IndexUnusable, RayUnavailable) as exc:
-        err.print(f"error: {exc}")
+        err.print(f"error: {terminal_text(str(exc))}")
         raise typer.Exit(EXIT_USAGE) from None
     except KeyboardInterrupt:
         err.print("interrupted: finished files are complete; run again to finish the rest")
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except WorkerDied as exc:
-        err.print(f"error: {exc}; run again to finish the rest")
+        err.print(f"error: {terminal_text(str(exc))}; run again to finish the rest")
         raise typer.Exit(EXIT_ERROR) from None
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
-        err.print(f"error: {exc.strerror or exc}{where}; files written so far are complete")
+        message = terminal_text(f"{exc.strerror or exc}{where}")
+        err.print(f"error: {message}; files written so far are complete")
         raise typer.Exit(EXIT_ERROR) from None
 
     summary = outcome.summary
     for notice in outcome.notices:
-        err.print(f"note: {notice}")
+        err.print(f"note: {terminal_text(notice)}")
     for path, message in summary.errors:
-        err.print(f"error: {path}: {message}")
-    if dry_run and not quiet:
-        from .report import render_short
+        err.print(f"error: {terminal_text(path)}: {terminal_text(message)}")
+    out_console = err if output == "-" else _console()
+    try:
+        if dry_run and not quiet:
+            from .report import render_short
 
-        render_short(summary, err if output == "-" else Console(highlight=False, markup=False))
-    elif not quiet:
-        from .report import render
+            render_short(summary, out_console)
+        elif not quiet:
+            from .report import render
 
-        render(summary, err if output == "-" else Console(highlight=False, markup=False), top=top)
+            render(summary, out_console, top=top)
+        sys.stdout.flush()
+    except BrokenPipeError:  # clean ... | head -n1: the reader has what it wanted
+        from .runner import stdout_gone
+
+        stdout_gone()
     broken = [msg for rule in rules if (msg := rule.broken(summary.totals))]
     for msg in broken:
         err.print(f"fail-on: {msg}")

@@ -60,6 +60,23 @@ class FailRule:
         return None
 
 
+def unmeasured(rules: list[FailRule], dedup_docs: str) -> list[str]:
+    """Warnings for the rules the run's settings leave nothing to measure: with
+    ``--dedup-docs off`` no document is compared, so duplicate-docs is always 0.
+
+    >>> unmeasured([FailRule("duplicate-docs", 0)], "off")  # doctest: +ELLIPSIS
+    ['--fail-on duplicate-docs=0 can never fail with --dedup-docs off: ...']
+    >>> unmeasured([FailRule("duplicate-docs", 0)], "flag"), unmeasured([], "off")
+    ([], [])
+    """
+    return [
+        f"--fail-on {rule.name}={rule.limit:g} can never fail with --dedup-docs off: "
+        "documents are not compared (use --dedup-docs flag)"
+        for rule in rules
+        if rule.name == "duplicate-docs" and dedup_docs == "off"
+    ]
+
+
 def measured(totals: dict[str, Any], name: str) -> float:
     key = RULES[name][0]
     if key == "dropped_ratio":

@@ -47,21 +47,37 @@ class Source:
     prefix: str  # the relative output name less the file name ('/'-separated)
     kind: str  # "text", "html", or a record container: "jsonl", "parquet", "warc"
     url: str | None = None  # set for an input read through fsspec (s3://, gs://, file://...)
+    output: str | None = None  # its output name when not the usual one (see :meth:`target`)
 
     @classmethod
-    def of(cls, path: Path, rel: str, kind: str, url: str | None = None) -> Source:
+    def of(
+        cls, path: Path, rel: str, kind: str, url: str | None = None, output: str | None = None
+    ) -> Source:
         """The Source of ``path`` with relative output name ``rel`` (which ends in the
         file's name)."""
         name = path.name
         if not rel.endswith(name):
             raise ValueError(f"relative name {rel!r} does not end in {name!r}")
         prefix = sys.intern(rel[: len(rel) - len(name)])
-        return cls(sys.intern(str(path.parent)), name, prefix, kind, url)
+        return cls(sys.intern(str(path.parent)), name, prefix, kind, url, output)
 
     @property
     def rel(self) -> str:
         """The relative output name, '/'-separated."""
         return self.prefix + self.name
+
+    def target(self, record_format: str | None = None) -> str:
+        """The relative output name: ``output`` when discovery named it apart (``x.html``
+        beside ``x.txt`` becomes ``x.html.txt``), else ``output_name(rel)``.
+
+        >>> Source.of(Path("in/x.html"), "x.html", "html").target()
+        'x.txt'
+        """
+        if self.output is not None:
+            return self.output
+        from .io.readers import output_name
+
+        return output_name(self.rel, record_format)
 
     @property
     def is_record_file(self) -> bool:

@@ -45,7 +45,6 @@ from .heuristics.language import LanguageIdentifier, Stoplists
 from .index import LineIndex, open_index, write_index
 from .io.formats import RecordKeys
 from .io.location import LocationError, describe
-from .io.readers import output_name
 from .io.writers import WriteBatch, safe_join
 from .models import Decision, FileResult, LineResult, Source
 from .pages import Page, load_pages
@@ -453,9 +452,9 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
         prints_file.write(rows.tobytes())
         waiting.clear()
 
-    singles = set()
+    singles: dict[str, Source] = {}  # pages written here, by rel
     if ctx.out_dir is not None and writes_in_pass2(config):
-        singles = {s.rel for s in shard.sources if not s.is_record_file}
+        singles = {s.rel: s for s in shard.sources if not s.is_record_file}
 
     tally = ShardTally()
     outputs = WriteBatch()
@@ -469,7 +468,7 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
                 text = "\n".join([*result.kept, ""])
             if text is not None and result.id is None and page.rel in singles:
                 assert ctx.out_dir is not None
-                target = safe_join(ctx.out_dir, output_name(page.rel, config.output_format))
+                target = safe_join(ctx.out_dir, singles[page.rel].target(config.output_format))
                 outputs.add(target, text)
             if hasher is not None:
                 if text is None:  # unreadable: a row without words, never clustered
@@ -570,7 +569,7 @@ def make_shards(
     """Consecutive runs of the sorted sources; a record container gets a shard of its own,
     or one per part when it is large (see :func:`record_parts`)."""
     config = config or Config()
-    ordered = sorted(sources, key=lambda s: output_name(s.rel))
+    ordered = sorted(sources, key=lambda s: s.target())
     shards: list[Shard] = []
     run: list[Source] = []
     for source in ordered:

@@ -7,6 +7,7 @@ import heapq
 import itertools
 import json
 import os
+import re
 import tempfile
 from array import array
 from collections import Counter
@@ -43,6 +44,58 @@ def printable(name: str) -> str:
     True
     """
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+# characters a terminal acts on instead of showing: C0 controls (tab and newline too: a
+# shown name or line stays on its line), DEL, C1 controls, bidirectional marks, embeddings,
+# overrides and isolates (they reorder what follows), line and paragraph separators, and
+# surrogates that are not a file name's undecodable bytes
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_text(text: str) -> str:
+    r"""Text from the input (a file name, a record id, a line, an error naming them) as the
+    terminal shows it: control characters and bidirectional overrides escaped, so that it
+    cannot move the cursor, retitle or clear the terminal, or reorder what follows; bytes
+    of a file name that were not UTF-8 become U+FFFD (as in :func:`printable`).
+
+    >>> print(terminal_text("x\x1b]0;PWNED\x07\x1b[2J"))
+    x\x1b]0;PWNED\x07\x1b[2J
+    >>> print(terminal_text("abc\u202edef\x85 a\tb\x7f"))
+    abc\u202edef\x85 a\x09b\x7f
+    >>> terminal_text("caf\udce9.txt") == "caf\ufffd.txt"
+    True
+    >>> terminal_text("plain café [bold]")
+    'plain café [bold]'
+    """
+    with contextlib.suppress(UnicodeEncodeError):  # a lone surrogate: escaped below
+        text = printable(text)
+    return _UNSAFE.sub(_escape, text)
+
+
+def natural_key(text: str) -> tuple[tuple[tuple[int, str], ...], str]:
+    """Orders names as people count: runs of digits by their value (``#2`` before ``#10``),
+    the rest by text; names equal in that order (``a01``, ``a1``) by their text.
+
+    >>> sorted(["a.jsonl#10", "a.jsonl#2", "a.jsonl#1", "b.txt", "a.jsonl#x"], key=natural_key)
+    ['a.jsonl#1', 'a.jsonl#2', 'a.jsonl#10', 'a.jsonl#x', 'b.txt']
+    >>> sorted(["p9" + "0" * 5000, "p10" + "0" * 5000, "p007"], key=natural_key)[0]
+    'p007'
+    """
+    parts = re.split("([0-9]+)", text)
+    # a number by its length less leading zeros, then its digits: its value's order,
+    # without converting thousands of digits to an int
+    key = tuple(
+        (len(p.lstrip("0")), p.lstrip("0")) if i % 2 else (-1, p) for i, p in enumerate(parts)
+    )
+    return key, text
 
 
 def page_name(rel: str, rid: str | None) -> str:
@@ -231,6 +284,7 @@ class ReportBuilder:
         self.clusters: list[tuple[int, list[tuple[str, str | None]], tuple[str, str | None]]] = []
         self.empty = 0
         self.unlisted = 0
+        self.outputs: dict[str, str] = {}  # output names named apart (Source.output), by rel
         self._handle: IO[str] | None = None
         self._tmp: str | None = None
         self._first = True
@@ -333,7 +387,9 @@ class ReportBuilder:
         entry = {
             "path": printable(result.rel),
             "id": result.id,
-            "output": printable(output_name(result.rel, self.config.output_format))
+            "output": printable(
+                self.outputs.get(result.rel) or output_name(result.rel, self.config.output_format)
+            )
             if result.error is None
             else None,
             "kind": result.kind,
@@ -425,7 +481,8 @@ class ReportBuilder:
             "duplicate_docs": sum(len(d["files"]) - 1 for d in dups),
         }
         files = sorted(self.files, key=lambda f: f.path)[:MAX_LISTED_FILES]
-        return Summary(totals, groups, dups, files, sorted(self.errors), self.n_pages)
+        errors = sorted(self.errors, key=lambda e: (natural_key(e[0]), e[1]))
+        return Summary(totals, groups, dups, files, errors, self.n_pages)
 
     def finish(self, summary: Summary, timings: dict[str, float]) -> None:
         """Close the JSON report and move it into place."""
@@ -453,8 +510,14 @@ class ReportBuilder:
 
 
 def render(summary: Summary, console: Any, top: int = 10) -> None:
-    """Print the dedup report with rich."""
+    """Print the dedup report with rich. Text from the input (group texts, page names,
+    languages, errors) goes in as :class:`rich.text.Text` of :func:`terminal_text`: shown
+    as it is, never read as markup (``[bold]``), emoji codes or terminal controls."""
     from rich.table import Table
+    from rich.text import Text
+
+    def plain(text: str) -> Text:
+        return Text(terminal_text(text))
 
     t = summary.totals
     head = Table(title="cleaner report", show_header=False, box=None, pad_edge=False)
@@ -468,7 +531,7 @@ def render(summary: Summary, console: Any, top: int = 10) -> None:
     head.add_row("  dropped", f"{t['dropped']:,}")
     for reason, count in sorted(t["by_reason"].items(), key=lambda kv: (-kv[1], kv[0])):
         if reason != Reason.BODY.value:
-            head.add_row(f"    {reason}", f"{count:,}")
+            head.add_row(plain(f"    {reason}"), f"{count:,}")
     head.add_row("template ratio", f"{t['template_ratio']:.1%}")
     head.add_row("cross-file groups", f"{t['groups']:,} ({t['template_groups']:,} template)")
     head.add_row("duplicate documents", f"{t['duplicate_docs']:,}")
@@ -483,7 +546,9 @@ def render(summary: Summary, console: Any, top: int = 10) -> None:
         groups.add_column("in", overflow="fold")
         for g in summary.groups[:top]:
             names = ", ".join(g["files"][:3]) + (" …" if len(g["files"]) > 3 else "")
-            groups.add_row(g["id"][:8], g["text"], str(g["n_files"]), str(g["n_variants"]), names)
+            groups.add_row(
+                g["id"][:8], plain(g["text"]), str(g["n_files"]), str(g["n_variants"]), plain(names)
+            )
         console.print(groups)
 
     shown = min(top, len(summary.files))
@@ -495,17 +560,20 @@ def render(summary: Summary, console: Any, top: int = 10) -> None:
     files.add_column("main drop reason")
     for f in summary.files[:top]:
         files.add_row(
-            f.path,
-            f.language or "-",
+            plain(f.path),
+            plain(f.language or "-"),
             str(f.lines),
             str(f.kept),
-            (f.error and f"error: {f.error}") or (f.top_reason or "-"),
+            plain((f.error and f"error: {f.error}") or (f.top_reason or "-")),
         )
     console.print(files)
 
 
 def render_short(summary: Summary, console: Any) -> None:
-    """A grep-able summary: one ``key=value`` per line."""
+    """A grep-able summary: one ``key=value`` per line (names escaped as in
+    :func:`terminal_text`, printed as plain text)."""
+    from rich.text import Text
+
     t = summary.totals
     for key in (
         "files",
@@ -519,6 +587,6 @@ def render_short(summary: Summary, console: Any) -> None:
         "template_groups",
         "duplicate_docs",
     ):
-        console.print(f"{key}={t[key]}", highlight=False)
+        console.print(Text(f"{key}={t[key]}"), highlight=False)
     for reason, count in sorted(t["by_reason"].items()):
-        console.print(f"reason.{reason}={count}", highlight=False)
+        console.print(Text(terminal_text(f"reason.{reason}={count}")), highlight=False)

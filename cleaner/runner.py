@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import sys
@@ -13,13 +14,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from .config import Config
 from .engines import make_engine
 from .index import open_index
 from .io.formats import RecordKeys
 from .io.location import LocationError, describe, url_fs
-from .io.readers import discover, output_name
+from .io.readers import HTML_SUFFIXES, discover, output_name
 from .io.writers import remove_partial_files
 from .models import Source
 from .pipeline import Progress, run
@@ -50,16 +52,24 @@ def check_paths(inputs: Sequence[Path | str], out: Path | None) -> None:
     if len(inputs) > 1:
         # each input's pages go under a folder named after it (a file: under its output
         # name); two inputs of one name would make the result depend on their order
-        taken: dict[str, Path | str] = {}
+        # (HTML pages and one other page of their output name are named apart: see discover)
+        claims: dict[str, list[tuple[Path | str, bool, bool]]] = {}  # (input, page, HTML)
         for root in inputs:
             if isinstance(root, str):  # a URL: its last part names the folder or the file
                 last = root.rstrip("/").rsplit("/", 1)[-1]
                 name = last if "." not in last else output_name(last)
+                page = "." in last
             else:
                 name = root.resolve().name if root.is_dir() else output_name(root.name)
-            if name in taken:
-                raise UsageError(f"inputs {taken[name]} and {root} would both be written as {name}")
-            taken[name] = root
+                last, page = root.name, not root.is_dir()
+            html = page and Path(last).suffix.lower() in HTML_SUFFIXES
+            claims.setdefault(name, []).append((root, page, html))
+            mine = claims[name]
+            if len(mine) > 1 and (
+                sum(not h for _, _, h in mine) > 1 or not all(p for _, p, _ in mine)
+            ):
+                first = mine[0][0]
+                raise UsageError(f"inputs {first} and {root} would both be written as {name}")
     if out is None or out == STDIO or inputs == [STDIO]:
         return
     out_r = out.resolve()
@@ -162,6 +172,75 @@ def _alive(pid: int) -> bool:
     return True
 
 
+RUN_MARKER = "cleaner-run.json"  # in a resumable run folder: its command and owner
+RUN_NAME = re.compile("run-[0-9a-f]{16}")
+
+
+def run_command(inputs: Sequence[Path | str], out: Path | str | None) -> list[str]:
+    """What a resumable run folder is for: its inputs and output, resolved (the settings
+    and the input files' sizes and times are in the folder's name).
+
+    >>> run_command(["s3://b/x"], None)
+    ['s3://b/x', 'None']
+    """
+    named = [str(i.resolve()) if isinstance(i, Path) else i for i in inputs]
+    return [*named, str(out.resolve() if isinstance(out, Path) else out)]
+
+
+def claim_run_folder(folder: Path, command: list[str]) -> None:
+    """Mark a resumable run folder as cleaner's, this process's, and for ``command``."""
+    owner = f"{socket.gethostname()} {os.getpid()}"
+    mark = {"tool": "cleaner", "owner": owner, "command": command}
+    (folder / RUN_MARKER).write_text(json.dumps(mark) + "\n", encoding="utf-8")
+
+
+def tidy_run_folders(work_dir: Path, current: Path, command: list[str]) -> tuple[str, ...]:
+    """The other run folders in ``work_dir`` (runs interrupted and never finished: a
+    finished run removes its own). Those of this same command (its inputs or settings have
+    changed since, so it can never be resumed) are removed; those of other commands are
+    named in a notice, since rerunning them finishes them. Only folders named ``run-`` and
+    16 hex digits holding cleaner's marker are touched, never one whose process is running
+    on this host."""
+    removed = 0
+    others: list[str] = []
+    host = socket.gethostname()
+    try:
+        folders = sorted(p for p in work_dir.iterdir() if RUN_NAME.fullmatch(p.name))
+    except OSError:
+        return ()
+    for folder in folders:
+        if folder == current or folder.is_symlink() or not folder.is_dir():
+            continue
+        try:
+            mark = json.loads((folder / RUN_MARKER).read_text(encoding="utf-8"))
+            owner_host, pid_text = mark["owner"].split()
+            pid, theirs = int(pid_text), mark["command"]
+            if mark["tool"] != "cleaner":
+                continue
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue  # not a cleaner run folder (or not one this version wrote)
+        if owner_host == host and pid != os.getpid() and _alive(pid):
+            continue  # another run using it now (this process's earlier runs have ended)
+        if theirs == command:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+        else:
+            others.append(folder.name)
+    notices: tuple[str, ...] = ()
+    if removed:
+        notices += (
+            f"removed {removed} work folder(s) of an earlier run of this command "
+            "(its inputs or settings have changed: it could not be resumed)",
+        )
+    if others:
+        shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
+        notices += (
+            f"{work_dir} also holds {len(others)} folder(s) of other interrupted runs "
+            f"({shown}): rerun their commands to finish them, or delete them",
+        )
+    return notices
+
+
 def upload_tree(folder: Path, url: str) -> int:
     """Copy every file under ``folder`` to the same relative path under ``url``, in name
     order; each object appears whole (object stores commit an object when its upload
@@ -175,6 +254,17 @@ def upload_tree(folder: Path, url: str) -> int:
         fs.makedirs(dest.rsplit("/", 1)[0], exist_ok=True)
         fs.put_file(str(path), dest)
     return len(files)
+
+
+def stdout_gone(stream: IO[str] | None = None) -> None:
+    """Standard output's (or ``stream``'s) reader has closed it (``clean - -o - | head
+    -n1``): what is left to write there goes to the null device, and the run ends as it
+    would have (other Unix tools end quietly too), instead of failing with EPIPE."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, (stream or sys.stdout).fileno())
+    finally:
+        os.close(devnull)
 
 
 def write_problems(work: Path) -> list[tuple[str, str]]:
@@ -201,12 +291,14 @@ def clean_corpus(
     index: Path | None = None,
     dry_run: bool = False,
     list_groups: int | None = None,
+    quiet: bool = False,
 ) -> Outcome:
     """Clean every page under ``inputs`` into ``out`` (``None``: analyse only). With
     ``dry_run`` nothing is written, but the pages read are those a run into ``out`` reads.
     The summary lists every cross-file group, or (``list_groups``, without a JSON report)
     only that many, most pages first: the texts and pages of the others are never gathered
-    (all groups are still counted).
+    (all groups are still counted). ``quiet`` keeps the engine's own log lines (Ray's)
+    below errors off stderr.
 
     ``-`` as the only input reads JSON Lines from standard input; ``-`` as ``out`` then
     writes the cleaned JSON Lines to standard output."""
@@ -239,7 +331,7 @@ def clean_corpus(
     builder = ReportBuilder(config, report, [str(p) for p in inputs], list_groups)
     eng = None
     try:
-        eng = make_engine(engine, jobs, address)
+        eng = make_engine(engine, jobs, address, quiet=quiet)
         with tempfile.TemporaryDirectory(prefix=WORK_PREFIX, dir=work_dir) as tmp:
             claim_work_folder(Path(tmp))
             roots, target = inputs, out
@@ -257,6 +349,7 @@ def clean_corpus(
             notices += tuple(found.notices)
             for path, message in found.errors:
                 builder.add_error(path, message)
+            builder.outputs = {s.rel: s.output for s in found.sources if s.output is not None}
             if target is not None:
                 target.mkdir(parents=True, exist_ok=True)
             keep_work = work_dir is not None and inputs != [STDIO]
@@ -267,9 +360,13 @@ def clean_corpus(
                 work = work_dir / f"run-{digest}"
                 if work.exists():
                     notices += (f"resuming the interrupted run in {work}",)
+                command = run_command(inputs, where)
+                notices += tidy_run_folders(work_dir, work, command)
             else:
                 work = Path(tmp) / "work"
             work.mkdir(exist_ok=True)
+            if keep_work:
+                claim_run_folder(work, command)
             outcome = run(
                 found.sources,
                 config,
@@ -298,8 +395,11 @@ def clean_corpus(
             builder.clusters = outcome.clusters
             if out == STDIO and target is not None:
                 with (target / "stdin.jsonl").open("rb") as handle:
-                    shutil.copyfileobj(handle, sys.stdout.buffer, 1 << 20)
-                sys.stdout.buffer.flush()
+                    try:
+                        shutil.copyfileobj(handle, sys.stdout.buffer, 1 << 20)
+                        sys.stdout.buffer.flush()
+                    except BrokenPipeError:
+                        stdout_gone()
             if out_url is not None and target is not None:
                 uploaded = upload_tree(target, out_url)
                 notices += (f"uploaded {uploaded} file(s) to {out_url}",)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .io.formats import JSONL, RecordWriter, container_format, iter_records, part_of
-from .io.readers import output_name
 from .io.writers import atomic_write_text, safe_join
 from .models import FileResult, Source
 
@@ -116,7 +115,7 @@ def write_shard(ctx: RunContext, item: WriteItem) -> int:
     written = 0
     problems: list[tuple[str, str]] = []  # (file, message): read back by the runner
     for source in sources:
-        target = safe_join(ctx.out_dir, output_name(source.rel, ctx.config.output_format))
+        target = safe_join(ctx.out_dir, source.target(ctx.config.output_format))
         container = container_format(source.name)
         if container is None:
             result, verdict = parts.pop(0)

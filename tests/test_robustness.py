@@ -998,6 +998,54 @@ def test_index_exact_copy_of_an_earlier_page_goes(tmp_path: Path) -> None:
 # -- 6. terminal escape injection --------------------------------------------------------------
 
 
+HOSTILE = "x\x1b]0;PWNED\x07\x1b[2J\u202e\x9b1m"  # retitle, clear, reorder, C1 CSI
+
+
+def _hostile_corpus(src: Path) -> None:
+    """Record ids, a file name and a repeated line that carry terminal controls and rich
+    markup; an unreadable record file whose name carries them too."""
+    src.mkdir()
+    records = [
+        {"id": f"{HOSTILE}{i}", "text": f"{BODY} Page {i}.\n{HOSTILE} [bold red]x[/] :red_heart:"}
+        for i in range(4)
+    ]
+    (src / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    (src / f"{HOSTILE}.txt").write_text(f"{BODY}\n{HOSTILE} [bold red]x[/] :red_heart:\n")
+    (src / f"bad{HOSTILE}.jsonl").write_bytes(b"\x1f\x8b not gzip, not json {")
+
+
+def _controls(data: bytes) -> list[str]:
+    """The terminal controls in ``data`` (decoded as UTF-8): C0 but newline, DEL, C1, bidi."""
+    text = data.decode("utf-8", "replace")
+    return re.findall("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", text)
+
+
+@pytest.mark.parametrize("mode", ["report", "check"])
+def test_input_text_reaches_the_terminal_escaped(tmp_path: Path, mode: str) -> None:
+    src = tmp_path / "in"
+    _hostile_corpus(src)
+    args = {
+        "report": [str(src), "-o", str(tmp_path / "out"), "--top", "50"],
+        "check": [str(src), "--check"],
+    }[mode]
+    done = subprocess.run(
+        [sys.executable, "-m", "cleaner", *args],
+        capture_output=True,
+        cwd=ROOT,
+        env={**os.environ, **ENV, "COLUMNS": "400"},  # table cells on one line
+        check=False,
+    )
+    assert done.returncode == EXIT_UNREADABLE, done.stderr  # the bad record file
+    assert _controls(done.stdout) == [], done.stdout
+    assert _controls(done.stderr) == [], done.stderr
+    shown = (done.stdout + done.stderr).decode()
+    # the error line names the file, its controls shown escaped
+    assert "error: " in shown and "bad" + r"x\x1b]0;PWNED\x07\x1b[2J\u202e\x9b1m" in shown
+    if mode == "report":
+        assert r"a.jsonl#x\x1b]0;PWNED" in shown  # a record id in the files table
+        assert "[bold red]x[/] :red_heart:" in shown  # markup and emoji codes shown as written
+
+
 # -- 7. cleaning a cleaned folder changes nothing ----------------------------------------------
 
 
@@ -1061,3 +1109,210 @@ def test_lang_codes_are_the_models_and_stoplists() -> None:
 
 
 # -- 10. smaller cases ---------------------------------------------------------------------------
+
+
+def test_run_folders_of_other_runs_are_removed_or_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An interrupted run's folder in --work-dir: removed when the same command runs again
+    with other inputs (it can never be resumed), named when another command runs; folders
+    that are not cleaner's are never touched."""
+    from cleaner import pipeline
+
+    work = tmp_path / "work"
+    a, b = tmp_path / "a", tmp_path / "b"
+    _corpus(a, 40)
+    _corpus(b, 40)
+    real_decide = pipeline.decide_shard_task
+
+    def interrupted(ctx: Any, item: Any) -> Any:
+        raise KeyboardInterrupt  # after pass 1: the run folder holds its shard files
+
+    monkeypatch.setattr(pipeline, "decide_shard_task", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        clean_corpus([a], tmp_path / "out-a", work_dir=work)
+    monkeypatch.setattr(pipeline, "decide_shard_task", real_decide)
+    (left,) = work.glob("run-*")
+    foreign = [work / "run-0123456789abcdef", work / "notes"]  # not cleaner's run folders
+    for folder in foreign:
+        folder.mkdir()
+        (folder / "keep.txt").write_text("mine")
+
+    other = clean_corpus([b], tmp_path / "out-b", work_dir=work)  # another command
+    (note,) = [n for n in other.notices if "other interrupted runs" in n]
+    assert f"1 folder(s) of other interrupted runs ({left.name})" in note
+    assert left.exists()
+
+    (a / "p00000.txt").write_text(f"{BODY} Changed.\n")  # the first command, its input changed
+    again = clean_corpus([a], tmp_path / "out-a", work_dir=work)
+    assert any(
+        "removed 1 work folder(s) of an earlier run of this command" in n for n in again.notices
+    )
+    assert not left.exists()
+    assert sorted(p.name for p in work.iterdir()) == ["notes", "run-0123456789abcdef"]
+    assert all((f / "keep.txt").read_text() == "mine" for f in foreign)
+
+
+OTHER = "Another page entirely, with other words in it about the weather and the sea."
+
+
+@pytest.mark.parametrize("how", ["folder", "files", "files-reversed"])
+def test_an_html_page_beside_a_text_page_of_its_output_name(tmp_path: Path, how: str) -> None:
+    """x.html and x.txt are both cleaned: the text page keeps x.txt, the HTML page's output
+    keeps its whole name (x.html.txt), whichever is met first."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "x.html").write_text(f"<html><body><p>{BODY}</p></body></html>")
+    (src / "x.txt").write_text(OTHER + "\n")
+    inputs = {
+        "folder": [src],
+        "files": [src / "x.html", src / "x.txt"],
+        "files-reversed": [src / "x.txt", src / "x.html"],
+    }[how]
+    report = tmp_path / "report.json"
+    outcome = clean_corpus(inputs, tmp_path / "out", report=report)
+    assert outcome.summary.errors == []
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["x.html.txt", "x.txt"]
+    assert (out / "x.txt").read_text() == OTHER + "\n"
+    assert (out / "x.html.txt").read_text() == BODY + "\n"
+    data = json.loads(report.read_text())
+    assert {f["path"]: f["output"] for f in data["files"]} == {
+        "x.html": "x.html.txt",
+        "x.txt": "x.txt",
+    }
+
+
+def test_quiet_keeps_rays_log_lines_off_stderr(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    src = tmp_path / "in"
+    _corpus(src, 20)
+    done = cli(str(src), "-o", str(tmp_path / "out"), "-q", "--engine", "ray")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == b""  # Ray printed its start-up lines (INFO, WARNING) here
+    assert len(list((tmp_path / "out").iterdir())) == 20
+
+
+def test_errors_are_listed_in_record_order(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    with (src / "a.jsonl").open("w") as handle:
+        for i in range(1, 13):
+            good = json.dumps({"id": f"r{i}", "text": BODY})
+            handle.write("{broken\n" if i in (1, 2, 10, 11) else good + "\n")
+    done = CliRunner().invoke(app, [str(src), "--check", "-q"])
+    assert done.exit_code == EXIT_UNREADABLE
+    named = re.findall(r"^error: (a\.jsonl#\d+):", done.output, re.MULTILINE)
+    assert named == ["a.jsonl#1", "a.jsonl#2", "a.jsonl#10", "a.jsonl#11"]  # not #1, #10, #11, #2
+    data = report_of(tmp_path, src)
+    assert [e["path"] for e in data["errors"]] == named
+
+
+def test_a_fail_on_rule_that_can_never_fail_is_warned_about(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    _corpus(src, 4)  # four copies of one page but for a number: near-duplicates
+    args = [str(src), "--check", "-q", "--fail-on", "duplicate-docs=0"]
+    off = CliRunner().invoke(app, [*args, "--dedup-docs", "off"])
+    assert off.exit_code == 0, off.output
+    assert "warning: --fail-on duplicate-docs=0 can never fail with --dedup-docs off" in off.output
+    flagged = CliRunner().invoke(app, args)  # the same rule where documents are compared
+    assert flagged.exit_code == 4 and "warning" not in flagged.output
+
+
+@pytest.mark.parametrize("what", ["records", "report", "check", "records-and-report"])
+def test_a_closed_standard_output_ends_the_run_quietly(tmp_path: Path, what: str) -> None:
+    """``clean - -o - | head -n1``: the reader leaves early; the run ends with 0 and says
+    nothing (here the reader has gone before the first write, whatever the output's size)."""
+    src = tmp_path / "in"
+    _corpus(src, 300)
+    records = tmp_path / "in.jsonl"
+    with records.open("w") as handle:
+        for i in range(2000):  # about 4 MB of cleaned records, far above a pipe's buffer
+            handle.write(json.dumps({"id": str(i), "text": f"{BODY} Page {i}.\n" * 10}) + "\n")
+    args = {
+        "records": ["-", "-o", "-", "-q"],  # (the report would go to stderr)
+        "report": [str(src), "-o", str(tmp_path / "out"), "--top", "1000"],
+        "check": [str(src), "--check"],
+        "records-and-report": ["-", "-o", "-"],  # clean - -o - 2>&1 | head -n1
+    }[what]
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # head -n1 after its line
+    with records.open("rb") as stdin:
+        done = subprocess.run(
+            [sys.executable, "-m", "cleaner", *args],
+            stdin=stdin,
+            stdout=write_end,
+            stderr=write_end if what == "records-and-report" else subprocess.PIPE,
+            cwd=ROOT,
+            env={**os.environ, **ENV},
+            check=False,
+        )
+    os.close(write_end)
+    assert done.returncode == 0, done.stderr
+    assert not done.stderr
+
+
+def test_jobs_beyond_the_usable_cpus_are_lowered_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cleaner.engines import local
+
+    usable = local.default_jobs()
+    started: list[int] = []
+    real_init = local.LocalEngine.__init__
+
+    def record(self: local.LocalEngine, jobs: int) -> None:
+        started.append(jobs)
+        real_init(self, jobs)
+
+    monkeypatch.setattr(local.LocalEngine, "__init__", record)
+    src = tmp_path / "in"
+    _corpus(src, 40)
+    done = CliRunner().invoke(app, [str(src), "-o", str(tmp_path / "out"), "-q", "-j", "100000"])
+    assert done.exit_code == 0, done.output
+    assert started == [usable]
+    assert f"warning: --jobs 100000 lowered to {usable}" in done.output
+    asked = CliRunner().invoke(app, [str(src), "-o", str(tmp_path / "o2"), "-q", "-j", "1"])
+    assert asked.exit_code == 0 and "warning" not in asked.output
+    assert started == [usable, 1]
+
+
+def _children(pid: int) -> list[int]:
+    """The pids whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path("/proc", entry, "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path("/proc", str(pid), "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state in ("Z", "X")  # ended, not yet reaped
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal: Linux")
+def test_workers_end_when_the_main_process_is_killed(tmp_path: Path) -> None:
+    src, out = tmp_path / "in", tmp_path / "out"
+    _corpus(src)
+    proc = _start(src, out, 2)
+    _wait_for_outputs(out, proc)
+    workers = _children(proc.pid)
+    assert workers, "the run has no worker processes"
+    proc.kill()  # kill -9 of the main process alone
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not all(_gone(w) for w in workers):
+        time.sleep(0.05)
+    left = [w for w in workers if not _gone(w)]
+    for w in left:  # do not leave them running if the test fails
+        os.kill(w, signal.SIGKILL)
+    assert left == []

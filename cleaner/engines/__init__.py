@@ -28,9 +28,10 @@ class Engine(Protocol):
 ENGINES = ("local", "ray")
 
 
-def make_engine(name: str, jobs: int, address: str | None = None) -> Engine:
+def make_engine(name: str, jobs: int, address: str | None = None, quiet: bool = False) -> Engine:
     """``local``: a process pool of ``jobs`` workers; ``ray``: Ray tasks on the cluster at
-    ``address`` (or ``RAY_ADDRESS``), or on a local Ray runtime when there is none."""
+    ``address`` (or ``RAY_ADDRESS``), or on a local Ray runtime when there is none (with
+    ``quiet``, Ray's own log lines below errors are not printed)."""
     if name == "local":
         from .local import LocalEngine
 
@@ -38,5 +39,5 @@ def make_engine(name: str, jobs: int, address: str | None = None) -> Engine:
     if name == "ray":
         from .ray import RayEngine
 
-        return RayEngine(address)
+        return RayEngine(address, quiet=quiet)
     raise ValueError(f"unknown engine {name!r} (available: {', '.join(ENGINES)})")

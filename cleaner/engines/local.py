@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -16,8 +17,48 @@ R = TypeVar("R")
 _WORKER_CONTEXT: dict[str, Any] = {}
 
 
-def _init_worker(fn: Callable[..., Any], context: Any) -> None:
+def die_with_parent(parent: int) -> bool:
+    """Have the kernel kill this process (SIGKILL) when its parent ends, on Linux
+    (prctl PR_SET_PDEATHSIG): a main process killed outright (``kill -9``, the out-of-memory
+    killer) cannot stop its workers, which would otherwise run on, each holding its memory.
+    ``parent`` is the pid the caller was forked from: when it is already gone (it died
+    before the setting took), this process ends at once. Returns whether the setting took.
+
+    In a child process (the setting stays with the process that makes it):
+
+    >>> import subprocess
+    >>> def child(parent: str) -> subprocess.CompletedProcess[str]:
+    ...     code = "import os; from cleaner.engines import local as m; "
+    ...     code += f"print(m.die_with_parent({parent}))"
+    ...     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    >>> child("os.getppid()").stdout.strip() == str(sys.platform.startswith("linux"))
+    True
+    >>> child("-1").returncode == (1 if sys.platform.startswith("linux") else 0)  # parent gone
+    True
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
     import signal
+
+    pr_set_pdeathsig = 1
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        failed = libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0) != 0
+    except (OSError, AttributeError):
+        return False
+    if failed:
+        return False
+    if os.getppid() != parent:  # the parent ended between the fork and the prctl
+        os._exit(1)
+    return True
+
+
+def _init_worker(fn: Callable[..., Any], context: Any, parent: int | None = None) -> None:
+    import signal
+
+    if parent is not None:
+        die_with_parent(parent)
 
     # Ctrl-C reaches the whole process group: the main process alone handles it and stops
     # the pool. An interrupted map stops its workers with SIGTERM, whose default action ends
@@ -63,7 +104,7 @@ class LocalEngine:
             max_workers=min(self.jobs, len(todo)),
             mp_context=ctx,
             initializer=_init_worker,
-            initargs=(fn, context),
+            initargs=(fn, context, os.getpid()),
         )
         finished = False
         try:

@@ -37,13 +37,19 @@ def _import_ray() -> Any:
 class RayEngine:
     """Runs ``fn(context, item)`` as Ray tasks, at most ``max_in_flight`` at a time."""
 
-    def __init__(self, address: str | None = None, max_in_flight: int | None = None) -> None:
+    def __init__(
+        self, address: str | None = None, max_in_flight: int | None = None, quiet: bool = False
+    ) -> None:
         ray = _import_ray()
         self._ray = ray
         self._own_runtime = False
         if not ray.is_initialized():
             address = address or os.environ.get("RAY_ADDRESS")
             kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+            if quiet:  # clean -q: only errors from Ray's own logger (start-up, tokens)
+                import logging
+
+                kwargs["logging_level"] = logging.ERROR
             if address:
                 ray.init(address=address, **kwargs)
             else:

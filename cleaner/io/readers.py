@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
@@ -154,6 +154,21 @@ def _local_candidates(
             yield (here / name, prefix + name, None)
 
 
+def _key(output: str) -> str:
+    """The output path a relative output name lands on (``a\\b.txt`` and ``a/b.txt`` on one)."""
+    name = "/".join(safe_parts(output))
+    return output if name == output else name  # one string for both: a run lists every input
+
+
+def _rename(named: list[tuple[str, Source]], source: Source, output: str) -> Source:
+    """Give ``source`` (met recently: searched from the end) the output name ``output``."""
+    for i in range(len(named) - 1, -1, -1):
+        if named[i][1] is source:
+            named[i] = (output, replace(source, output=output))
+            return named[i][1]
+    raise ValueError(f"{source.rel} was not listed")
+
+
 def discover(inputs: Sequence[Path | str], out: Path | None) -> Discovery:
     """Every page under ``inputs`` (folders walked recursively, sorted), skipping ``out``.
     An input given as a URL (``s3://bucket/crawl/``) is listed and read through fsspec."""
@@ -180,14 +195,26 @@ def discover(inputs: Sequence[Path | str], out: Path | None) -> Discovery:
             where = path if url is None else url
             # two names that land on one output path (a\b.txt and a/b.txt) collide too
             output = output_name(rel)
-            name = "/".join(safe_parts(output))
-            if name == output:
-                name = output  # one string for both: a run lists every input
+            name = _key(output)
+            source = Source.of(path, rel, kind, url)
             if name in seen:
-                taken = seen[name].location
-                found.errors.append((str(where), f"its output name {name} is taken by {taken}"))
-                continue
-            source = seen[name] = Source.of(path, rel, kind, url)
+                # an HTML page and a page of its output name (x.html, x.txt): the HTML page's
+                # output keeps its whole name (x.html.txt), whichever was met first
+                other = seen[name]
+                if kind == "html" and _key(apart := rel + ".txt") not in seen:
+                    output, name = apart, _key(apart)
+                    source = Source.of(path, rel, kind, url, apart)
+                elif (
+                    other.kind == "html"
+                    and other.output is None
+                    and (_key(moved := other.rel + ".txt") not in seen)
+                ):
+                    seen[_key(moved)] = _rename(named, other, moved)
+                else:
+                    taken = other.location
+                    found.errors.append((str(where), f"its output name {name} is taken by {taken}"))
+                    continue
+            seen[name] = source
             named.append((output, source))
     if skipped_other:
         found.notices.append(
