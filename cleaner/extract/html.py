@@ -5,8 +5,9 @@ from __future__ import annotations
 from ..config import Config
 
 
-def html_to_text(html: str, config: Config) -> str:
-    """The main text of an HTML page, one block per line ("" when nothing is found)."""
+def trafilatura_text(html: str, config: Config) -> str:
+    """trafilatura's main text of an HTML page with cleaner's extraction settings, one
+    block per line ("" when nothing is found)."""
     import trafilatura
 
     text = trafilatura.extract(
@@ -20,3 +21,8 @@ def html_to_text(html: str, config: Config) -> str:
         with_metadata=False,
     )
     return text or ""
+
+
+def html_to_text(html: str, config: Config) -> str:
+    """The main text of an HTML page, one block per line ("" when nothing is found)."""
+    return trafilatura_text(html, config)
