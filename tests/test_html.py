@@ -128,3 +128,23 @@ def test_html_pages_share_the_cross_file_template_step(tmp_path: Path) -> None:
     assert reasons == {"template"}
     follow = [g for g in data["groups"] if g["text"].startswith("Follow Example News")]
     assert len(follow) == 1 and follow[0]["n_files"] == 3 and follow[0]["template"]
+
+
+def test_html_lines_beside_a_template_line_stay(tmp_path: Path) -> None:
+    """In HTML the extractor chose the body: a template line goes, but the short lines
+    next to it (a subheading, a list of a story's own) are not dropped with it as a block,
+    since the block rule rests on line shape, which HTML mode does not judge."""
+    src = tmp_path / "in"
+    src.mkdir()
+    subheads = ["What the divers found", "Opening hours this winter", "The judges' verdict"]
+    for n, (title, first, second) in enumerate(STORIES):
+        page = ARTICLE.format(title=title, first=first, second=second).replace(
+            "every social network</p>", f"every social network</p><h2>{subheads[n]}</h2>"
+        )
+        (src / f"story{n}.html").write_text(page, encoding="utf-8")
+    out = tmp_path / "out"
+    clean_corpus([src], out)
+    for n, (_title, first, second) in enumerate(STORIES):
+        lines = (out / f"story{n}.txt").read_text(encoding="utf-8").splitlines()
+        assert subheads[n] in lines and first in lines and second in lines
+        assert not any(line.startswith("Follow Example News") for line in lines)
