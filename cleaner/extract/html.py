@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..config import Config
+from ..heuristics.shape import split_layout_tables
 
 
 def trafilatura_text(html: str, config: Config) -> str:
@@ -24,5 +25,10 @@ def trafilatura_text(html: str, config: Config) -> str:
 
 
 def html_to_text(html: str, config: Config) -> str:
-    """The main text of an HTML page, one block per line ("" when nothing is found)."""
-    return trafilatura_text(html, config)
+    """The main text of an HTML page, one block per line ("" when nothing is found); the
+    rows of layout tables split into their cells (``split_layout_tables``)."""
+    text = trafilatura_text(html, config)
+    if "|" not in text:
+        return text
+    lines = split_layout_tables(text.splitlines(), config.body_min_words, config.long_line_words)
+    return "\n".join(lines)
