@@ -79,6 +79,9 @@ def page_language(lines: Sequence[str], config: Config, langid: LanguageIdentifi
     return detect_language("\n".join(prose), langid, config.langid_max_chars)
 
 
+RECOVERED = "no article found by the HTML extractor: judged as text from the page's rendering"
+
+
 def make_page(
     rel: str,
     rid: str | None,
@@ -93,8 +96,16 @@ def make_page(
     try:
         if is_html:
             from .extract.html import html_to_text
+            from .extract.render import recovered_text
 
-            text = html_to_text(text, config)
+            extracted = html_to_text(text, config)
+            rendered = recovered_text(
+                text, extracted, config.html_recover_max_words, config.html_recover_min_prose
+            )
+            if rendered is None:
+                text = extracted
+            else:  # the extractor missed the article: judge the page's text as text
+                text, kind, notes = rendered, "text", (*notes, RECOVERED)
     except (ValueError, RecursionError, MemoryError) as exc:
         return failed(rel, rid, kind, f"could not be parsed: {type(exc).__name__}", notes)
     lines = tuple(segment(text))
