@@ -198,3 +198,44 @@ def test_html_page_whose_article_the_extractor_misses_is_judged_as_text(tmp_path
     assert not set(MENU) & set(lines)
     entry = json.loads(report.read_text(encoding="utf-8"))["files"][0]
     assert entry["kind"] == "text" and any("rendering" in note for note in entry["notes"])
+
+
+LEAD = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<header><h1>{title}</h1><p>{lead}</p></header>
+<article><p>{first}</p><p>{second}</p><p>{third}</p></article>
+<footer><p>Copyright Example News</p></footer>
+</body></html>
+"""
+
+
+def test_html_lead_paragraph_outside_the_article_is_kept(tmp_path: Path) -> None:
+    """A lead paragraph set above the article's container: trafilatura leaves it out, the
+    page's rendering has it just before the article's first paragraph, so it is kept; a
+    teaser that repeats the article's first paragraph is not added twice."""
+    from cleaner.extract.html import trafilatura_text
+
+    title, first, second = STORIES[0]
+    third = (
+        "Divers will inspect the harbour walls next week, and the council expects their "
+        "report to show that the old stonework came through the storm without damage."
+    )
+    lead = (
+        "The harbour is open again after a weekend of clearing, and the first boats left at "
+        "dawn under a clear sky."
+    )
+    page = LEAD.format(title=title, lead=lead, first=first, second=second, third=third)
+    teaser = LEAD.format(title=title, lead=first[:80] + "...", first=first, second=second,
+                         third=third)  # fmt: skip
+    assert lead not in trafilatura_text(page, Config())  # what the extractor gives
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "lead.html").write_text(page, encoding="utf-8")
+    (src / "teaser.html").write_text(teaser, encoding="utf-8")
+    out = tmp_path / "out"
+    clean_corpus([src], out)
+    lines = (out / "lead.txt").read_text(encoding="utf-8").splitlines()
+    assert lines[:4] == [lead, first, second, third]
+    lines = (out / "teaser.txt").read_text(encoding="utf-8").splitlines()
+    assert lines[:3] == [first, second, third]

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
+
+from ..heuristics.shape import reads_as_prose
+from ..text import strip_markup, word_count, words
 
 # Elements that start a new line: blocks, list items, table rows and cells, breaks.
 _BLOCKS = frozenset(
@@ -53,24 +58,59 @@ def render_text(html: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def recovered_text(html: str, extracted: str, max_words: int, min_prose_words: int) -> str | None:
-    """The page's own text rendering, when the extractor missed its article: it returned
-    fewer than ``max_words`` words while the rendering holds at least ``min_prose_words``
-    words in lines that read as prose. None otherwise (the extractor's text stands).
+def missed_article(extracted: str, rendered: str, max_words: int, min_prose_words: int) -> bool:
+    """Whether the extractor missed a page's article: it returned fewer than ``max_words``
+    words while the page's rendering holds at least ``min_prose_words`` words in lines that
+    read as prose.
 
-    >>> para = "<p>The council said on Monday that the bridge over the river would open in May.</p>"
-    >>> recovered_text("<div>" + para * 3 + "</div>", "", 20, 40) is not None
+    >>> para = "The council said on Monday that the bridge over the river would open in May."
+    >>> missed_article("", "\\n".join([para] * 3), 20, 40)
     True
-    >>> recovered_text("<div>" + para * 3 + "</div>", "", 20, 60) is None
-    True
-    >>> recovered_text(para * 9, "Words " * 30, 20, 40) is None
-    True
+    >>> missed_article("", "\\n".join([para] * 3), 20, 60), missed_article(para * 2, para, 20, 0)
+    (False, False)
     """
-    from ..heuristics.shape import reads_as_prose
-    from ..text import word_count
-
     if word_count(extracted) >= max_words:
-        return None
-    rendered = render_text(html)
+        return False
     prose = sum(word_count(line) for line in rendered.splitlines() if reads_as_prose(line))
-    return rendered if prose >= min_prose_words else None
+    return prose >= min_prose_words
+
+
+def lead_lines(
+    extracted: Sequence[str], rendered: Sequence[str], min_words: int = 8, long_words: int = 40
+) -> list[str]:
+    """The prose that leads into the extractor's text on the page: in the rendering, the run
+    of lines that read as prose just before the first prose line the extractor kept (a lead
+    paragraph the extractor's choice of container cut off). A line whose words mostly stand
+    in the extractor's text already (a teaser of the article) ends the run. Visible text,
+    markup removed.
+
+    >>> body = "The repairs were paid for by the contractor, the council said on Monday."
+    >>> lead = "The new bridge over the river will open to traffic in May, two months late."
+    >>> lead_lines([body], ["* Home", "# Bridge to open", lead, body, "More news"])
+    ['The new bridge over the river will open to traffic in May, two months late.']
+    >>> lead_lines([body], [lead, "Bridge to open", body]), lead_lines(["Menu"], [lead])
+    ([], [])
+    >>> lead_lines([body], [body.replace("Monday", "Monday..."), body])
+    []
+    """
+    kept = {" ".join(strip_markup(line).split()) for line in extracted}
+    visible = [" ".join(strip_markup(line).split()) for line in rendered]
+    where = {line: i for i, line in reversed(list(enumerate(visible)))}
+    first = next(
+        (where[v] for v in map(" ".join, map(str.split, extracted)) if v in where and
+         reads_as_prose(v, min_words, long_words)),
+        None,
+    )  # fmt: skip
+    if first is None:
+        return []
+    have = Counter(words("\n".join(extracted)))
+
+    def new_prose(line: str) -> bool:  # prose, and not a teaser repeating the kept text
+        toks = words(line)
+        repeated = sum((Counter(toks) & have).values()) >= 0.8 * len(toks)
+        return reads_as_prose(line, min_words, long_words) and line not in kept and not repeated
+
+    start = first
+    while start > 0 and new_prose(visible[start - 1]):
+        start -= 1
+    return visible[start:first]
