@@ -2,11 +2,15 @@
 
     python benchmarks/quality.py [--eval-dir ../shared/eval] [--datasets NAME ...]
                                  [--modes text html] [--by-site] [--limit N] [--json]
+                                 [--no-baseline] [--losses]
 
 Each dataset is cleaned in one run (so cross-file statistics work as they would for a
 user) and every page is scored against its gold text, with the same token definition
 as ``shared/eval/score.py``: lowercase ``\\w+`` tokens, multiset intersection,
-macro-averaged over pages.
+macro-averaged over pages. In HTML mode the same pages are also given to trafilatura
+alone, with cleaner's extraction settings, in the same run: the ``trafilatura`` rows and
+cleaner's delta to them, per dataset and per site (``--losses`` lists the pages where
+cleaner scores below it, and the lines it dropped there).
 """
 
 from __future__ import annotations
@@ -83,6 +87,9 @@ def c4_filter(text: str) -> str:
     return "".join(line + "\n" for line in kept)
 
 
+Line = tuple[bool, str, str]  # keep, reason, text: one line of a page as cleaner decided it
+
+
 def predict(
     dataset_dir: Path, mode: str, pages: list[str], config: Config | None, jobs: int = 1
 ) -> dict[str, str]:
@@ -94,18 +101,47 @@ def predict(
             pid: c4_filter((dataset_dir / sub / f"{pid}{suffix}").read_text(encoding="utf-8"))
             for pid in pages
         }
+    return predict_lines(dataset_dir, mode, pages, config, jobs)[0]
+
+
+def predict_lines(
+    dataset_dir: Path, mode: str, pages: list[str], config: Config, jobs: int = 1
+) -> tuple[dict[str, str], dict[str, list[Line]]]:
+    """Cleaner on the whole set in one run: the cleaned text of each page, and each page's
+    lines with their decisions (from the JSON report)."""
+    sub, suffix = MODES[mode]
     with tempfile.TemporaryDirectory(prefix="cleaner-eval-") as tmp:
         src = Path(tmp) / "in"
         out = Path(tmp) / "out"
+        report = Path(tmp) / "report.json"
         src.mkdir()
         for pid in pages:
             (src / f"{pid}{suffix}").symlink_to((dataset_dir / sub / f"{pid}{suffix}").resolve())
-        clean_corpus([src], out, config=config, jobs=jobs)
+        clean_corpus([src], out, config=config, jobs=jobs, report=report)
         preds = {}
         for pid in pages:
             path = out / f"{pid}.txt"
             preds[pid] = path.read_text(encoding="utf-8") if path.exists() else ""
-        return preds
+        data = json.loads(report.read_text(encoding="utf-8"))
+        lines = {
+            Path(f["path"]).stem: [(ln["keep"], ln["reason"], ln["text"]) for ln in f["lines"]]
+            for f in data["files"]
+        }
+        return preds, lines
+
+
+def trafilatura_alone(dataset_dir: Path, pages: list[str], config: Config) -> dict[str, str]:
+    """The baseline of HTML mode: trafilatura alone on each HTML page, with the extraction
+    settings cleaner gives it (``cleaner.extract.html.trafilatura_text``), nothing after."""
+    from cleaner.extract.html import trafilatura_text
+
+    return {
+        pid: trafilatura_text(
+            (dataset_dir / "html" / f"{pid}.html").read_text(encoding="utf-8", errors="replace"),
+            config,
+        )
+        for pid in pages
+    }
 
 
 def evaluate(
@@ -118,11 +154,24 @@ def evaluate(
 ) -> dict[str, object]:
     """Clean one dataset in one run (``config`` None: the C4-style filter) and score each
     page; returns a result dict with the mean, per-site means and per-page F1."""
-    meta = manifest(dataset_dir)
-    pages = sorted(ids if ids is not None else meta)
-    if limit is not None:
-        pages = pages[:limit]
+    pages = page_ids(dataset_dir, limit, ids)
     preds = predict(dataset_dir, mode, pages, config, jobs)
+    return score(dataset_dir, mode, "c4" if config is None else "cleaner", preds)
+
+
+def page_ids(
+    dataset_dir: Path, limit: int | None = None, ids: list[str] | None = None
+) -> list[str]:
+    """The pages of a dataset to score: ``ids`` or all, sorted, the first ``limit``."""
+    pages = sorted(ids if ids is not None else manifest(dataset_dir))
+    return pages if limit is None else pages[:limit]
+
+
+def score(dataset_dir: Path, mode: str, method: str, preds: dict[str, str]) -> dict[str, object]:
+    """Score the predicted text of each page against its gold: the mean, per-site means and
+    per-page F1."""
+    meta = manifest(dataset_dir)
+    pages = sorted(preds)
     scores: dict[str, tuple[float, float, float]] = {}
     for pid in pages:
         gold = (dataset_dir / "gold" / f"{pid}.txt").read_text(encoding="utf-8")
@@ -138,7 +187,7 @@ def evaluate(
     return {
         "dataset": dataset_dir.name,
         "mode": mode,
-        "method": "c4" if config is None else "cleaner",
+        "method": method,
         "pages": len(scores),
         **mean(list(scores.values())),
         "sites": {site: {"pages": len(r), **mean(r)} for site, r in sorted(by_site.items())},
@@ -168,6 +217,53 @@ def language_check(dataset_dir: Path, jobs: int) -> list[tuple[str, str, float, 
             )
         )
     return rows
+
+
+def baseline_of(results: list[dict[str, object]], r: dict[str, object]) -> dict[str, object]:
+    """The trafilatura-alone result beside cleaner's result ``r`` ({} when there is none)."""
+    if r["method"] != "cleaner":
+        return {}
+    for other in results:
+        same = other["dataset"] == r["dataset"] and other["mode"] == r["mode"]
+        if same and other["method"] == "trafilatura":
+            return other
+    return {}
+
+
+def in_gold(text: str, gold: Counter[str]) -> bool:
+    """Whether most of a line's tokens are tokens of the gold text (a line of the article).
+
+    >>> in_gold("The cat sat.", Counter(["the", "cat", "sat", "down"])), in_gold("Menu", Counter())
+    (True, False)
+    """
+    toks = tokenize(text)
+    return bool(toks) and sum((Counter(toks) & gold).values()) >= 0.8 * len(toks)
+
+
+def loss_report(
+    dataset_dir: Path,
+    ours: dict[str, object],
+    base: dict[str, object],
+    lines: dict[str, list[Line]],
+) -> list[str]:
+    """For each page where cleaner's F1 is below trafilatura alone's: the two F1, the gold
+    words dropped per reason, and the dropped lines that are article text."""
+    mine, theirs = ours["per_page"], base["per_page"]
+    assert isinstance(mine, dict) and isinstance(theirs, dict)
+    out = []
+    worse = sorted((mine[pid] - theirs[pid], pid) for pid in mine if mine[pid] < theirs[pid])
+    for delta, pid in worse:
+        gold = Counter(tokenize((dataset_dir / "gold" / f"{pid}.txt").read_text(encoding="utf-8")))
+        lost: Counter[str] = Counter()
+        shown = []
+        for keep, reason, text in lines.get(pid, []):
+            if not keep and in_gold(text, gold):
+                lost[reason] += len(tokenize(text))
+                shown.append(f"      [{reason}] {text[:110]}")
+        head = f"  {dataset_dir.name}/{pid}: {mine[pid]:.3f} vs {theirs[pid]:.3f} ({delta:+.3f})"
+        why = ", ".join(f"{k} {v}" for k, v in lost.most_common()) or "no article line dropped"
+        out += [head, f"    article words dropped: {why}", *shown[:8]]
+    return out
 
 
 def config_with(overrides: list[str]) -> Config:
@@ -203,6 +299,17 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="compare detected stoplists with English forced on the non-English pages",
     )
+    parser.add_argument(
+        "--no-baseline",
+        action="store_true",
+        help="skip trafilatura alone (cleaner's extraction settings) beside HTML mode",
+    )
+    parser.add_argument(
+        "--losses",
+        action="store_true",
+        help="list the pages where HTML mode scores below trafilatura alone, and the lines "
+        "cleaner dropped there",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument(
         "--set", action="append", default=[], metavar="FIELD=VALUE", help="override a Config field"
@@ -216,32 +323,58 @@ def main(argv: list[str] | None = None) -> int:
         p.name for p in args.eval_dir.iterdir() if (p / "manifest.jsonl").exists()
     )
     results = []
+    losses: list[str] = []
     for name in names:
+        dataset_dir = args.eval_dir / name
         for mode in args.modes:
-            results.append(evaluate(args.eval_dir / name, mode, config, args.limit, args.jobs))
+            if mode == "html" and not args.no_baseline:
+                pages = page_ids(dataset_dir, args.limit)
+                preds, lines = predict_lines(dataset_dir, mode, pages, config, args.jobs)
+                ours = score(dataset_dir, mode, "cleaner", preds)
+                base = score(
+                    dataset_dir, mode, "trafilatura", trafilatura_alone(dataset_dir, pages, config)
+                )
+                results += [ours, base]
+                if args.losses:
+                    losses += loss_report(dataset_dir, ours, base, lines)
+                continue
+            results.append(evaluate(dataset_dir, mode, config, args.limit, args.jobs))
             if args.c4 and mode == "text":
-                results.append(evaluate(args.eval_dir / name, mode, None, args.limit))
-    checks = {name: language_check(args.eval_dir / name, args.jobs) for name in names}
-    checks = {k: v for k, v in checks.items() if v} if args.languages else {}
+                results.append(evaluate(dataset_dir, mode, None, args.limit))
+    checks = {}
+    if args.languages:
+        checks = {name: language_check(args.eval_dir / name, args.jobs) for name in names}
+        checks = {k: v for k, v in checks.items() if v}
     if args.json:
         print(json.dumps({"results": results, "languages": checks}, indent=2))
         return 0
     print(
-        f"{'dataset':<17}{'mode':<6}{'method':<9}{'pages':>6}{'P':>8}{'R':>8}{'F1':>8}"
+        f"{'dataset':<17}{'mode':<6}{'method':<12}{'pages':>6}{'P':>8}{'R':>8}{'F1':>8}{'Δ':>8}"
         "   baselines (F1, all pages)"
     )
     for r in results:
+        ref = baseline_of(results, r)
         base = BASELINES.get((str(r["dataset"]), str(r["mode"])), {})
         base_txt = ", ".join(f"{k} {v:.3f}" for k, v in base.items())
+        delta = f"{float(r['f']) - float(ref['f']):>+8.3f}" if ref else " " * 8
         print(
-            f"{r['dataset']!s:<17}{r['mode']!s:<6}{r['method']!s:<9}{r['pages']:>6}"
-            f"{r['p']:>8.3f}{r['r']:>8.3f}{r['f']:>8.3f}   {base_txt}"
+            f"{r['dataset']!s:<17}{r['mode']!s:<6}{r['method']!s:<12}{r['pages']:>6}"
+            f"{r['p']:>8.3f}{r['r']:>8.3f}{r['f']:>8.3f}{delta}   "
+            f"{base_txt if r['method'] != 'trafilatura' else ''}"
         )
-        if args.by_site:
+        if args.by_site and r["method"] != "trafilatura":
             sites = r["sites"]
-            assert isinstance(sites, dict)
+            ref_sites = ref["sites"] if ref else {}
+            assert isinstance(sites, dict) and isinstance(ref_sites, dict)
             for site, s in sites.items():
-                print(f"  {site:<30}{s['pages']:>5}{s['p']:>8.3f}{s['r']:>8.3f}{s['f']:>8.3f}")
+                row = f"  {site:<30}{s['pages']:>5}{s['p']:>8.3f}{s['r']:>8.3f}{s['f']:>8.3f}"
+                if site in ref_sites:
+                    b = ref_sites[site]["f"]
+                    row += f"   trafilatura {b:.3f}  Δ {s['f'] - b:+.3f}"
+                print(row)
+    if losses:
+        print("\npages where HTML mode scores below trafilatura alone")
+        print("\n".join(losses))
     for name, rows in checks.items():
         print(f"\n{name}: non-English pages, F1 with detected stoplist vs English forced")
         for pid, lang, auto, forced in rows:

@@ -143,6 +143,13 @@ class Config:
     # Ask the extractor to favour precision: fewer stray blocks kept, some short body blocks
     # (captions, one-line paragraphs) lost.
     html_favor_precision: bool = False
+    # When the extractor returns fewer than html_recover_max_words words from a page whose
+    # own text rendering holds at least html_recover_min_prose words in lines shaped like
+    # prose, it missed the article: the page's lines come from its rendering and are judged
+    # as a text page's. Higher limits recover more pages the extractor cut short, at the
+    # risk of replacing a short article (a brief) by the page's text judged line by line.
+    html_recover_max_words: int = 50
+    html_recover_min_prose: int = 150
 
     def __post_init__(self) -> None:
         if self.lsh_bands * self.lsh_rows != self.num_perm:

@@ -206,6 +206,9 @@ def decide_lines(
     >>> g = [LineGroup(None, 1)] * 4 + [LineGroup(7, 2)]
     >>> [d.reason.value for d in decide_lines([good, good, title, title, title], g, 2, Config())]
     ['body', 'body', 'template-block', 'template-block', 'template']
+    >>> feats = [good, good, title, title, title]
+    >>> [d.reason.value for d in decide_lines(feats, g, 2, Config(), shape_filter=False)]
+    ['body', 'body', 'body', 'body', 'template']
     """
     template = _template_flags(feats, groups, template_min_files, config)
     out: Decisions = [None] * len(feats)
@@ -219,7 +222,9 @@ def decide_lines(
         elif shape_filter and not g.first_in_page and f.cls is not LineClass.GOOD:
             out[i] = Decision(False, Reason.REPEATED, g.id)
 
-    for run in _runs(feats, template):
+    # Template blocks rest on line shape (runs of title-like lines): with the shape rules
+    # off (HTML, whose extractor chose the body), only the template lines themselves go.
+    for run in _runs(feats, template) if shape_filter else ():
         if any(template[i] for i in run):
             for i in run:
                 if out[i] is None:

@@ -79,6 +79,9 @@ def page_language(lines: Sequence[str], config: Config, langid: LanguageIdentifi
     return detect_language("\n".join(prose), langid, config.langid_max_chars)
 
 
+RECOVERED = "no article found by the HTML extractor: judged as text from the page's rendering"
+
+
 def make_page(
     rel: str,
     rid: str | None,
@@ -93,8 +96,22 @@ def make_page(
     try:
         if is_html:
             from .extract.html import html_to_text
+            from .extract.render import lead_lines, missed_article, render_text
 
-            text = html_to_text(text, config)
+            extracted = html_to_text(text, config)
+            rendered = render_text(text)
+            max_words, min_prose = config.html_recover_max_words, config.html_recover_min_prose
+            if missed_article(extracted, rendered, max_words, min_prose):
+                # the extractor missed the article: judge the page's text as text
+                text, kind, notes = rendered, "text", (*notes, RECOVERED)
+            else:  # with the prose that leads into the extractor's text
+                lead = lead_lines(
+                    extracted.splitlines(),
+                    rendered.splitlines(),
+                    config.body_min_words,
+                    config.long_line_words,
+                )
+                text = "\n".join([*lead, extracted])
     except (ValueError, RecursionError, MemoryError) as exc:
         return failed(rel, rid, kind, f"could not be parsed: {type(exc).__name__}", notes)
     lines = tuple(segment(text))

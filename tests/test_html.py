@@ -7,7 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
-from cleaner import clean_corpus
+from cleaner import Config, clean_corpus
 
 DATA = Path(__file__).resolve().parent / "data"
 PAGE = DATA / "sciencealert-com__0001.html"  # Scrapinghub benchmark page (MIT), see data/README
@@ -128,3 +128,114 @@ def test_html_pages_share_the_cross_file_template_step(tmp_path: Path) -> None:
     assert reasons == {"template"}
     follow = [g for g in data["groups"] if g["text"].startswith("Follow Example News")]
     assert len(follow) == 1 and follow[0]["n_files"] == 3 and follow[0]["template"]
+
+
+def test_html_lines_beside_a_template_line_stay(tmp_path: Path) -> None:
+    """In HTML the extractor chose the body: a template line goes, but the short lines
+    next to it (a subheading, a list of a story's own) are not dropped with it as a block,
+    since the block rule rests on line shape, which HTML mode does not judge."""
+    src = tmp_path / "in"
+    src.mkdir()
+    subheads = ["What the divers found", "Opening hours this winter", "The judges' verdict"]
+    for n, (title, first, second) in enumerate(STORIES):
+        page = ARTICLE.format(title=title, first=first, second=second).replace(
+            "every social network</p>", f"every social network</p><h2>{subheads[n]}</h2>"
+        )
+        (src / f"story{n}.html").write_text(page, encoding="utf-8")
+    out = tmp_path / "out"
+    clean_corpus([src], out)
+    for n, (_title, first, second) in enumerate(STORIES):
+        lines = (out / f"story{n}.txt").read_text(encoding="utf-8").splitlines()
+        assert subheads[n] in lines and first in lines and second in lines
+        assert not any(line.startswith("Follow Example News") for line in lines)
+
+
+MISSED = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Harbour news</title></head>
+<body>
+<ul>{menu}</ul>
+<div class="comments">
+<h1>{title}</h1>
+<p>{first}</p>
+<p>{second}</p>
+<p>The work is expected to last until the spring, and the council has promised to publish
+a timetable for each stage of it on its website in the coming weeks.</p>
+<p>Residents who want to know more can attend a meeting at the town hall on Thursday
+evening, where the engineers in charge of the project will answer their questions.</p>
+<p>Several fishermen said that they had lost a week of work to the storm, and they asked the
+council whether the harbour dues for the month could be waived to help them recover.</p>
+<p>The harbour master told the meeting that the request would be considered by the board at
+its next session, and that a decision would be announced before the end of the month.</p>
+</div>
+<p>Copyright Example News</p>
+</body></html>
+"""
+
+
+MENU = ["Home", "World", "Business", "Politics", "Science", "Technology", "Health", "Sport",
+        "Arts and culture", "Travel", "Weather", "Opinion", "Obituaries", "Contact us"]  # fmt: skip
+
+
+def test_html_page_whose_article_the_extractor_misses_is_judged_as_text(tmp_path: Path) -> None:
+    """trafilatura finds nothing in an article laid out in a container it takes for
+    comments: the page's own text rendering is judged as a text page instead of the page
+    coming out empty, and the report says so."""
+    from cleaner.extract.html import trafilatura_text
+
+    title, first, second = STORIES[0]
+    menu = "".join(f'<li><a href="/{n}">{n}</a></li>' for n in MENU)
+    page = MISSED.format(title=title, first=first, second=second, menu=menu)
+    extracted = trafilatura_text(page, Config())  # what the extractor gives: chrome only
+    assert first not in extracted and second not in extracted
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "page.html").write_text(page, encoding="utf-8")
+    out = tmp_path / "out"
+    report = tmp_path / "report.json"
+    clean_corpus([src], out, report=report)
+    lines = (out / "page.txt").read_text(encoding="utf-8").splitlines()
+    assert first in lines and second in lines and len(lines) >= 4
+    assert not set(MENU) & set(lines)
+    entry = json.loads(report.read_text(encoding="utf-8"))["files"][0]
+    assert entry["kind"] == "text" and any("rendering" in note for note in entry["notes"])
+
+
+LEAD = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<header><h1>{title}</h1><p>{lead}</p></header>
+<article><p>{first}</p><p>{second}</p><p>{third}</p></article>
+<footer><p>Copyright Example News</p></footer>
+</body></html>
+"""
+
+
+def test_html_lead_paragraph_outside_the_article_is_kept(tmp_path: Path) -> None:
+    """A lead paragraph set above the article's container: trafilatura leaves it out, the
+    page's rendering has it just before the article's first paragraph, so it is kept; a
+    teaser that repeats the article's first paragraph is not added twice."""
+    from cleaner.extract.html import trafilatura_text
+
+    title, first, second = STORIES[0]
+    third = (
+        "Divers will inspect the harbour walls next week, and the council expects their "
+        "report to show that the old stonework came through the storm without damage."
+    )
+    lead = (
+        "The harbour is open again after a weekend of clearing, and the first boats left at "
+        "dawn under a clear sky."
+    )
+    page = LEAD.format(title=title, lead=lead, first=first, second=second, third=third)
+    teaser = LEAD.format(title=title, lead=first[:80] + "...", first=first, second=second,
+                         third=third)  # fmt: skip
+    assert lead not in trafilatura_text(page, Config())  # what the extractor gives
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "lead.html").write_text(page, encoding="utf-8")
+    (src / "teaser.html").write_text(teaser, encoding="utf-8")
+    out = tmp_path / "out"
+    clean_corpus([src], out)
+    lines = (out / "lead.txt").read_text(encoding="utf-8").splitlines()
+    assert lines[:4] == [lead, first, second, third]
+    lines = (out / "teaser.txt").read_text(encoding="utf-8").splitlines()
+    assert lines[:3] == [first, second, third]

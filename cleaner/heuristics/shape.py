@@ -76,6 +76,74 @@ def is_markup_residue(line: str, visible: str | None = None, n: int | None = Non
     return not (ends_sentence(visible) and n >= 5)
 
 
+def reads_as_prose(visible: str, min_words: int = 8, long_words: int = 40) -> bool:
+    """Text shaped like body prose: a sentence of at least ``min_words`` words, or at least
+    ``long_words`` words whatever its ending.
+
+    >>> reads_as_prose("The council said on Monday that the bridge would open in May.")
+    True
+    >>> reads_as_prose("Print this story"), reads_as_prose("It is over.")
+    (False, False)
+    """
+    n = word_count(visible)
+    return n >= long_words or (n >= min_words and ends_sentence(visible))
+
+
+def table_cells(line: str) -> list[str]:
+    """The filled cells of a table row, spaces collapsed.
+
+    >>> table_cells("| Rovers |  | 12 |"), table_cells("|---|---|")
+    (['Rovers', '12'], [])
+    """
+    cells = [" ".join(cell.split()) for cell in line.split("|")]
+    return [cell for cell in cells if word_count(strip_markup(cell))]
+
+
+def split_layout_tables(lines: list[str], min_words: int = 8, long_words: int = 40) -> list[str]:
+    """Lines with the rows of layout tables split into their cells.
+
+    A run of table rows in which some cell reads as prose (:func:`reads_as_prose`) is a
+    layout table: the page's text set out in cells. Each of its rows becomes one line per
+    filled cell, to be judged like any other line, except a row of three or more short
+    cells, which is a row of a data table (results, a schedule) and stays whole. Other
+    lines are returned as they are.
+
+    >>> split_layout_tables([
+    ...     "| Home | News | Sport |",
+    ...     "| Archive |  |",
+    ...     "| The council said on Monday that the bridge would open in May. |  |",
+    ...     "| The repairs were paid for by the contractor | Print this story |",
+    ...     "| Team | Played | Points |",
+    ...     "Just text",
+    ...     "| Rovers | 12 |",
+    ... ])  # doctest: +NORMALIZE_WHITESPACE
+    ['| Home | News | Sport |', 'Archive',
+     'The council said on Monday that the bridge would open in May.',
+     'The repairs were paid for by the contractor', 'Print this story',
+     '| Team | Played | Points |', 'Just text', '| Rovers | 12 |']
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and is_table_row(lines[j]):
+            j += 1
+        if j == i:
+            out.append(lines[i])
+            i += 1
+            continue
+        rows = [(row, table_cells(row)) for row in lines[i:j]]
+        prose = [[reads_as_prose(strip_markup(c), min_words, long_words) for c in cells]
+                 for _, cells in rows]  # fmt: skip
+        if not any(any(p) for p in prose):
+            out.extend(lines[i:j])
+        else:
+            for (row, cells), is_prose in zip(rows, prose, strict=True):
+                out.extend([row] if len(cells) >= 3 and not any(is_prose) else cells)
+        i = j
+    return out
+
+
 _ANY_DIGIT = re.compile(r"\d")
 _TIME = re.compile(r"\b\d{1,2}\s?[:hH]\s?\d{2}\b")
 # day/month[/year], day.month.year, year-month-day; not decimals like 12.9

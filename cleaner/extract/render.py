@@ -1,0 +1,116 @@
+"""An HTML page's own text rendering: every visible text, a line per block."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from ..heuristics.shape import reads_as_prose
+from ..text import strip_markup, word_count, words
+
+# Elements that start a new line: blocks, list items, table rows and cells, breaks.
+_BLOCKS = frozenset(
+    {"address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "fieldset",
+     "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+     "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul"}
+)  # fmt: skip
+# Marks of the text renderings text mode reads (html2text's): headings and list items.
+_MARKS = {**{f"h{n}": "#" * n + " " for n in range(1, 7)}, "li": "* "}
+_SPACES = re.compile(r"\s+")
+_INVISIBLE = ("script", "style", "noscript", "template", "head", "title")
+
+
+def render_text(html: str) -> str:
+    """The visible text of a page, a line per block (paragraph, list item, table cell...),
+    spaces collapsed, blank lines dropped, headings and list items marked as markdown;
+    "" when the page does not parse.
+
+    >>> render_text("<p>One <b>two</b></p><script>x()</script><table><tr><td>A</td>"
+    ...             "<td>B<br>C</td></tr></table><!-- note -->tail")
+    'One two\\nA\\nB\\nC\\ntail'
+    >>> render_text("<div>A line\\nwrapped in the source</div>")
+    'A line wrapped in the source'
+    >>> render_text("<h1>Title</h1><ul><li>Home</li></ul>")
+    '# Title\\n* Home'
+    >>> render_text("")
+    ''
+    """
+    import lxml.etree
+    import lxml.html
+
+    try:
+        doc = lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return ""
+    lxml.etree.strip_elements(doc, lxml.etree.Comment, *_INVISIBLE, with_tail=False)
+    parts: list[str] = []
+    for event, el in lxml.etree.iterwalk(doc, events=("start", "end")):
+        block = isinstance(el.tag, str) and el.tag.lower() in _BLOCKS
+        if block:
+            parts.append("\n")
+            if event == "start" and el.tag.lower() in _MARKS:
+                parts.append(_MARKS[el.tag.lower()])
+        text = el.text if event == "start" else el.tail
+        if text:  # line breaks in the source are spaces; only blocks break lines
+            parts.append(_SPACES.sub(" ", text))
+    lines = (" ".join(line.split()) for line in "".join(parts).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def missed_article(extracted: str, rendered: str, max_words: int, min_prose_words: int) -> bool:
+    """Whether the extractor missed a page's article: it returned fewer than ``max_words``
+    words while the page's rendering holds at least ``min_prose_words`` words in lines that
+    read as prose.
+
+    >>> para = "The council said on Monday that the bridge over the river would open in May."
+    >>> missed_article("", "\\n".join([para] * 3), 20, 40)
+    True
+    >>> missed_article("", "\\n".join([para] * 3), 20, 60), missed_article(para * 2, para, 20, 0)
+    (False, False)
+    """
+    if word_count(extracted) >= max_words:
+        return False
+    prose = sum(word_count(line) for line in rendered.splitlines() if reads_as_prose(line))
+    return prose >= min_prose_words
+
+
+def lead_lines(
+    extracted: Sequence[str], rendered: Sequence[str], min_words: int = 8, long_words: int = 40
+) -> list[str]:
+    """The prose that leads into the extractor's text on the page: in the rendering, the run
+    of lines that read as prose just before the first prose line the extractor kept (a lead
+    paragraph the extractor's choice of container cut off). A line whose words mostly stand
+    in the extractor's text already (a teaser of the article) ends the run. Visible text,
+    markup removed.
+
+    >>> body = "The repairs were paid for by the contractor, the council said on Monday."
+    >>> lead = "The new bridge over the river will open to traffic in May, two months late."
+    >>> lead_lines([body], ["* Home", "# Bridge to open", lead, body, "More news"])
+    ['The new bridge over the river will open to traffic in May, two months late.']
+    >>> lead_lines([body], [lead, "Bridge to open", body]), lead_lines(["Menu"], [lead])
+    ([], [])
+    >>> lead_lines([body], [body.replace("Monday", "Monday..."), body])
+    []
+    """
+    kept = {" ".join(strip_markup(line).split()) for line in extracted}
+    visible = [" ".join(strip_markup(line).split()) for line in rendered]
+    where = {line: i for i, line in reversed(list(enumerate(visible)))}
+    first = next(
+        (where[v] for v in map(" ".join, map(str.split, extracted)) if v in where and
+         reads_as_prose(v, min_words, long_words)),
+        None,
+    )  # fmt: skip
+    if first is None:
+        return []
+    have = Counter(words("\n".join(extracted)))
+
+    def new_prose(line: str) -> bool:  # prose, and not a teaser repeating the kept text
+        toks = words(line)
+        repeated = sum((Counter(toks) & have).values()) >= 0.8 * len(toks)
+        return reads_as_prose(line, min_words, long_words) and line not in kept and not repeated
+
+    start = first
+    while start > 0 and new_prose(visible[start - 1]):
+        start -= 1
+    return visible[start:first]
