@@ -145,6 +145,9 @@ def load_pages(
                 yield make_page(
                     source.rel, record.id, record.text, record.is_html, config, (), printer, langid
                 )
+    except InputError as exc:  # the file as a whole cannot be read as records
+        if part == 0:
+            yield failed(source.rel, None, fmt, str(exc))
     except (OSError, ValueError, EOFError) as exc:
         # a truncated or corrupt container: the records read so far stand
         if part == 0:

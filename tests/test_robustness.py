@@ -744,6 +744,113 @@ def test_an_output_folder_made_by_another_worker_meanwhile(
 # -- 2. Parquet output: a fixed schema, no crash, no silent loss ------------------------------
 
 
+def _prose_rows(n: int, seed: int = 7) -> list[dict[str, Any]]:
+    """``n`` records of distinct made-up prose (no two near-duplicates of each other)."""
+    import random
+
+    rnd = random.Random(seed)
+    syllables = ["ka", "lo", "mi", "ra", "ven", "tos", "bel", "dur", "sa", "pin", "gor", "el"]
+    vocab = sorted({"".join(rnd.choices(syllables, k=3)) for _ in range(3000)})
+    rows = []
+    for i in range(n):
+        lines = [
+            " ".join(["the", *rnd.sample(vocab, 5), "and", "of", *rnd.sample(vocab, 5)]) + "."
+            for _ in range(3)
+        ]
+        rows.append({"id": f"r{i:05d}", "text": "\n".join(lines)})
+    return rows
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+
+def _parquet_rows(path: Path) -> list[dict[str, Any]]:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path).to_pylist()
+
+
+def test_parquet_output_late_duplicate_field_and_reason(tmp_path: Path) -> None:
+    """What first appears after the first 1,024 records (a near-duplicate, a field, a
+    reason) is written, with cleaner's own fields typed the same in every file."""
+    rows = _prose_rows(1100)
+    rows[1060]["text"] = rows[1061]["text"]  # the first duplicate pair, after row 1,024
+    rows[1070]["extra"] = "late field"
+    rows[1080]["text"] += "\n2021-03-04 12:30"  # a reason first seen late
+    _write_jsonl(tmp_path / "in" / "r.jsonl", rows)
+    out = tmp_path / "out"
+    done = cli(str(tmp_path / "in"), "-o", str(out), "--output-format", "parquet", "-q")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == b""
+    got = _parquet_rows(out / "r.parquet")
+    assert [g["id"] for g in got] == [r["id"] for r in rows]
+    meta = [g["cleaner"] for g in got]
+    assert meta[1060]["duplicate_cluster"] == meta[1061]["duplicate_cluster"] is not None
+    assert meta[0]["duplicate_cluster"] is None
+    assert got[1070]["extra"] == "late field" and got[0]["extra"] is None
+    assert meta[1080]["reasons"]["datetime"] == 1
+    assert meta[0]["reasons"]["datetime"] == 0
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(out / "r.parquet")
+    empty = tmp_path / "in2" / "none.jsonl"
+    _write_jsonl(empty, rows[:1])
+    clean_corpus([empty.parent], tmp_path / "out2", config=Config(output_format="parquet"))
+    assert pq.read_schema(tmp_path / "out2" / "none.parquet").field("cleaner") == schema.field(
+        "cleaner"
+    )
+
+
+def test_parquet_output_mixed_field_types(tmp_path: Path) -> None:
+    """A field int in one record and text in another (in one batch or across batches), an
+    empty object, a huge number: written as text, never a traceback or a lost record."""
+    rows = _prose_rows(1100)
+    rows[0]["n"] = 1
+    rows[1]["n"] = "one"
+    rows[2]["meta"] = {}
+    rows[3]["big"] = 2**70
+    for row in rows[:1024]:
+        row["late"] = 5
+    rows[1050]["late"] = "five"
+    rows[1051]["late"] = [1, 2]
+    rows[4]["nested"] = {"a": 1}
+    rows[1090]["nested"] = {"b": "x"}
+    _write_jsonl(tmp_path / "in" / "r.jsonl", rows)
+    out = tmp_path / "out"
+    done = cli(str(tmp_path / "in"), "-o", str(out), "--output-format", "parquet", "-q")
+    assert done.returncode == 0, done.stderr
+    got = _parquet_rows(out / "r.parquet")
+    assert len(got) == len(rows)
+    assert [g["n"] for g in got[:3]] == ["1", "one", None]
+    assert got[2]["meta"] == "{}" and got[3]["big"] == str(2**70)
+    assert got[0]["late"] == "5" and got[1050]["late"] == "five" and got[1051]["late"] == "[1, 2]"
+    assert got[4]["nested"] == {"a": 1, "b": None} and got[1090]["nested"] == {"a": None, "b": "x"}
+
+
+def test_parquet_input_without_its_text_column(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in"
+    src.mkdir()
+    pq.write_table(pa.table({"id": ["a", "b"], "body": [BODY, BODY]}), src / "p.parquet")
+    (src / "page.txt").write_text(BODY)
+    report = tmp_path / "report.json"
+    done = cli(str(src), "-o", str(tmp_path / "out"), "-q", "--report", str(report))
+    assert done.returncode == EXIT_UNREADABLE, done.stderr
+    assert b"Traceback" not in done.stderr
+    lines = done.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and "p.parquet" in lines[0] and "'text'" in lines[0], lines
+    errors = json.loads(report.read_text())["errors"]
+    assert [e["path"] for e in errors] == ["p.parquet"]
+    assert (tmp_path / "out" / "page.txt").read_text() == BODY + "\n"
+    # the same file read through --text-key body is fine
+    done = cli(str(src), "-o", str(tmp_path / "out2"), "-q", "--text-key", "body")
+    assert done.returncode == 0, done.stderr
+
+
 # -- 3. missing input is counted and named ----------------------------------------------------
 
 
