@@ -873,3 +873,22 @@ def test_parquet_input_without_its_text_column(tmp_path: Path) -> None:
 
 
 # -- 10. smaller cases ---------------------------------------------------------------------------
+
+
+def test_null_text_is_not_called_a_missing_field(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in"
+    _write_jsonl(
+        src / "r.jsonl", [{"id": "a", "text": None}, {"id": "b"}, {"id": "c", "text": BODY}]
+    )
+    pq.write_table(
+        pa.table({"id": ["d"], "text": pa.array([None], pa.string())}), src / "p.parquet"
+    )
+    errors = dict((e["path"], e["error"]) for e in report_of(tmp_path, src)["errors"])
+    assert errors == {
+        "r.jsonl#a": "field 'text' is null",
+        "r.jsonl#b": "no 'text' field",
+        "p.parquet#d": "field 'text' is null",
+    }

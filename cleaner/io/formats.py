@@ -91,7 +91,8 @@ def _from_fields(obj: Any, n: int, keys: RecordKeys) -> tuple[Record, dict[str, 
         return Record(rid, _SURROGATE.sub("\ufffd", obj[keys.html]), True), obj
     value = obj.get(keys.text)
     if value is None:
-        return Record(rid, "", False, f"no {keys.text!r} field"), obj
+        problem = f"field {keys.text!r} is null" if keys.text in obj else f"no {keys.text!r} field"
+        return Record(rid, "", False, problem), obj
     if not isinstance(value, str):
         return Record(rid, "", False, f"field {keys.text!r} is not a string"), obj
     return Record(rid, _SURROGATE.sub("\ufffd", value), False), obj
