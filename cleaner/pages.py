@@ -92,9 +92,14 @@ def make_page(
     kind = "html" if is_html else "text"
     try:
         if is_html:
-            from .extract.html import html_to_text
+            from .extract.html import NestingError, html_body
 
-            text = html_to_text(text, config)
+            try:
+                text, note = html_body(text, config)
+            except NestingError as exc:
+                return failed(rel, rid, kind, f"could not be parsed: {exc}", notes)
+            if note is not None:
+                notes += (note,)
     except (ValueError, RecursionError, MemoryError) as exc:
         return failed(rel, rid, kind, f"could not be parsed: {type(exc).__name__}", notes)
     lines = tuple(segment(text))

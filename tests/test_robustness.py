@@ -162,14 +162,15 @@ def test_odd_files_are_cleaned_or_skipped_with_a_reason(tmp_path: Path) -> None:
     files = entries(data)
     assert files["binary.txt"]["error"] == "binary content (NUL bytes)"
     assert files["png.html"]["error"] == "binary content (NUL bytes)"
-    for name in ("empty.txt", "blank.txt", "script.html", "nested.html"):
+    for name in ("empty.txt", "blank.txt", "script.html"):
         assert files[name]["error"] is None and files[name]["lines"] == [], name
+    assert line_texts(files["nested.html"]) == [BODY]  # its nest unwrapped (see item 10)
     assert (tmp_path / "out" / "empty.txt").read_bytes() == b""
     assert (tmp_path / "out" / "script.txt").read_bytes() == b""
     assert not (tmp_path / "out" / "binary.txt").exists()
     assert (tmp_path / "out" / "good.txt").read_text() == BODY + "\n"
     assert data["totals"]["files"] == 7 and data["totals"]["files_failed"] == 2
-    assert data["totals"]["files_empty"] == 4
+    assert data["totals"]["files_empty"] == 3
 
 
 def test_oversized_page_is_refused_with_a_reason(
@@ -892,3 +893,24 @@ def test_null_text_is_not_called_a_missing_field(tmp_path: Path) -> None:
         "r.jsonl#b": "no 'text' field",
         "p.parquet#d": "field 'text' is null",
     }
+
+
+def test_html_nested_20000_deep_keeps_its_text_and_says_so(tmp_path: Path) -> None:
+    """The HTML parser stops at 256 nested elements and drops the rest of the page: the
+    deep nest is unwrapped and the page's text, before, inside and after it, kept."""
+    src = tmp_path / "in"
+    src.mkdir()
+    river = BODY.replace("harbour", "river")
+    after = BODY.replace("harbour", "church")
+    deep = "<div>" * 20000 + f"<p>{river}</p>" + "</div>" * 20000
+    (src / "deep.html").write_text(f"<html><body><p>{BODY}</p>{deep}<p>{after}</p></body></html>")
+    (src / "spans.html").write_text(
+        "<html><body>" + "<span>" * 20000 + f"<p>{BODY}</p></body></html>"
+    )
+    data = report_of(tmp_path, src)
+    assert data["errors"] == []
+    pages = entries(data)
+    assert line_texts(pages["deep.html"]) == [BODY, river, after]
+    assert line_texts(pages["spans.html"]) == [BODY]
+    for page in pages.values():
+        assert any("nested deeper than 255" in note for note in page["notes"]), page
