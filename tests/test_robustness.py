@@ -21,7 +21,14 @@ import pytest
 from typer.testing import CliRunner
 
 from cleaner import Config, clean_corpus
-from cleaner.cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_UNREADABLE, EXIT_USAGE, app
+from cleaner.cli import (
+    EXIT_ERROR,
+    EXIT_FAIL_ON,
+    EXIT_INTERRUPTED,
+    EXIT_UNREADABLE,
+    EXIT_USAGE,
+    app,
+)
 from cleaner.io.formats import RecordKeys
 from cleaner.io.writers import is_partial, safe_join
 
@@ -853,6 +860,76 @@ def test_parquet_input_without_its_text_column(tmp_path: Path) -> None:
 
 
 # -- 3. missing input is counted and named ----------------------------------------------------
+
+
+def _unreadable_run(tmp_path: Path, src: Path, *extra: str) -> Any:
+    """The CLI in this process (so that a test can make a folder unlistable even as root)."""
+    args = [str(src), "-o", str(tmp_path / "out"), "-j", "1", "--report", str(tmp_path / "r.json")]
+    return CliRunner().invoke(app, [*args, *extra], env=ENV)
+
+
+def test_an_unlistable_subfolder_is_named_and_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = tmp_path / "in"
+    (src / "locked").mkdir(parents=True)
+    (src / "locked" / "hidden.txt").write_text(BODY)
+    (src / "open.txt").write_text(BODY)
+    real_scandir = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if (
+            isinstance(path, (str, Path)) and Path(path).name == "locked"
+        ):  # what a folder without read permission gives
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = _unreadable_run(tmp_path, src)
+    assert result.exit_code == EXIT_UNREADABLE, result.output
+    assert f"error: {src / 'locked'}: cannot be listed: Permission denied" in result.output
+    errors = json.loads((tmp_path / "r.json").read_text())["errors"]
+    assert errors == [{"path": str(src / "locked"), "error": "cannot be listed: Permission denied"}]
+    assert (tmp_path / "out" / "open.txt").exists()
+    caught = _unreadable_run(tmp_path, src, "--fail-on", "unreadable=0")
+    assert caught.exit_code == EXIT_FAIL_ON, caught.output
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root lists folders whatever their mode")
+def test_an_unreadable_subfolder(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    (src / "locked").mkdir(parents=True)
+    (src / "locked" / "hidden.txt").write_text(BODY)
+    (src / "open.txt").write_text(BODY)
+    (src / "locked").chmod(0)
+    try:
+        done = cli(str(src), "-o", str(tmp_path / "out"), "-q")
+    finally:
+        (src / "locked").chmod(0o755)
+    assert done.returncode == EXIT_UNREADABLE
+    assert b"locked: cannot be listed" in done.stderr
+
+
+def test_symlinked_folders_are_followed_once(tmp_path: Path) -> None:
+    src, outside = tmp_path / "in", tmp_path / "elsewhere"
+    (src / "real").mkdir(parents=True)
+    (src / "real" / "a.txt").write_text(BODY)
+    outside.mkdir()
+    (outside / "b.txt").write_text(BODY.replace("harbour", "market"))
+    os.symlink(outside, src / "linked")  # followed
+    os.symlink(outside, src / "linked-again")  # the same folder: read once
+    os.symlink(outside, outside / "loop")  # a loop out there
+    os.symlink(src / "real", src / "alias")  # a folder of the input: read where it is
+    os.symlink(src, src / "real" / "up")  # a loop back to the input
+    outcome = clean_corpus([src], tmp_path / "out")
+    written = sorted(
+        p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*")
+    )
+    assert written == ["linked", "linked/b.txt", "real", "real/a.txt"]
+    notes = "\n".join(outcome.notices)
+    for skipped in ("linked-again", "linked/loop", "alias", "real/up"):
+        assert f"{src / skipped}:" in notes, (skipped, notes)
+    assert outcome.summary.totals["files_failed"] == 0
 
 
 # -- 4. a damaged --index is refused -----------------------------------------------------------
