@@ -932,6 +932,73 @@ def test_symlinked_folders_are_followed_once(tmp_path: Path) -> None:
     assert outcome.summary.totals["files_failed"] == 0
 
 
+def _cut(data: bytes) -> bytes:
+    return data[: len(data) // 2 + 7]  # off any boundary of equal records
+
+
+@pytest.mark.parametrize("name", ["crawl.warc", "crawl.warc.gz"])
+def test_a_warc_cut_in_half(tmp_path: Path, name: str) -> None:
+    import gzip
+
+    pages = [
+        warc_record(
+            f"http://example.com/{i}", f"<html><body><p>{i} {BODY}</p></body></html>".encode()
+        )
+        for i in range(10)
+    ]
+    if name.endswith(".gz"):
+        data = b"".join(gzip.compress(page) for page in pages)
+    else:
+        data = b"".join(pages)
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / name).write_bytes(_cut(data))
+    (src / "page.txt").write_text(BODY)
+    done = cli(str(src), "-o", str(tmp_path / "out"), "-q", "--report", str(tmp_path / "r.json"))
+    assert done.returncode == EXIT_UNREADABLE, done.stderr
+    (line,) = done.stderr.decode().splitlines()
+    assert line.startswith(f"error: {name}: ") and "cut short" in line, line
+    assert [e["path"] for e in json.loads((tmp_path / "r.json").read_text())["errors"]] == [name]
+    out = tmp_path / "out" / name.replace("warc", "jsonl")
+    raw = gzip.decompress(out.read_bytes()) if name.endswith(".gz") else out.read_bytes()
+    ids = [json.loads(line)["id"] for line in raw.decode().splitlines()]
+    assert ids == [f"http://example.com/{i}" for i in range(5)]  # the whole records before the cut
+    caught = cli(str(src), "-o", str(tmp_path / "out2"), "-q", "--fail-on", "unreadable=0")
+    assert caught.returncode == EXIT_FAIL_ON
+
+
+@pytest.mark.parametrize("compression", ["gz", "zst"])
+def test_a_compressed_jsonl_cut_in_half(tmp_path: Path, compression: str) -> None:
+    import gzip
+
+    import zstandard
+
+    rows = _prose_rows(1500)
+    data = "".join(json.dumps(r) + "\n" for r in rows).encode()
+    if compression == "gz":
+        packed = gzip.compress(data)
+    else:
+        packed = zstandard.ZstdCompressor().compress(data)
+    src = tmp_path / "in"
+    src.mkdir()
+    name = f"r.jsonl.{compression}"
+    (src / name).write_bytes(_cut(packed))
+    done = cli(str(src), "-o", str(tmp_path / "out"), "-q")
+    assert done.returncode == EXIT_UNREADABLE, done.stderr
+    (line,) = done.stderr.decode().splitlines()
+    assert line.startswith(f"error: {name}: unreadable jsonl data: ") and "EOFError" not in line
+    out = tmp_path / "out" / name
+    raw = out.read_bytes()
+    text = (
+        gzip.decompress(raw)
+        if compression == "gz"
+        else zstandard.ZstdDecompressor().decompressobj().decompress(raw)
+    )
+    ids = [json.loads(line)["id"] for line in text.decode().splitlines()]
+    assert 0 < len(ids) < len(rows)
+    assert ids == [r["id"] for r in rows[: len(ids)]]  # the records before the cut
+
+
 # -- 4. a damaged --index is refused -----------------------------------------------------------
 
 

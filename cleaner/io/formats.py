@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
+import itertools
 import json
 import os
 import re
@@ -76,10 +77,64 @@ def _open_text(path: Location, compression: str | None) -> IO[str]:
     if compression == "gz":
         return gzip.open(raw, "rt", encoding="utf-8", errors="replace", newline="")
     if compression == "zst":
+        raw = io.BufferedReader(ZstdFrames(raw))
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+
+
+class ZstdFrames(io.RawIOBase):
+    """The data of a stream of zstd frames (one or several, as ``cat`` joins them), read
+    a few KiB of input at a time. A stream that ends inside a frame gives the data before
+    the cut, then :class:`EOFError` (as ``gzip`` does for a cut member).
+
+    >>> import zstandard
+    >>> whole = zstandard.ZstdCompressor().compress(b"a" * 100_000)
+    >>> two = io.BufferedReader(ZstdFrames(io.BytesIO(whole + whole)))
+    >>> len(two.read())
+    200000
+    >>> cut = io.BufferedReader(ZstdFrames(io.BytesIO(whole[:-4])))
+    >>> cut.read()
+    Traceback (most recent call last):
+    EOFError: zstd data cut short: its last frame is incomplete
+    """
+
+    # Input read per step: zstd blocks can expand 32,768 times (a run of one byte), so this
+    # bounds the data one step makes (4 KiB -> at most 128 MiB, a few KiB for text).
+    STEP = 4096
+
+    def __init__(self, raw: IO[bytes]) -> None:
         import zstandard
 
-        raw = zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)
-    return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+        self._raw = raw
+        self._new = zstandard.ZstdDecompressor().decompressobj
+        self._frame: Any = None  # the decompressor of the frame being read
+        self._pending = memoryview(b"")  # data made and not given yet
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            data = self._raw.read(self.STEP)
+            if not data:
+                if self._frame is not None and not self._frame.eof:
+                    raise EOFError("zstd data cut short: its last frame is incomplete")
+                return 0
+            out = []
+            while data:
+                if self._frame is None or self._frame.eof:
+                    self._frame = self._new()
+                out.append(self._frame.decompress(data))
+                data = self._frame.unused_data if self._frame.eof else b""
+            self._pending = memoryview(b"".join(out))
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
 
 
 def _from_fields(obj: Any, n: int, keys: RecordKeys) -> tuple[Record, dict[str, Any] | None]:
@@ -142,13 +197,20 @@ def iter_parquet(
 
 
 def iter_warc(path: Location) -> Iterator[tuple[Record, dict[str, Any] | None]]:
-    """HTML response records of a WARC file (plain or gzip), with their target URI as id."""
+    """HTML response records of a WARC file (plain or gzip), with their target URI as id.
+    FastWARC stops without a word where a file is cut short: the file is checked first
+    (:func:`warc_cut`), the records before the cut are given, then :class:`EOFError`."""
     from fastwarc.warc import ArchiveIterator, WarcRecordType
 
+    compressed = str(path).lower().endswith(".gz")
     with open_binary(path) as handle:
-        for record in ArchiveIterator(
-            handle, record_types=WarcRecordType.response, parse_http=True
-        ):
+        cut = warc_cut(handle, compressed)
+    whole = None if cut is None else cut[0]  # records before the cut
+    with open_binary(path) as handle:
+        # up to the cut: the reader is not asked for the record it would fail on
+        for record in itertools.islice(ArchiveIterator(handle, parse_http=True), whole):
+            if record.record_type != WarcRecordType.response:
+                continue
             content_type = (record.http_content_type or "").lower()
             if "html" not in content_type:
                 continue
@@ -160,6 +222,91 @@ def iter_warc(path: Location) -> Iterator[tuple[Record, dict[str, Any] | None]]:
                 yield Record(uri, "", True, str(exc)), {"id": uri, "url": uri}
                 continue
             yield Record(uri, html, True), {"id": uri, "url": uri}
+    if cut is not None:
+        raise EOFError(cut[1])
+
+
+def _gzip_members(handle: IO[bytes], step: int = 1 << 16) -> Iterator[bytes]:
+    """The data of a stream of gzip members, a piece at a time; :class:`EOFError` when
+    the stream ends inside a member. Bytes after the last member that do not start
+    another one are ignored (as ``gzip`` ignores trailing zeros)."""
+    import zlib
+
+    member: Any = None
+    while data := handle.read(step):
+        while data:
+            if member is None:
+                if not data.startswith(b"\x1f\x8b"[: len(data)]):
+                    return
+                member = zlib.decompressobj(wbits=31)
+            yield member.decompress(data)
+            data = member.unused_data if member.eof else b""
+            if member.eof:
+                member = None
+    if member is not None:
+        raise EOFError("gzip data cut short")
+
+
+_CONTENT_LENGTH = re.compile(rb"^content-length:[ \t]*(\d+)[ \t]*$", re.I | re.M)
+
+
+def warc_cut(handle: IO[bytes], compressed: bool) -> tuple[int, str] | None:
+    """Where a WARC stream is cut short: (the number of whole records before the cut,
+    what is wrong), or None for a whole stream. Reads the record headers and skips the
+    content each declares; a stream whose layout it does not follow is taken as whole
+    (the WARC reader judges it).
+
+    >>> rec = b"WARC/1.0\\r\\nContent-Length: 4\\r\\n\\r\\nbody\\r\\n\\r\\n"
+    >>> warc_cut(io.BytesIO(rec * 2), False) is None
+    True
+    >>> warc_cut(io.BytesIO(rec * 2 + rec[:30]), False)
+    (2, 'cut short: the file ends inside record 3')
+    >>> warc_cut(io.BytesIO(gzip.compress(rec)[:-3]), True)
+    (1, 'gzip data cut short after record 1')
+    >>> warc_cut(io.BytesIO(gzip.compress(rec) + gzip.compress(rec)[:-20]), True)
+    (1, 'gzip data cut short: the file ends inside record 2')
+    """
+    pieces: Iterator[bytes] = (
+        _gzip_members(handle) if compressed else iter(lambda: handle.read(1 << 16), b"")
+    )
+    records = 0
+    skip = 0  # content bytes of the current record still to pass
+    head = b""  # the start of a record's header, until its blank line
+    try:
+        for piece in pieces:
+            while piece:
+                if skip:
+                    taken = min(skip, len(piece))
+                    skip -= taken
+                    piece = piece[taken:]
+                    if not skip:
+                        records += 1
+                    continue
+                head = (head + piece).lstrip(b"\r\n")
+                piece = b""
+                if not b"WARC/".startswith(head[:5]):
+                    return None  # not a record header here: not a layout this follows
+                end = head.find(b"\r\n\r\n")
+                if end < 0:
+                    if len(head) > 1 << 20:
+                        return None
+                    continue
+                length = _CONTENT_LENGTH.search(head, 0, end)
+                if length is None:
+                    return None
+                piece, head = head[end + 4 :], b""
+                skip = int(length.group(1))
+                if not skip:
+                    records += 1
+    except EOFError as exc:  # a gzip member cut short
+        problem = str(exc)
+    else:
+        problem = ""
+    if skip or head:
+        return records, f"{problem or 'cut short'}: the file ends inside record {records + 1}"
+    if problem:
+        return records, f"{problem} after record {records}" if records else problem
+    return None
 
 
 def iter_records(
