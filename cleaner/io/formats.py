@@ -202,9 +202,8 @@ def iter_warc(path: Location) -> Iterator[tuple[Record, dict[str, Any] | None]]:
     (:func:`warc_cut`), the records before the cut are given, then :class:`EOFError`."""
     from fastwarc.warc import ArchiveIterator, WarcRecordType
 
-    compressed = str(path).lower().endswith(".gz")
     with open_binary(path) as handle:
-        cut = warc_cut(handle, compressed)
+        cut = warc_cut(handle)
     whole = None if cut is None else cut[0]  # records before the cut
     with open_binary(path) as handle:
         # up to the cut: the reader is not asked for the record it would fail on
@@ -226,20 +225,23 @@ def iter_warc(path: Location) -> Iterator[tuple[Record, dict[str, Any] | None]]:
         raise EOFError(cut[1])
 
 
-def _gzip_members(handle: IO[bytes], step: int = 1 << 16) -> Iterator[bytes]:
+def _gzip_members(chunks: Iterator[bytes]) -> Iterator[bytes]:
     """The data of a stream of gzip members, a piece at a time; :class:`EOFError` when
-    the stream ends inside a member. Bytes after the last member that do not start
-    another one are ignored (as ``gzip`` ignores trailing zeros)."""
+    the stream ends inside a member or its data is damaged. Bytes after the last member
+    that do not start another one are ignored (as ``gzip`` ignores trailing zeros)."""
     import zlib
 
     member: Any = None
-    while data := handle.read(step):
+    for data in chunks:
         while data:
             if member is None:
                 if not data.startswith(b"\x1f\x8b"[: len(data)]):
                     return
                 member = zlib.decompressobj(wbits=31)
-            yield member.decompress(data)
+            try:
+                yield member.decompress(data)
+            except zlib.error as exc:  # damaged: what follows cannot be read
+                raise EOFError(f"gzip data damaged ({exc})") from None
             data = member.unused_data if member.eof else b""
             if member.eof:
                 member = None
@@ -250,25 +252,25 @@ def _gzip_members(handle: IO[bytes], step: int = 1 << 16) -> Iterator[bytes]:
 _CONTENT_LENGTH = re.compile(rb"^content-length:[ \t]*(\d+)[ \t]*$", re.I | re.M)
 
 
-def warc_cut(handle: IO[bytes], compressed: bool) -> tuple[int, str] | None:
-    """Where a WARC stream is cut short: (the number of whole records before the cut,
-    what is wrong), or None for a whole stream. Reads the record headers and skips the
-    content each declares; a stream whose layout it does not follow is taken as whole
-    (the WARC reader judges it).
+def warc_cut(handle: IO[bytes]) -> tuple[int, str] | None:
+    """Where a WARC stream (plain, or gzip members as its first bytes tell) is cut short:
+    (the number of whole records before the cut, what is wrong), or None for a whole
+    stream. Reads the record headers and skips the content each declares; a stream whose
+    layout it does not follow is taken as whole (the WARC reader judges it).
 
     >>> rec = b"WARC/1.0\\r\\nContent-Length: 4\\r\\n\\r\\nbody\\r\\n\\r\\n"
-    >>> warc_cut(io.BytesIO(rec * 2), False) is None
+    >>> warc_cut(io.BytesIO(rec * 2)) is None
     True
-    >>> warc_cut(io.BytesIO(rec * 2 + rec[:30]), False)
+    >>> warc_cut(io.BytesIO(rec * 2 + rec[:30]))
     (2, 'cut short: the file ends inside record 3')
-    >>> warc_cut(io.BytesIO(gzip.compress(rec)[:-3]), True)
+    >>> warc_cut(io.BytesIO(gzip.compress(rec)[:-3]))
     (1, 'gzip data cut short after record 1')
-    >>> warc_cut(io.BytesIO(gzip.compress(rec) + gzip.compress(rec)[:-20]), True)
+    >>> warc_cut(io.BytesIO(gzip.compress(rec) + gzip.compress(rec)[:-20]))
     (1, 'gzip data cut short: the file ends inside record 2')
     """
-    pieces: Iterator[bytes] = (
-        _gzip_members(handle) if compressed else iter(lambda: handle.read(1 << 16), b"")
-    )
+    first = handle.read(2)
+    chunks = itertools.chain([first], iter(lambda: handle.read(1 << 16), b""))
+    pieces = _gzip_members(chunks) if first == b"\x1f\x8b" else chunks
     records = 0
     skip = 0  # content bytes of the current record still to pass
     head = b""  # the start of a record's header, until its blank line
@@ -288,7 +290,7 @@ def warc_cut(handle: IO[bytes], compressed: bool) -> tuple[int, str] | None:
                     return None  # not a record header here: not a layout this follows
                 end = head.find(b"\r\n\r\n")
                 if end < 0:
-                    if len(head) > 1 << 20:
+                    if len(head) > 1 << 20 or b"\n\n" in head:  # not CRLF lines
                         return None
                     continue
                 length = _CONTENT_LENGTH.search(head, 0, end)
@@ -298,7 +300,7 @@ def warc_cut(handle: IO[bytes], compressed: bool) -> tuple[int, str] | None:
                 skip = int(length.group(1))
                 if not skip:
                     records += 1
-    except EOFError as exc:  # a gzip member cut short
+    except EOFError as exc:  # a gzip member cut short or damaged
         problem = str(exc)
     else:
         problem = ""
