@@ -515,6 +515,9 @@ class RecordWriter:
                 writer.write_table(schema.empty_table())
             for size in self._sizes:
                 batch = pa.ipc.open_stream(spool.read(size)).read_next_batch()
+                if batch.schema.equals(schema):
+                    writer.write_batch(batch)
+                    continue
                 arrays = []
                 for field in schema:
                     at = batch.schema.get_field_index(field.name)
