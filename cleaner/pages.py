@@ -95,10 +95,15 @@ def make_page(
     kind = "html" if is_html else "text"
     try:
         if is_html:
-            from .extract.html import html_to_text
+            from .extract.html import NestingError, html_body
             from .extract.render import lead_lines, missed_article, render_text
 
-            extracted = html_to_text(text, config)
+            try:
+                extracted, note = html_body(text, config)
+            except NestingError as exc:
+                return failed(rel, rid, kind, f"could not be parsed: {exc}", notes)
+            if note is not None:
+                notes += (note,)
             rendered = render_text(text)
             max_words, min_prose = config.html_recover_max_words, config.html_recover_min_prose
             if missed_article(extracted, rendered, max_words, min_prose):
@@ -162,6 +167,9 @@ def load_pages(
                 yield make_page(
                     source.rel, record.id, record.text, record.is_html, config, (), printer, langid
                 )
+    except InputError as exc:  # the file as a whole cannot be read as records
+        if part == 0:
+            yield failed(source.rel, None, fmt, str(exc))
     except (OSError, ValueError, EOFError) as exc:
         # a truncated or corrupt container: the records read so far stand
         if part == 0:

@@ -13,17 +13,30 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .io.formats import JSONL, RecordWriter, container_format, iter_records, part_of
+from .io.formats import (
+    JSONL,
+    PARQUET,
+    RecordWriter,
+    container_format,
+    iter_records,
+    parquet_schema,
+    part_of,
+)
 from .io.writers import atomic_write_text, safe_join
-from .models import FileResult, Source
+from .models import FileResult, Reason, Source
 
 if TYPE_CHECKING:
     from .pipeline import DocVerdict, RunContext
 
 
-def record_metadata(result: FileResult, verdict: DocVerdict | None) -> dict[str, Any]:
-    """The ``cleaner`` object written with each record."""
+def record_metadata(
+    result: FileResult, verdict: DocVerdict | None, every_reason: bool = False
+) -> dict[str, Any]:
+    """The ``cleaner`` object written with each record. ``reasons`` counts the lines of
+    each reason found, or (``every_reason``, for Parquet's fixed columns) of every reason."""
     reasons = Counter(line.decision.reason.value for line in result.lines)
+    if every_reason:
+        reasons = Counter({reason.value: reasons[reason.value] for reason in Reason})
     kept = sum(line.decision.keep for line in result.lines)
     meta: dict[str, Any] = {
         "kept": kept,
@@ -36,6 +49,28 @@ def record_metadata(result: FileResult, verdict: DocVerdict | None) -> dict[str,
     if result.error is not None:
         meta["error"] = result.error
     return meta
+
+
+def cleaner_arrow_type() -> Any:
+    """The Arrow type of the ``cleaner`` column of a Parquet output: the same in every
+    file, whatever its records hold (a count for every reason, nulls where unset).
+
+    >>> [f.name for f in cleaner_arrow_type()][:3]
+    ['kept', 'dropped', 'reasons']
+    """
+    import pyarrow as pa
+
+    return pa.struct(
+        [
+            ("kept", pa.int64()),
+            ("dropped", pa.int64()),
+            ("reasons", pa.struct([(r.value, pa.int64()) for r in sorted(Reason)])),
+            ("language", pa.string()),
+            ("duplicate_cluster", pa.string()),
+            ("duplicate_representative", pa.bool_()),
+            ("error", pa.string()),
+        ]
+    )
 
 
 class _Peek:
@@ -127,7 +162,12 @@ def write_shard(ctx: RunContext, item: WriteItem) -> int:
             continue
         fmt, compression = container
         out_fmt = ctx.config.output_format or (JSONL if fmt == "warc" else fmt)
-        writer = RecordWriter(target, out_fmt, compression if out_fmt == JSONL else None)
+        if out_fmt == PARQUET:
+            hint = parquet_schema(source.location) if fmt == PARQUET else None
+            fixed = {"cleaner": cleaner_arrow_type()}
+            writer = RecordWriter(target, out_fmt, None, fixed, hint)
+        else:
+            writer = RecordWriter(target, out_fmt, compression)
         changed = False
         try:
             records = iter_records(source.location, fmt, compression, ctx.record_keys)
@@ -143,7 +183,7 @@ def write_shard(ctx: RunContext, item: WriteItem) -> int:
                 out = dict(fields)
                 if record.error is None:
                     out[ctx.record_keys.text] = "\n".join(result.kept)
-                out["cleaner"] = record_metadata(result, verdict)
+                out["cleaner"] = record_metadata(result, verdict, out_fmt == PARQUET)
                 writer.write(out)
             for j, stream in enumerate(parts.streams):
                 head = stream.head

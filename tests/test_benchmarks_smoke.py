@@ -59,3 +59,12 @@ def test_per_line_smoke(tmp_path: Path) -> None:
     )  # fmt: skip
     assert "3 pages, 9 lines" in proc.stdout
     assert "whole run, one job" in proc.stdout
+
+
+def test_record_io_smoke() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "record_io.py"), "--records", "300", "--repeat", "1"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "parquet write: 300 records" in proc.stdout
+    assert "warc.gz cut check" in proc.stdout

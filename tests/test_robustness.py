@@ -21,7 +21,14 @@ import pytest
 from typer.testing import CliRunner
 
 from cleaner import Config, clean_corpus
-from cleaner.cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_UNREADABLE, EXIT_USAGE, app
+from cleaner.cli import (
+    EXIT_ERROR,
+    EXIT_FAIL_ON,
+    EXIT_INTERRUPTED,
+    EXIT_UNREADABLE,
+    EXIT_USAGE,
+    app,
+)
 from cleaner.io.formats import RecordKeys
 from cleaner.io.writers import is_partial, safe_join
 
@@ -162,14 +169,15 @@ def test_odd_files_are_cleaned_or_skipped_with_a_reason(tmp_path: Path) -> None:
     files = entries(data)
     assert files["binary.txt"]["error"] == "binary content (NUL bytes)"
     assert files["png.html"]["error"] == "binary content (NUL bytes)"
-    for name in ("empty.txt", "blank.txt", "script.html", "nested.html"):
+    for name in ("empty.txt", "blank.txt", "script.html"):
         assert files[name]["error"] is None and files[name]["lines"] == [], name
+    assert line_texts(files["nested.html"]) == [BODY]  # its nest unwrapped (see item 10)
     assert (tmp_path / "out" / "empty.txt").read_bytes() == b""
     assert (tmp_path / "out" / "script.txt").read_bytes() == b""
     assert not (tmp_path / "out" / "binary.txt").exists()
     assert (tmp_path / "out" / "good.txt").read_text() == BODY + "\n"
     assert data["totals"]["files"] == 7 and data["totals"]["files_failed"] == 2
-    assert data["totals"]["files_empty"] == 4
+    assert data["totals"]["files_empty"] == 3
 
 
 def test_oversized_page_is_refused_with_a_reason(
@@ -744,7 +752,251 @@ def test_an_output_folder_made_by_another_worker_meanwhile(
 # -- 2. Parquet output: a fixed schema, no crash, no silent loss ------------------------------
 
 
+def _prose_rows(n: int, seed: int = 7) -> list[dict[str, Any]]:
+    """``n`` records of distinct made-up prose (no two near-duplicates of each other)."""
+    import random
+
+    rnd = random.Random(seed)
+    syllables = ["ka", "lo", "mi", "ra", "ven", "tos", "bel", "dur", "sa", "pin", "gor", "el"]
+    vocab = sorted({"".join(rnd.choices(syllables, k=3)) for _ in range(3000)})
+    rows = []
+    for i in range(n):
+        lines = [
+            " ".join(["the", *rnd.sample(vocab, 5), "and", "of", *rnd.sample(vocab, 5)]) + "."
+            for _ in range(3)
+        ]
+        rows.append({"id": f"r{i:05d}", "text": "\n".join(lines)})
+    return rows
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+
+def _parquet_rows(path: Path) -> list[dict[str, Any]]:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path).to_pylist()
+
+
+def test_parquet_output_late_duplicate_field_and_reason(tmp_path: Path) -> None:
+    """What first appears after the first 1,024 records (a near-duplicate, a field, a
+    reason) is written, with cleaner's own fields typed the same in every file."""
+    rows = _prose_rows(1100)
+    rows[1060]["text"] = rows[1061]["text"]  # the first duplicate pair, after row 1,024
+    rows[1070]["extra"] = "late field"
+    rows[1080]["text"] += "\n2021-03-04 12:30"  # a reason first seen late
+    _write_jsonl(tmp_path / "in" / "r.jsonl", rows)
+    out = tmp_path / "out"
+    done = cli(str(tmp_path / "in"), "-o", str(out), "--output-format", "parquet", "-q")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == b""
+    got = _parquet_rows(out / "r.parquet")
+    assert [g["id"] for g in got] == [r["id"] for r in rows]
+    meta = [g["cleaner"] for g in got]
+    assert meta[1060]["duplicate_cluster"] == meta[1061]["duplicate_cluster"] is not None
+    assert meta[0]["duplicate_cluster"] is None
+    assert got[1070]["extra"] == "late field" and got[0]["extra"] is None
+    assert meta[1080]["reasons"]["datetime"] == 1
+    assert meta[0]["reasons"]["datetime"] == 0
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(out / "r.parquet")
+    empty = tmp_path / "in2" / "none.jsonl"
+    _write_jsonl(empty, rows[:1])
+    clean_corpus([empty.parent], tmp_path / "out2", config=Config(output_format="parquet"))
+    assert pq.read_schema(tmp_path / "out2" / "none.parquet").field("cleaner") == schema.field(
+        "cleaner"
+    )
+
+
+def test_parquet_output_mixed_field_types(tmp_path: Path) -> None:
+    """A field int in one record and text in another (in one batch or across batches), an
+    empty object, a huge number: written as text, never a traceback or a lost record."""
+    rows = _prose_rows(1100)
+    rows[0]["n"] = 1
+    rows[1]["n"] = "one"
+    rows[2]["meta"] = {}
+    rows[3]["big"] = 2**70
+    for row in rows[:1024]:
+        row["late"] = 5
+    rows[1050]["late"] = "five"
+    rows[1051]["late"] = [1, 2]
+    rows[4]["nested"] = {"a": 1}
+    rows[1090]["nested"] = {"b": "x"}
+    _write_jsonl(tmp_path / "in" / "r.jsonl", rows)
+    out = tmp_path / "out"
+    done = cli(str(tmp_path / "in"), "-o", str(out), "--output-format", "parquet", "-q")
+    assert done.returncode == 0, done.stderr
+    got = _parquet_rows(out / "r.parquet")
+    assert len(got) == len(rows)
+    assert [g["n"] for g in got[:3]] == ["1", "one", None]
+    assert got[2]["meta"] == "{}" and got[3]["big"] == str(2**70)
+    assert got[0]["late"] == "5" and got[1050]["late"] == "five" and got[1051]["late"] == "[1, 2]"
+    assert got[4]["nested"] == {"a": 1, "b": None} and got[1090]["nested"] == {"a": None, "b": "x"}
+
+
+def test_parquet_input_without_its_text_column(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in"
+    src.mkdir()
+    pq.write_table(pa.table({"id": ["a", "b"], "body": [BODY, BODY]}), src / "p.parquet")
+    (src / "page.txt").write_text(BODY)
+    report = tmp_path / "report.json"
+    done = cli(str(src), "-o", str(tmp_path / "out"), "-q", "--report", str(report))
+    assert done.returncode == EXIT_UNREADABLE, done.stderr
+    assert b"Traceback" not in done.stderr
+    lines = done.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and "p.parquet" in lines[0] and "'text'" in lines[0], lines
+    errors = json.loads(report.read_text())["errors"]
+    assert [e["path"] for e in errors] == ["p.parquet"]
+    assert (tmp_path / "out" / "page.txt").read_text() == BODY + "\n"
+    # the same file read through --text-key body is fine
+    done = cli(str(src), "-o", str(tmp_path / "out2"), "-q", "--text-key", "body")
+    assert done.returncode == 0, done.stderr
+
+
 # -- 3. missing input is counted and named ----------------------------------------------------
+
+
+def _unreadable_run(tmp_path: Path, src: Path, *extra: str) -> Any:
+    """The CLI in this process (so that a test can make a folder unlistable even as root)."""
+    args = [str(src), "-o", str(tmp_path / "out"), "-j", "1", "--report", str(tmp_path / "r.json")]
+    return CliRunner().invoke(app, [*args, *extra], env=ENV)
+
+
+def test_an_unlistable_subfolder_is_named_and_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = tmp_path / "in"
+    (src / "locked").mkdir(parents=True)
+    (src / "locked" / "hidden.txt").write_text(BODY)
+    (src / "open.txt").write_text(BODY)
+    real_scandir = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if (
+            isinstance(path, (str, Path)) and Path(path).name == "locked"
+        ):  # what a folder without read permission gives
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = _unreadable_run(tmp_path, src)
+    assert result.exit_code == EXIT_UNREADABLE, result.output
+    assert f"error: {src / 'locked'}: cannot be listed: Permission denied" in result.output
+    errors = json.loads((tmp_path / "r.json").read_text())["errors"]
+    assert errors == [{"path": str(src / "locked"), "error": "cannot be listed: Permission denied"}]
+    assert (tmp_path / "out" / "open.txt").exists()
+    caught = _unreadable_run(tmp_path, src, "--fail-on", "unreadable=0")
+    assert caught.exit_code == EXIT_FAIL_ON, caught.output
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root lists folders whatever their mode")
+def test_an_unreadable_subfolder(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    (src / "locked").mkdir(parents=True)
+    (src / "locked" / "hidden.txt").write_text(BODY)
+    (src / "open.txt").write_text(BODY)
+    (src / "locked").chmod(0)
+    try:
+        done = cli(str(src), "-o", str(tmp_path / "out"), "-q")
+    finally:
+        (src / "locked").chmod(0o755)
+    assert done.returncode == EXIT_UNREADABLE
+    assert b"locked: cannot be listed" in done.stderr
+
+
+def test_symlinked_folders_are_followed_once(tmp_path: Path) -> None:
+    src, outside = tmp_path / "in", tmp_path / "elsewhere"
+    (src / "real").mkdir(parents=True)
+    (src / "real" / "a.txt").write_text(BODY)
+    outside.mkdir()
+    (outside / "b.txt").write_text(BODY.replace("harbour", "market"))
+    os.symlink(outside, src / "linked")  # followed
+    os.symlink(outside, src / "linked-again")  # the same folder: read once
+    os.symlink(outside, outside / "loop")  # a loop out there
+    os.symlink(src / "real", src / "alias")  # a folder of the input: read where it is
+    os.symlink(src, src / "real" / "up")  # a loop back to the input
+    outcome = clean_corpus([src], tmp_path / "out")
+    written = sorted(
+        p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*")
+    )
+    assert written == ["linked", "linked/b.txt", "real", "real/a.txt"]
+    notes = "\n".join(outcome.notices)
+    for skipped in ("linked-again", "linked/loop", "alias", "real/up"):
+        assert f"{src / skipped}:" in notes, (skipped, notes)
+    assert outcome.summary.totals["files_failed"] == 0
+
+
+def _cut(data: bytes) -> bytes:
+    return data[: len(data) // 2 + 7]  # off any boundary of equal records
+
+
+@pytest.mark.parametrize("name", ["crawl.warc", "crawl.warc.gz"])
+def test_a_warc_cut_in_half(tmp_path: Path, name: str) -> None:
+    import gzip
+
+    pages = [
+        warc_record(
+            f"http://example.com/{i}", f"<html><body><p>{i} {BODY}</p></body></html>".encode()
+        )
+        for i in range(10)
+    ]
+    if name.endswith(".gz"):
+        data = b"".join(gzip.compress(page) for page in pages)
+    else:
+        data = b"".join(pages)
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / name).write_bytes(_cut(data))
+    (src / "page.txt").write_text(BODY)
+    done = cli(str(src), "-o", str(tmp_path / "out"), "-q", "--report", str(tmp_path / "r.json"))
+    assert done.returncode == EXIT_UNREADABLE, done.stderr
+    (line,) = done.stderr.decode().splitlines()
+    assert line.startswith(f"error: {name}: ") and "cut short" in line, line
+    assert [e["path"] for e in json.loads((tmp_path / "r.json").read_text())["errors"]] == [name]
+    out = tmp_path / "out" / name.replace("warc", "jsonl")
+    raw = gzip.decompress(out.read_bytes()) if name.endswith(".gz") else out.read_bytes()
+    ids = [json.loads(line)["id"] for line in raw.decode().splitlines()]
+    assert ids == [f"http://example.com/{i}" for i in range(5)]  # the whole records before the cut
+    caught = cli(str(src), "-o", str(tmp_path / "out2"), "-q", "--fail-on", "unreadable=0")
+    assert caught.returncode == EXIT_FAIL_ON
+
+
+@pytest.mark.parametrize("compression", ["gz", "zst"])
+def test_a_compressed_jsonl_cut_in_half(tmp_path: Path, compression: str) -> None:
+    import gzip
+
+    import zstandard
+
+    rows = _prose_rows(1500)
+    data = "".join(json.dumps(r) + "\n" for r in rows).encode()
+    if compression == "gz":
+        packed = gzip.compress(data)
+    else:
+        packed = zstandard.ZstdCompressor().compress(data)
+    src = tmp_path / "in"
+    src.mkdir()
+    name = f"r.jsonl.{compression}"
+    (src / name).write_bytes(_cut(packed))
+    done = cli(str(src), "-o", str(tmp_path / "out"), "-q")
+    assert done.returncode == EXIT_UNREADABLE, done.stderr
+    (line,) = done.stderr.decode().splitlines()
+    assert line.startswith(f"error: {name}: unreadable jsonl data: ") and "EOFError" not in line
+    out = tmp_path / "out" / name
+    raw = out.read_bytes()
+    text = (
+        gzip.decompress(raw)
+        if compression == "gz"
+        else zstandard.ZstdDecompressor().decompressobj().decompress(raw)
+    )
+    ids = [json.loads(line)["id"] for line in text.decode().splitlines()]
+    assert 0 < len(ids) < len(rows)
+    assert ids == [r["id"] for r in rows[: len(ids)]]  # the records before the cut
 
 
 # -- 4. a damaged --index is refused -----------------------------------------------------------
@@ -1316,3 +1568,43 @@ def test_workers_end_when_the_main_process_is_killed(tmp_path: Path) -> None:
     for w in left:  # do not leave them running if the test fails
         os.kill(w, signal.SIGKILL)
     assert left == []
+
+
+def test_null_text_is_not_called_a_missing_field(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in"
+    _write_jsonl(
+        src / "r.jsonl", [{"id": "a", "text": None}, {"id": "b"}, {"id": "c", "text": BODY}]
+    )
+    pq.write_table(
+        pa.table({"id": ["d"], "text": pa.array([None], pa.string())}), src / "p.parquet"
+    )
+    errors = dict((e["path"], e["error"]) for e in report_of(tmp_path, src)["errors"])
+    assert errors == {
+        "r.jsonl#a": "field 'text' is null",
+        "r.jsonl#b": "no 'text' field",
+        "p.parquet#d": "field 'text' is null",
+    }
+
+
+def test_html_nested_20000_deep_keeps_its_text_and_says_so(tmp_path: Path) -> None:
+    """The HTML parser stops at 256 nested elements and drops the rest of the page: the
+    deep nest is unwrapped and the page's text, before, inside and after it, kept."""
+    src = tmp_path / "in"
+    src.mkdir()
+    river = BODY.replace("harbour", "river")
+    after = BODY.replace("harbour", "church")
+    deep = "<div>" * 20000 + f"<p>{river}</p>" + "</div>" * 20000
+    (src / "deep.html").write_text(f"<html><body><p>{BODY}</p>{deep}<p>{after}</p></body></html>")
+    (src / "spans.html").write_text(
+        "<html><body>" + "<span>" * 20000 + f"<p>{BODY}</p></body></html>"
+    )
+    data = report_of(tmp_path, src)
+    assert data["errors"] == []
+    pages = entries(data)
+    assert line_texts(pages["deep.html"]) == [BODY, river, after]
+    assert line_texts(pages["spans.html"]) == [BODY]
+    for page in pages.values():
+        assert any("nested deeper than 255" in note for note in page["notes"]), page

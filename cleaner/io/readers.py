@@ -83,6 +83,16 @@ def _is_within(path: Path, parent: Path) -> bool:
     return True
 
 
+def _folder_id(path: Path) -> tuple[int, int] | str:
+    """What makes a folder the same folder whatever the links to it: its device and
+    inode, or (when it cannot be read) its resolved path."""
+    try:
+        st = path.stat()
+    except OSError:
+        return str(path.resolve())
+    return (st.st_dev, st.st_ino)
+
+
 # A file found under an input: its path (for a URL input, a path of its name only), its
 # relative output name, and its URL when it is read through fsspec.
 Candidate = tuple[Path, str, str | None]
@@ -137,7 +147,15 @@ def _local_candidates(
         return
     base = root.resolve()
     top = f"{base.name}/" if several else ""
-    for dirpath, dirnames, filenames in os.walk(root):
+
+    def unlisted(exc: OSError) -> None:
+        found.errors.append((str(exc.filename), f"cannot be listed: {exc.strerror or exc}"))
+
+    # Folder links are followed (as find -L does), each folder read once: a link to a
+    # folder inside the input is skipped (the folder is read where it is), and so is a
+    # link to a folder read already (a loop, or a second link to one folder).
+    seen = {_folder_id(root)}
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unlisted, followlinks=True):
         here = Path(dirpath)
         keep_dirs = []
         for d in sorted(dirnames):
@@ -145,6 +163,15 @@ def _local_candidates(
             if out_resolved is not None and sub == out_resolved:
                 found.notices.append(f"skipping {here / d}: it is the output folder")
                 continue
+            link = (here / d).is_symlink()
+            if link and _is_within(sub, base):
+                found.notices.append(f"skipping link {here / d}: its folder {sub} is read in place")
+                continue
+            key = _folder_id(here / d)
+            if key in seen:
+                found.notices.append(f"skipping {here / d}: folder {sub} is read already")
+                continue
+            seen.add(key)
             keep_dirs.append(d)
         dirnames[:] = keep_dirs
         # the folder's relative name once; each file's by joining strings
