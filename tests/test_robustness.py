@@ -738,6 +738,26 @@ def test_an_output_folder_made_by_another_worker_meanwhile(
 # -- 0. a fresh clone passes its own tests ----------------------------------------------------
 
 
+def test_tests_need_nothing_beside_the_project(tmp_path: Path) -> None:
+    """A copy of the project with nothing beside it (no ../shared): the tests that build
+    corpora pass, those that measure quality on the evaluation sets skip, saying why."""
+    import shutil
+
+    alone = tmp_path / "alone" / "cleaner"
+    for part in ("tests", "seeds", "benchmarks"):
+        shutil.copytree(ROOT / part, alone / part, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", alone)
+    nodes = ["tests/test_order.py::test_rerun_is_byte_identical", "tests/test_quality.py"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "-o", "addopts=",
+         *nodes],
+        capture_output=True, text=True, cwd=alone, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "1 passed" in proc.stdout
+    assert "evaluation data (../shared/eval) not present" in proc.stdout
+
+
 # -- 1. inputs are never overwritten ----------------------------------------------------------
 
 
