@@ -758,6 +758,14 @@ def test_tests_need_nothing_beside_the_project(tmp_path: Path) -> None:
     assert "evaluation data (../shared/eval) not present" in proc.stdout
 
 
+def test_property_tests_have_no_time_limit() -> None:
+    """A fresh clone on a busy machine: an example that takes long (the first one pays for
+    imports) must not fail a property test (hypothesis's default limit is 200 ms)."""
+    from hypothesis import settings
+
+    assert settings.default.deadline is None
+
+
 # -- 1. inputs are never overwritten ----------------------------------------------------------
 
 
