@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import sys
@@ -17,9 +18,9 @@ from pathlib import Path
 from .config import Config
 from .engines import make_engine
 from .io.formats import RecordKeys
-from .io.location import LocationError, describe, url_fs
+from .io.location import LocationError, Place, describe, place, url_fs, within
 from .io.readers import discover, output_name
-from .io.writers import remove_partial_files
+from .io.writers import remove_partial_files, safe_parts
 from .models import Source
 from .pipeline import Progress, run
 from .report import ReportBuilder, Summary, printable
@@ -74,6 +75,121 @@ def check_paths(inputs: Sequence[Path | str], out: Path | None) -> None:
             raise UsageError(f"output {out} is an input file")
     if out.exists() and not out.is_dir():
         raise UsageError(f"output {out} exists and is not a folder")
+
+
+INDEX_ENTRY = re.compile(r"^(CURRENT|v\d{6}|\.v\d{6}\.part|\.CURRENT\.part)$")
+
+
+def _is_folder(where: Place) -> bool:
+    """Whether an input is a folder; a URL we cannot look into counts as one."""
+    return where.is_dir() if isinstance(where, Path) else True
+
+
+def check_locations(
+    inputs: Sequence[Path | str],
+    out: Path | str | None,
+    report: Path | None,
+    index: Path | None,
+) -> Place | None:
+    """Refuse, before any work, a run that would write over or into what it reads. The
+    output folder (a path or URL), the report and the index are compared with every input
+    (the files, and the folders they are in) by resolved location: symlinks, ``.`` and
+    ``..`` resolved, ``file://`` URLs taken as the paths they name. Returns the output
+    folder's resolved location (None for standard output or none).
+
+    A local output folder inside an input folder is allowed (it is skipped while reading);
+    an output URL inside an input is not (nothing skips it). The report and the index may
+    not be inside an input folder unless in the output folder (the next run would read
+    them), and the index may not overlap the output folder (it removes old versions).
+    """
+    ins = [(root, where, _is_folder(where)) for root in inputs if root != STDIO
+           for where in (place(root),)]  # fmt: skip
+    out_place = None if out is None or out == STDIO else place(out)
+    if out_place is not None:
+        for root, where, folder in ins:
+            if where == out_place:
+                raise UsageError(
+                    f"output folder {out} is the input {root}: inputs are never modified"
+                )
+            if within(where, out_place):
+                raise UsageError(
+                    f"input {root} is inside the output folder {out}: inputs are never modified"
+                )
+            if folder and isinstance(out, str) and within(out_place, where):
+                raise UsageError(
+                    f"output {out} is inside the input {root}, which would read it back"
+                )
+    if report is not None:
+        if report.is_dir():
+            raise UsageError(f"--report {report} is a folder: give the report a file name")
+        if report.parent.exists() and not report.parent.is_dir():
+            raise UsageError(f"--report {report}: {report.parent} is not a folder")
+    if index is not None:
+        if index.exists() and not index.is_dir():
+            raise UsageError(f"--index {index} is a file: an index is a folder")
+        if (
+            index.is_dir()
+            and not (index / "CURRENT").exists()
+            and any(not INDEX_ENTRY.match(entry) for entry in os.listdir(index))
+        ):
+            raise UsageError(f"--index {index} is a folder of other files, not an index")
+    for option, path in (("--report", report), ("--index", index)):
+        if path is None:
+            continue
+        where = place(path)
+        if out_place is not None and where == out_place:
+            raise UsageError(f"{option} {path} is the output folder {out}")
+        for root, src, folder in ins:
+            if where == src:
+                raise UsageError(f"{option} {path} is the input {root}: inputs are never modified")
+            if within(src, where):
+                raise UsageError(f"{option} {path} is a folder around the input {root}")
+            skipped = (
+                out_place is not None and not isinstance(out, str) and within(where, out_place)
+            )
+            if folder and within(where, src) and not (option == "--report" and skipped):
+                raise UsageError(
+                    f"{option} {path} is inside the input folder {root}, where the next run "
+                    "would read it: put it elsewhere"
+                    + (" or in the output folder" if option == "--report" else "")
+                )
+    if index is not None and out_place is not None:
+        where = place(index)
+        if within(where, out_place) or within(out_place, where):
+            raise UsageError(f"--index {index} and the output folder {out} overlap")
+        if report is not None and within(place(report), where):
+            raise UsageError(f"--report {report} is inside the --index folder {index}")
+    return out_place
+
+
+def check_output_files(
+    sources: Sequence[Source],
+    out_place: Path,
+    inputs: Sequence[Path | str],
+    report: Path | None,
+    record_format: str | None,
+) -> None:
+    """Refuse outputs that a symlinked folder under the output folder would send over an
+    input file or into an input folder, and a report that is one of the outputs. Each
+    output folder is resolved once."""
+    ins = [(root, place(root)) for root in inputs if root != STDIO]
+    for prefix in {source.prefix for source in sources}:
+        folder = out_place.joinpath(*safe_parts(prefix)).resolve()
+        if within(folder, out_place):
+            continue  # no link leads out: no input is in there (checked at the start)
+        for root, where in ins:
+            if within(folder, where) or (
+                isinstance(where, Path) and where.parent == folder and not where.is_dir()
+            ):
+                raise UsageError(
+                    f"outputs under {folder} (a link in the output folder) would be written "
+                    f"into the input {root}: inputs are never modified"
+                )
+    if report is not None and within(place(report), out_place):
+        rel = place(report).relative_to(out_place).as_posix()  # type: ignore[union-attr]
+        for source in sources:
+            if "/".join(safe_parts(output_name(source.rel, record_format))) == rel:
+                raise UsageError(f"--report {report} is the output of {source.location}")
 
 
 def run_digest(
@@ -218,6 +334,7 @@ def clean_corpus(
         except LocationError as exc:
             raise UsageError(f"output {out_url}: {exc}") from None
     check_paths(inputs, out)
+    out_place = check_locations(inputs, out if out_url is None else out_url, report, index)
     skip = None if out == STDIO else out  # never read as input, even in a dry run
     if dry_run:
         out = out_url = None
@@ -251,6 +368,8 @@ def clean_corpus(
             if out_url is not None:
                 target = Path(tmp) / "upload"  # staged here, uploaded when the run succeeded
             found = discover(roots, target if target is not None else skip)
+            if isinstance(out_place, Path) and not dry_run:
+                check_output_files(found.sources, out_place, inputs, report, config.output_format)
             notices += tuple(found.notices)
             for path, message in found.errors:
                 builder.add_error(path, message)

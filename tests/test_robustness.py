@@ -769,6 +769,105 @@ def test_property_tests_have_no_time_limit() -> None:
 # -- 1. inputs are never overwritten ----------------------------------------------------------
 
 
+def _refused(result: Any, *names: object) -> None:
+    """Exit 2 with one clear line that names each of ``names``."""
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert "Traceback" not in result.output
+    (line,) = [ln for ln in result.output.splitlines() if ln.startswith("error")]
+    for name in names:
+        assert str(name) in line, line
+
+
+def _corpus(root: Path) -> dict[str, bytes]:
+    """A folder of two pages and a JSONL.gz file; returns its files' bytes."""
+    import gzip
+
+    root.mkdir(parents=True)
+    (root / "page.txt").write_text(BODY + "\n")
+    (root / "other.txt").write_text(BODY + " Another page.\n")
+    (root / "c.jsonl.gz").write_bytes(gzip.compress(json.dumps({"id": 1, "text": BODY}).encode()))
+    return {p.name: p.read_bytes() for p in root.iterdir()}
+
+
+def _unchanged(root: Path, before: dict[str, bytes]) -> None:
+    assert {p.name: p.read_bytes() for p in root.iterdir()} == before
+
+
+def test_an_output_over_an_input_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = tmp_path / "d"
+    before = _corpus(d)
+    runner = CliRunner()
+    monkeypatch.chdir(d)  # cd d && clean c.jsonl.gz -o .
+    _refused(runner.invoke(app, ["c.jsonl.gz", "-o", "."], env=ENV), "c.jsonl.gz")
+    monkeypatch.chdir(tmp_path)
+    _refused(runner.invoke(app, ["d/page.txt", "-o", "d"], env=ENV), "d/page.txt")
+    # a URL naming the input folder, or a folder around it
+    for out in (d.as_uri(), "file://d", "file://d/./", tmp_path.as_uri()):
+        _refused(runner.invoke(app, ["d", "-o", out], env=ENV), out)
+    _unchanged(d, before)
+
+
+def test_a_report_or_index_over_an_input_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = tmp_path / "d"
+    before = _corpus(d)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    cases = [
+        (["d", "-o", "out", "--report", "d/page.txt"], "d/page.txt"),
+        (["d/page.txt", "-o", "out", "--report", "d/page.txt"], "d/page.txt"),
+        # inside an input folder: the next run would read it
+        (["d", "-o", "out", "--report", "d/report.json"], "d/report.json"),
+        (["d", "-o", "out", "--index", "d/page.txt"], "d/page.txt"),
+        (["d", "-o", "out", "--index", "d"], "d"),
+        (["d", "-o", "out", "--index", "d/idx"], "d/idx"),
+        (["d/page.txt", "-o", "out", "--index", "."], "--index ."),
+    ]
+    for args, name in cases:
+        _refused(runner.invoke(app, args, env=ENV), name)
+    assert not (tmp_path / "out").exists()
+    _unchanged(d, before)
+    # a report in an output folder inside the input is never read: allowed
+    ok = runner.invoke(app, ["d", "-o", "d/out", "--report", "d/out/r.json", "-q"], env=ENV)
+    assert ok.exit_code == 0, ok.output
+    assert json.loads((d / "out" / "r.json").read_text())["totals"]["files"] == 3
+
+
+def test_symlinks_that_alias_an_input_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = tmp_path / "d"
+    before = _corpus(d)
+    e = tmp_path / "e"
+    e.mkdir()
+    (e / "x.txt").write_text(BODY + " Elsewhere.\n")
+    monkeypatch.chdir(tmp_path)
+    os.symlink(d / "page.txt", tmp_path / "alias.txt")
+    os.symlink(d, tmp_path / "alias")
+    (tmp_path / "out").mkdir()
+    os.symlink(d, tmp_path / "out" / "d")  # outputs of input d would go through it into d
+    runner = CliRunner()
+    _refused(runner.invoke(app, ["d", "-o", "o2", "--report", "alias.txt"], env=ENV), "alias.txt")
+    _refused(runner.invoke(app, ["d", "-o", "o2", "--index", "alias/i"], env=ENV), "alias/i")
+    _refused(runner.invoke(app, ["alias.txt", "-o", "alias"], env=ENV), "alias.txt")
+    _refused(runner.invoke(app, ["d", "e", "-o", "out"], env=ENV), "input d")
+    _unchanged(d, before)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["d"]
+
+
+def test_a_report_that_is_an_output_is_refused(tmp_path: Path) -> None:
+    d = tmp_path / "d"
+    _corpus(d)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, [str(d), "-o", str(out), "--report", str(out / "page.txt")], env=ENV
+    )
+    _refused(result, out / "page.txt", d / "page.txt")
+
+
 # -- 2. Parquet output: a fixed schema, no crash, no silent loss ------------------------------
 
 
@@ -794,3 +893,84 @@ def test_property_tests_have_no_time_limit() -> None:
 
 
 # -- 10. smaller cases ---------------------------------------------------------------------------
+
+
+def test_full_disk_with_report_names_the_file_and_leaves_no_part_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cleaner.io.writers as writers
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(2):
+        (src / f"p{i}.txt").write_text(f"{BODY} Page {i}.\n")
+    monkeypatch.setattr(writers, "write_all", _filling_disk(1000))  # the pages fit
+    report = tmp_path / "rep" / "report.json"
+    result = CliRunner().invoke(
+        app, [str(src), "-o", str(tmp_path / "out"), "--report", str(report), "-j", "1", "-q"],
+        env=ENV,
+    )  # fmt: skip
+    assert result.exit_code == EXIT_ERROR
+    (line,) = [ln for ln in result.output.splitlines() if ln.startswith("error")]
+    assert "No space left on device" in line and str(report) in line
+    assert "Traceback" not in result.output
+    assert os.listdir(report.parent) == []
+
+
+def _never_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cleaner.runner
+
+    def run(*args: Any, **kw: Any) -> None:
+        raise AssertionError("the run started")
+
+    monkeypatch.setattr(cleaner.runner, "run", run)
+
+
+def test_index_on_an_existing_file_is_refused_at_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(BODY)
+    _never_runs(monkeypatch)
+    (tmp_path / "idx").write_text("not an index")
+    other = tmp_path / "other"  # a folder of other things: writing an index there removes v*
+    (other / "videos").mkdir(parents=True)
+    for index in (tmp_path / "idx", other):
+        result = CliRunner().invoke(
+            app, [str(src), "-o", str(tmp_path / "out"), "--index", str(index)], env=ENV
+        )
+        assert result.exit_code == EXIT_USAGE, result.output
+        assert str(index) in result.output and "Traceback" not in result.output
+    assert (tmp_path / "idx").read_text() == "not an index"
+    assert (other / "videos").is_dir()
+
+
+def test_report_on_a_folder_is_refused_at_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(BODY)
+    _never_runs(monkeypatch)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file").write_text("x")
+    for report in (tmp_path / "folder", tmp_path / "file" / "report.json"):
+        result = CliRunner().invoke(
+            app, [str(src), "-o", str(tmp_path / "out"), "--report", str(report)], env=ENV
+        )
+        assert result.exit_code == EXIT_USAGE, result.output
+        assert str(report) in result.output and "Traceback" not in result.output
+    assert os.listdir(tmp_path / "folder") == []
+
+
+def test_report_file_gets_the_usual_mode(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(BODY)
+    umask = os.umask(0o022)
+    try:
+        clean_corpus([src], tmp_path / "out", report=tmp_path / "report.json")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "report.json").stat().st_mode & 0o777 == 0o644
