@@ -892,6 +892,102 @@ def test_a_report_that_is_an_output_is_refused(tmp_path: Path) -> None:
 # -- 9. standard input is streamed, or staged with a clear error --------------------------------
 
 
+def _stdin_records(n: int) -> bytes:
+    return "".join(
+        json.dumps({"id": f"r{i}", "url": f"https://example.org/{i}", "text": f"{BODY} Part {i}."})
+        + "\n"
+        for i in range(n)
+    ).encode()
+
+
+def test_stdin_is_staged_compressed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Standard input is read twice (pass 1, and pass 3 for the other fields), so it is
+    staged in the work folder: zstd-compressed, a fraction of its size."""
+    import cleaner.runner
+
+    data = _stdin_records(300)
+    staged: list[bytes] = []
+    real_run = cleaner.runner.run
+
+    def run(sources: list, *args: Any, **kw: Any) -> Any:
+        staged.extend(s.path.read_bytes() for s in sources)
+        return real_run(sources, *args, **kw)
+
+    monkeypatch.setattr(cleaner.runner, "run", run)
+    result = CliRunner().invoke(app, ["-", "-o", "-", "-q", "-j", "1"], input=data, env=ENV)
+    assert result.exit_code == 0, result.output
+    (content,) = staged
+    assert content[:4] == b"\x28\xb5\x2f\xfd"  # a zstd frame
+    assert len(content) * 5 < len(data)
+    got = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in got] == [f"r{i}" for i in range(300)]
+    assert all(r["url"].startswith("https://example.org/") for r in got)
+
+
+def test_full_work_folder_while_staging_stdin_names_it_and_the_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cleaner.io.writers as writers
+
+    monkeypatch.setattr(writers, "write_all", _filling_disk(100))
+    work = tmp_path / "w"
+    data = os.urandom(3 << 20).hex().encode()  # does not compress below the room left
+    result = CliRunner().invoke(
+        app, ["-", "-o", "-", "-q", "-j", "1", "--work-dir", str(work)], input=data, env=ENV
+    )
+    assert result.exit_code == EXIT_ERROR
+    assert "Traceback" not in result.output
+    (line,) = [ln for ln in result.output.splitlines() if ln.startswith("error")]
+    assert "No space left on device" in line and str(work) in line and "stdin" in line
+    assert re.search(r"needs more than the [\d,]+ bytes written \([\d,]+ bytes read", line)
+    assert "--work-dir" in line
+    assert os.listdir(work) == []  # the staging folder is removed
+
+
+def test_full_work_folder_in_a_pass_names_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cleaner.pipeline
+
+    def full(*args: Any, **kw: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")  # as write(2): no file name
+
+    monkeypatch.setattr(cleaner.pipeline, "stream_dump", full)
+    work = tmp_path / "w"
+    result = CliRunner().invoke(
+        app, ["-", "-o", "-", "-q", "-j", "1", "--work-dir", str(work)],
+        input=_stdin_records(10), env=ENV,
+    )  # fmt: skip
+    assert result.exit_code == EXIT_ERROR
+    (line,) = [ln for ln in result.output.splitlines() if ln.startswith("error")]
+    assert "No space left on device" in line and str(work) in line
+    assert f"standard input ({len(_stdin_records(10)):,} bytes read)" in line
+    assert "Traceback" not in result.output
+
+
+def test_no_room_for_the_language_model_is_not_an_unreadable_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """py3langid unpacks its model to a temporary file: a full TMPDIR is a clear error
+    that names it, not a record file reported unreadable."""
+    import tempfile
+
+    import py3langid.modelio
+
+    def load_model(path: Any) -> Any:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(py3langid.modelio, "load_model", load_model)
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "r.jsonl").write_bytes(_stdin_records(3))
+    result = CliRunner().invoke(app, [str(src), "-o", str(tmp_path / "out"), "-j", "1"], env=ENV)
+    assert result.exit_code == EXIT_ERROR, result.output
+    (line,) = [ln for ln in result.output.splitlines() if ln.startswith("error")]
+    assert "language model" in line and tempfile.gettempdir() in line
+    assert "unreadable" not in result.output
+
+
 # -- 10. smaller cases ---------------------------------------------------------------------------
 
 
