@@ -191,7 +191,11 @@ def check_output_files(
                 )
     if report is not None and within(place(report), out_place):
         rel = place(report).relative_to(out_place).as_posix()  # type: ignore[union-attr]
+        folder_rel = rel.rpartition("/")[0]  # only the sources of that folder can land there
+        near = {p for p in {s.prefix for s in sources} if "/".join(safe_parts(p)) == folder_rel}
         for source in sources:
+            if source.prefix not in near:
+                continue
             if "/".join(safe_parts(output_name(source.rel, record_format))) == rel:
                 raise UsageError(f"--report {report} is the output of {source.location}")
 
@@ -263,7 +267,7 @@ def naming_work_folder(work: Path, staged: int | None) -> Iterator[None]:
         raise OSError(
             exc.errno,
             f"{exc.strerror or exc}: the work folder holds the shard files of every pass "
-            f"(each page's lines, fingerprints and results: about twice the input's text)"
+            f"(each page's lines, fingerprints and results: nearly six times the input's text)"
             f"{what}; give --work-dir a folder with room (default: TMPDIR)",
             str(work),
         ) from None

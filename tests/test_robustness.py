@@ -778,7 +778,7 @@ def _refused(result: Any, *names: object) -> None:
         assert str(name) in line, line
 
 
-def _corpus(root: Path) -> dict[str, bytes]:
+def _input_folder(root: Path) -> dict[str, bytes]:
     """A folder of two pages and a JSONL.gz file; returns its files' bytes."""
     import gzip
 
@@ -797,7 +797,7 @@ def test_an_output_over_an_input_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     d = tmp_path / "d"
-    before = _corpus(d)
+    before = _input_folder(d)
     runner = CliRunner()
     monkeypatch.chdir(d)  # cd d && clean c.jsonl.gz -o .
     _refused(runner.invoke(app, ["c.jsonl.gz", "-o", "."], env=ENV), "c.jsonl.gz")
@@ -813,7 +813,7 @@ def test_a_report_or_index_over_an_input_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     d = tmp_path / "d"
-    before = _corpus(d)
+    before = _input_folder(d)
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     cases = [
@@ -840,7 +840,7 @@ def test_symlinks_that_alias_an_input_are_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     d = tmp_path / "d"
-    before = _corpus(d)
+    before = _input_folder(d)
     e = tmp_path / "e"
     e.mkdir()
     (e / "x.txt").write_text(BODY + " Elsewhere.\n")
@@ -860,7 +860,7 @@ def test_symlinks_that_alias_an_input_are_refused(
 
 def test_a_report_that_is_an_output_is_refused(tmp_path: Path) -> None:
     d = tmp_path / "d"
-    _corpus(d)
+    _input_folder(d)
     out = tmp_path / "out"
     result = CliRunner().invoke(
         app, [str(d), "-o", str(out), "--report", str(out / "page.txt")], env=ENV
