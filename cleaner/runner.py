@@ -123,20 +123,6 @@ def check_locations(
                 raise UsageError(
                     f"output {out} is inside the input {root}, which would read it back"
                 )
-    if report is not None:
-        if report.is_dir():
-            raise UsageError(f"--report {report} is a folder: give the report a file name")
-        if report.parent.exists() and not report.parent.is_dir():
-            raise UsageError(f"--report {report}: {report.parent} is not a folder")
-    if index is not None:
-        if index.exists() and not index.is_dir():
-            raise UsageError(f"--index {index} is a file: an index is a folder")
-        if (
-            index.is_dir()
-            and not (index / "CURRENT").exists()
-            and any(not INDEX_ENTRY.match(entry) for entry in os.listdir(index))
-        ):
-            raise UsageError(f"--index {index} is a folder of other files, not an index")
     for option, path in (("--report", report), ("--index", index)):
         if path is None:
             continue
@@ -151,12 +137,30 @@ def check_locations(
             skipped = (
                 out_place is not None and not isinstance(out, str) and within(where, out_place)
             )
+            if folder and within(where, src) and isinstance(where, Path) and where.is_file():
+                raise UsageError(
+                    f"{option} {path} is a file of the input {root}: inputs are never modified"
+                )
             if folder and within(where, src) and not (option == "--report" and skipped):
                 raise UsageError(
                     f"{option} {path} is inside the input folder {root}, where the next run "
                     "would read it: put it elsewhere"
                     + (" or in the output folder" if option == "--report" else "")
                 )
+    if report is not None:
+        if report.is_dir():
+            raise UsageError(f"--report {report} is a folder: give the report a file name")
+        if report.parent.exists() and not report.parent.is_dir():
+            raise UsageError(f"--report {report}: {report.parent} is not a folder")
+    if index is not None:
+        if index.exists() and not index.is_dir():
+            raise UsageError(f"--index {index} is a file: an index is a folder")
+        if (
+            index.is_dir()
+            and not (index / "CURRENT").exists()
+            and any(not INDEX_ENTRY.match(entry) for entry in os.listdir(index))
+        ):
+            raise UsageError(f"--index {index} is a folder of other files, not an index")
     if index is not None and out_place is not None:
         where = place(index)
         if within(where, out_place) or within(out_place, where):
