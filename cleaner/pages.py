@@ -6,6 +6,7 @@ per record. Pages stream: a container is never read whole.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -171,6 +172,8 @@ def load_pages(
         if part == 0:
             yield failed(source.rel, None, fmt, str(exc))
     except (OSError, ValueError, EOFError) as exc:
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise  # no room to write (the work folder, the temporary folder): not the input
         # a truncated or corrupt container: the records read so far stand
         if part == 0:
             yield failed(source.rel, None, fmt, f"unreadable {fmt} data: {exc}")

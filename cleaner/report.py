@@ -6,20 +6,19 @@ import contextlib
 import heapq
 import itertools
 import json
-import os
 import re
-import tempfile
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 import xxhash
 
 from .config import Config
 from .io.readers import output_name
+from .io.writers import AtomicTextFile
 from .models import FileResult, Reason
 
 SCHEMA_VERSION = 1
@@ -285,15 +284,10 @@ class ReportBuilder:
         self.empty = 0
         self.unlisted = 0
         self.outputs: dict[str, str] = {}  # output names named apart (Source.output), by rel
-        self._handle: IO[str] | None = None
-        self._tmp: str | None = None
+        self._handle: AtomicTextFile | None = None
         self._first = True
         if json_path is not None:
-            json_path.parent.mkdir(parents=True, exist_ok=True)
-            fd, self._tmp = tempfile.mkstemp(
-                prefix=f".{json_path.name}.", suffix=".part", dir=json_path.parent
-            )
-            self._handle = os.fdopen(fd, "w", encoding="utf-8")
+            self._handle = AtomicTextFile(json_path)  # a full disk names the report
             head = {
                 "schema": SCHEMA_VERSION,
                 "tool": "cleaner",
@@ -486,7 +480,7 @@ class ReportBuilder:
 
     def finish(self, summary: Summary, timings: dict[str, float]) -> None:
         """Close the JSON report and move it into place."""
-        if self._handle is None or self._tmp is None or self.json_path is None:
+        if self._handle is None:
             return
         tail = {
             "groups": summary.groups,
@@ -496,17 +490,13 @@ class ReportBuilder:
             "timings": timings,
         }
         self._handle.write("\n], " + json.dumps(tail, ensure_ascii=False)[1:] + "\n")
-        self._handle.close()
-        os.replace(self._tmp, self.json_path)
+        self._handle.commit()
         self._handle = None
 
     def abort(self) -> None:
         if self._handle is not None:
-            self._handle.close()
+            self._handle.abort()  # the temporary file goes, whatever the error was
             self._handle = None
-        if self._tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(self._tmp)
 
 
 def render(summary: Summary, console: Any, top: int = 10) -> None:

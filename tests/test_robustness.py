@@ -742,11 +742,137 @@ def test_an_output_folder_made_by_another_worker_meanwhile(
 
 # == Reliability II: one section per failure found by trying the tool as an adversary ==========
 
-
 # -- 0. a fresh clone passes its own tests ----------------------------------------------------
 
 
+def test_tests_need_nothing_beside_the_project(tmp_path: Path) -> None:
+    """A copy of the project with nothing beside it (no ../shared): the tests that build
+    corpora pass, those that measure quality on the evaluation sets skip, saying why."""
+    import shutil
+
+    alone = tmp_path / "alone" / "cleaner"
+    for part in ("tests", "seeds", "benchmarks"):
+        shutil.copytree(ROOT / part, alone / part, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", alone)
+    nodes = ["tests/test_order.py::test_rerun_is_byte_identical", "tests/test_quality.py"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "-o", "addopts=",
+         *nodes],
+        capture_output=True, text=True, cwd=alone, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "1 passed" in proc.stdout
+    assert "evaluation data (../shared/eval) not present" in proc.stdout
+
+
+def test_property_tests_have_no_time_limit() -> None:
+    """A fresh clone on a busy machine: an example that takes long (the first one pays for
+    imports) must not fail a property test (hypothesis's default limit is 200 ms)."""
+    from hypothesis import settings
+
+    assert settings.default.deadline is None
+
+
 # -- 1. inputs are never overwritten ----------------------------------------------------------
+
+
+def _refused(result: Any, *names: object) -> None:
+    """Exit 2 with one clear line that names each of ``names``."""
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert "Traceback" not in result.output
+    (line,) = [ln for ln in result.output.splitlines() if ln.startswith("error")]
+    for name in names:
+        assert str(name) in line, line
+
+
+def _input_folder(root: Path) -> dict[str, bytes]:
+    """A folder of two pages and a JSONL.gz file; returns its files' bytes."""
+    import gzip
+
+    root.mkdir(parents=True)
+    (root / "page.txt").write_text(BODY + "\n")
+    (root / "other.txt").write_text(BODY + " Another page.\n")
+    (root / "c.jsonl.gz").write_bytes(gzip.compress(json.dumps({"id": 1, "text": BODY}).encode()))
+    return {p.name: p.read_bytes() for p in root.iterdir()}
+
+
+def _unchanged(root: Path, before: dict[str, bytes]) -> None:
+    assert {p.name: p.read_bytes() for p in root.iterdir()} == before
+
+
+def test_an_output_over_an_input_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = tmp_path / "d"
+    before = _input_folder(d)
+    runner = CliRunner()
+    monkeypatch.chdir(d)  # cd d && clean c.jsonl.gz -o .
+    _refused(runner.invoke(app, ["c.jsonl.gz", "-o", "."], env=ENV), "c.jsonl.gz")
+    monkeypatch.chdir(tmp_path)
+    _refused(runner.invoke(app, ["d/page.txt", "-o", "d"], env=ENV), "d/page.txt")
+    # a URL naming the input folder, or a folder around it
+    for out in (d.as_uri(), "file://d", "file://d/./", tmp_path.as_uri()):
+        _refused(runner.invoke(app, ["d", "-o", out], env=ENV), out)
+    _unchanged(d, before)
+
+
+def test_a_report_or_index_over_an_input_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = tmp_path / "d"
+    before = _input_folder(d)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    cases = [
+        (["d", "-o", "out", "--report", "d/page.txt"], "d/page.txt"),
+        (["d/page.txt", "-o", "out", "--report", "d/page.txt"], "d/page.txt"),
+        # inside an input folder: the next run would read it
+        (["d", "-o", "out", "--report", "d/report.json"], "d/report.json"),
+        (["d", "-o", "out", "--index", "d/page.txt"], "d/page.txt"),
+        (["d", "-o", "out", "--index", "d"], "d"),
+        (["d", "-o", "out", "--index", "d/idx"], "d/idx"),
+        (["d/page.txt", "-o", "out", "--index", "."], "--index ."),
+    ]
+    for args, name in cases:
+        _refused(runner.invoke(app, args, env=ENV), name)
+    assert not (tmp_path / "out").exists()
+    _unchanged(d, before)
+    # a report in an output folder inside the input is never read: allowed
+    ok = runner.invoke(app, ["d", "-o", "d/out", "--report", "d/out/r.json", "-q"], env=ENV)
+    assert ok.exit_code == 0, ok.output
+    assert json.loads((d / "out" / "r.json").read_text())["totals"]["files"] == 3
+
+
+def test_symlinks_that_alias_an_input_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = tmp_path / "d"
+    before = _input_folder(d)
+    e = tmp_path / "e"
+    e.mkdir()
+    (e / "x.txt").write_text(BODY + " Elsewhere.\n")
+    monkeypatch.chdir(tmp_path)
+    os.symlink(d / "page.txt", tmp_path / "alias.txt")
+    os.symlink(d, tmp_path / "alias")
+    (tmp_path / "out").mkdir()
+    os.symlink(d, tmp_path / "out" / "d")  # outputs of input d would go through it into d
+    runner = CliRunner()
+    _refused(runner.invoke(app, ["d", "-o", "o2", "--report", "alias.txt"], env=ENV), "alias.txt")
+    _refused(runner.invoke(app, ["d", "-o", "o2", "--index", "alias/i"], env=ENV), "alias/i")
+    _refused(runner.invoke(app, ["alias.txt", "-o", "alias"], env=ENV), "alias.txt")
+    _refused(runner.invoke(app, ["d", "e", "-o", "out"], env=ENV), "input d")
+    _unchanged(d, before)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["d"]
+
+
+def test_a_report_that_is_an_output_is_refused(tmp_path: Path) -> None:
+    d = tmp_path / "d"
+    _input_folder(d)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, [str(d), "-o", str(out), "--report", str(out / "page.txt")], env=ENV
+    )
+    _refused(result, out / "page.txt", d / "page.txt")
 
 
 # -- 2. Parquet output: a fixed schema, no crash, no silent loss ------------------------------
@@ -1360,6 +1486,102 @@ def test_lang_codes_are_the_models_and_stoplists() -> None:
 # -- 9. standard input is streamed, or staged with a clear error --------------------------------
 
 
+def _stdin_records(n: int) -> bytes:
+    return "".join(
+        json.dumps({"id": f"r{i}", "url": f"https://example.org/{i}", "text": f"{BODY} Part {i}."})
+        + "\n"
+        for i in range(n)
+    ).encode()
+
+
+def test_stdin_is_staged_compressed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Standard input is read twice (pass 1, and pass 3 for the other fields), so it is
+    staged in the work folder: zstd-compressed, a fraction of its size."""
+    import cleaner.runner
+
+    data = _stdin_records(300)
+    staged: list[bytes] = []
+    real_run = cleaner.runner.run
+
+    def run(sources: list, *args: Any, **kw: Any) -> Any:
+        staged.extend(s.path.read_bytes() for s in sources)
+        return real_run(sources, *args, **kw)
+
+    monkeypatch.setattr(cleaner.runner, "run", run)
+    result = CliRunner().invoke(app, ["-", "-o", "-", "-q", "-j", "1"], input=data, env=ENV)
+    assert result.exit_code == 0, result.output
+    (content,) = staged
+    assert content[:4] == b"\x28\xb5\x2f\xfd"  # a zstd frame
+    assert len(content) * 5 < len(data)
+    got = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in got] == [f"r{i}" for i in range(300)]
+    assert all(r["url"].startswith("https://example.org/") for r in got)
+
+
+def test_full_work_folder_while_staging_stdin_names_it_and_the_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cleaner.io.writers as writers
+
+    monkeypatch.setattr(writers, "write_all", _filling_disk(100))
+    work = tmp_path / "w"
+    data = os.urandom(3 << 20).hex().encode()  # does not compress below the room left
+    result = CliRunner().invoke(
+        app, ["-", "-o", "-", "-q", "-j", "1", "--work-dir", str(work)], input=data, env=ENV
+    )
+    assert result.exit_code == EXIT_ERROR
+    assert "Traceback" not in result.output
+    (line,) = [ln for ln in result.output.splitlines() if ln.startswith("error")]
+    assert "No space left on device" in line and str(work) in line and "stdin" in line
+    assert re.search(r"needs more than the [\d,]+ bytes written \([\d,]+ bytes read", line)
+    assert "--work-dir" in line
+    assert os.listdir(work) == []  # the staging folder is removed
+
+
+def test_full_work_folder_in_a_pass_names_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cleaner.pipeline
+
+    def full(*args: Any, **kw: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")  # as write(2): no file name
+
+    monkeypatch.setattr(cleaner.pipeline, "stream_dump", full)
+    work = tmp_path / "w"
+    result = CliRunner().invoke(
+        app, ["-", "-o", "-", "-q", "-j", "1", "--work-dir", str(work)],
+        input=_stdin_records(10), env=ENV,
+    )  # fmt: skip
+    assert result.exit_code == EXIT_ERROR
+    (line,) = [ln for ln in result.output.splitlines() if ln.startswith("error")]
+    assert "No space left on device" in line and str(work) in line
+    assert f"standard input ({len(_stdin_records(10)):,} bytes read)" in line
+    assert "Traceback" not in result.output
+
+
+def test_no_room_for_the_language_model_is_not_an_unreadable_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """py3langid unpacks its model to a temporary file: a full TMPDIR is a clear error
+    that names it, not a record file reported unreadable."""
+    import tempfile
+
+    import py3langid.modelio
+
+    def load_model(path: Any) -> Any:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(py3langid.modelio, "load_model", load_model)
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "r.jsonl").write_bytes(_stdin_records(3))
+    result = CliRunner().invoke(app, [str(src), "-o", str(tmp_path / "out"), "-j", "1"], env=ENV)
+    assert result.exit_code == EXIT_ERROR, result.output
+    (line,) = [ln for ln in result.output.splitlines() if ln.startswith("error")]
+    assert "language model" in line and tempfile.gettempdir() in line
+    assert "unreadable" not in result.output
+
+
 # -- 10. smaller cases ---------------------------------------------------------------------------
 
 
@@ -1608,3 +1830,84 @@ def test_html_nested_20000_deep_keeps_its_text_and_says_so(tmp_path: Path) -> No
     assert line_texts(pages["spans.html"]) == [BODY]
     for page in pages.values():
         assert any("nested deeper than 255" in note for note in page["notes"]), page
+
+
+def test_full_disk_with_report_names_the_file_and_leaves_no_part_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cleaner.io.writers as writers
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(2):
+        (src / f"p{i}.txt").write_text(f"{BODY} Page {i}.\n")
+    monkeypatch.setattr(writers, "write_all", _filling_disk(1000))  # the pages fit
+    report = tmp_path / "rep" / "report.json"
+    result = CliRunner().invoke(
+        app, [str(src), "-o", str(tmp_path / "out"), "--report", str(report), "-j", "1", "-q"],
+        env=ENV,
+    )  # fmt: skip
+    assert result.exit_code == EXIT_ERROR
+    (line,) = [ln for ln in result.output.splitlines() if ln.startswith("error")]
+    assert "No space left on device" in line and str(report) in line
+    assert "Traceback" not in result.output
+    assert os.listdir(report.parent) == []
+
+
+def _never_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cleaner.runner
+
+    def run(*args: Any, **kw: Any) -> None:
+        raise AssertionError("the run started")
+
+    monkeypatch.setattr(cleaner.runner, "run", run)
+
+
+def test_index_on_an_existing_file_is_refused_at_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(BODY)
+    _never_runs(monkeypatch)
+    (tmp_path / "idx").write_text("not an index")
+    other = tmp_path / "other"  # a folder of other things: writing an index there removes v*
+    (other / "videos").mkdir(parents=True)
+    for index in (tmp_path / "idx", other):
+        result = CliRunner().invoke(
+            app, [str(src), "-o", str(tmp_path / "out"), "--index", str(index)], env=ENV
+        )
+        assert result.exit_code == EXIT_USAGE, result.output
+        assert str(index) in result.output and "Traceback" not in result.output
+    assert (tmp_path / "idx").read_text() == "not an index"
+    assert (other / "videos").is_dir()
+
+
+def test_report_on_a_folder_is_refused_at_the_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(BODY)
+    _never_runs(monkeypatch)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file").write_text("x")
+    for report in (tmp_path / "folder", tmp_path / "file" / "report.json"):
+        result = CliRunner().invoke(
+            app, [str(src), "-o", str(tmp_path / "out"), "--report", str(report)], env=ENV
+        )
+        assert result.exit_code == EXIT_USAGE, result.output
+        assert str(report) in result.output and "Traceback" not in result.output
+    assert os.listdir(tmp_path / "folder") == []
+
+
+def test_report_file_gets_the_usual_mode(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(BODY)
+    umask = os.umask(0o022)
+    try:
+        clean_corpus([src], tmp_path / "out", report=tmp_path / "report.json")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "report.json").stat().st_mode & 0o777 == 0o644

@@ -156,6 +156,9 @@ def _automaton_depth(nextmove: Any, rowbase: Any) -> int:
         depth += 1
 
 
+MODEL_UNPACKED_MB = 70  # py3langid's model file (68 MB), unpacked when it loads
+
+
 class LanguageIdentifier:
     """py3langid's classifier, with its automaton run over all byte positions at once.
 
@@ -177,7 +180,17 @@ class LanguageIdentifier:
             from py3langid.langid import MODEL_DIR, MODEL_FILE
             from py3langid.modelio import load_model
 
-            ptc, pc, classes, nextmove, row, output = load_model(MODEL_DIR / MODEL_FILE)
+            try:  # py3langid unpacks the model to a temporary file
+                ptc, pc, classes, nextmove, row, output = load_model(MODEL_DIR / MODEL_FILE)
+            except OSError as exc:
+                import tempfile
+
+                raise OSError(
+                    exc.errno,
+                    f"{exc.strerror or exc}: loading the language model needs about "
+                    f"{MODEL_UNPACKED_MB} MB free in the temporary folder (TMPDIR)",
+                    tempfile.gettempdir(),
+                ) from None
             # kept at the model's width (2 bytes a transition: 20 MB, not 78 as int64)
             moves = np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}")
             rowbase = np.frombuffer(row, dtype=f"u{row.itemsize}").astype(np.int64) << 8

@@ -71,3 +71,52 @@ def describe(location: Location) -> tuple[int, str]:
         "",
     )  # fmt: skip
     return int(info.get("size") or 0), stamp
+
+
+# Where a file or folder really is, for comparing inputs with outputs: a local path with
+# symlinks, '.' and '..' resolved (a ``file://`` URL is one), or another URL normalised.
+Place = Path | str
+
+
+def place(where: Location) -> Place:
+    """The resolved location of a path or URL: a local path (``file://`` URLs included) is
+    resolved as far as it exists; another URL keeps its protocol, with its path normalised
+    and no trailing ``/``.
+
+    >>> import os
+    >>> place(Path("a/../b")) == Path(os.getcwd(), "b").resolve()
+    True
+    >>> place("file:///tmp/x/../y/") == Path("/tmp/y").resolve()
+    True
+    >>> place("memory://bucket/a/./b/../c/"), place("NoSuchFs://b/x//y/")
+    ('memory:///bucket/a/c', 'nosuchfs://b/x/y')
+    """
+    import posixpath
+
+    if isinstance(where, Path):
+        return where.resolve()
+    try:
+        fs, path = url_fs(where)
+    except LocationError:  # no filesystem for it: compared as text
+        protocol, rest = where.split("://", 1)
+        return f"{protocol.lower()}://{posixpath.normpath('/' + rest).lstrip('/')}"
+    if "file" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)):
+        return Path(path).resolve()
+    return str(fs.unstrip_protocol(posixpath.normpath("/" + path.lstrip("/"))))
+
+
+def within(inner: Place, outer: Place) -> bool:
+    """Whether ``inner`` is ``outer`` or lies inside it (a local path is never inside a URL).
+
+    >>> within(Path("/a/b/c"), Path("/a/b")), within(Path("/a/bc"), Path("/a/b"))
+    (True, False)
+    >>> within("s3://b/x/y", "s3://b/x"), within("s3://b/xy", "s3://b/x")
+    (True, False)
+    >>> within("s3://b/x", Path("/"))
+    False
+    """
+    if isinstance(inner, Path) and isinstance(outer, Path):
+        return inner.is_relative_to(outer)
+    if isinstance(inner, str) and isinstance(outer, str):
+        return inner == outer or inner.startswith(outer.rstrip("/") + "/")
+    return False

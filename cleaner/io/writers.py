@@ -114,6 +114,54 @@ class WriteBatch:
             atomic_write_text(path, text)
 
 
+class AtomicTextFile:
+    """A text file written a chunk at a time to a temporary file beside ``path`` (with the
+    mode a plain ``open`` gives), renamed into place by :meth:`commit`; :meth:`abort`
+    removes it. A failed write (a full disk) names ``path``.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     f = AtomicTextFile(Path(d, "r.json"), chunk=2)
+    ...     f.write("{"); f.write("}\\n")
+    ...     during = [is_partial(Path(n)) for n in os.listdir(d)]
+    ...     f.commit()
+    ...     during, os.listdir(d), Path(d, "r.json").read_text()
+    ([True], ['r.json'], '{}\\n')
+    """
+
+    def __init__(self, path: Path, chunk: int = 1 << 20) -> None:
+        self.path = path
+        self.chunk = chunk
+        self._fd, self._tmp = temp_beside(path)
+        self._parts: list[str] = []
+        self._held = 0
+
+    def write(self, text: str) -> None:
+        self._parts.append(text)
+        self._held += len(text)
+        if self._held >= self.chunk:
+            self._flush()
+
+    def _flush(self) -> None:
+        data = "".join(self._parts).encode("utf-8")
+        self._parts, self._held = [], 0
+        with naming(self.path):
+            write_all(self._fd, data)
+
+    def commit(self) -> None:
+        self._flush()
+        os.close(self._fd)
+        self._fd = -1
+        os.replace(self._tmp, self.path)
+
+    def abort(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        with contextlib.suppress(OSError):
+            os.unlink(self._tmp)
+
+
 def write_all(fd: int, data: bytes) -> None:
     """Write all of ``data`` to the descriptor (``os.write`` may take part of it)."""
     view = memoryview(data)
