@@ -146,6 +146,36 @@ def evaluate(
     }
 
 
+def resiliparse_alone(dataset_dir: Path, limit: int | None = None) -> dict[str, object]:
+    """resiliparse's main-content text of each HTML page as the prediction, with the
+    settings ``--extractor resiliparse`` uses (``cleaner.extract.html.resiliparse_text``):
+    the extractor without cleaner's rules."""
+    from cleaner.extract.html import resiliparse_text
+
+    meta = manifest(dataset_dir)
+    pages = sorted(meta)[:limit]
+    by_site: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
+    for pid in pages:
+        html = (dataset_dir / "html" / f"{pid}.html").read_text(encoding="utf-8")
+        gold = (dataset_dir / "gold" / f"{pid}.txt").read_text(encoding="utf-8")
+        by_site[meta[pid].get("site") or "?"].append(
+            prf(tokenize(gold), tokenize(resiliparse_text(html)))
+        )
+
+    def mean(rows: list[tuple[float, float, float]]) -> dict[str, float]:
+        return {k: round(sum(r[i] for r in rows) / len(rows), 4) for i, k in enumerate("prf")}
+
+    every = [s for rows in by_site.values() for s in rows]
+    return {
+        "dataset": dataset_dir.name,
+        "mode": "html",
+        "method": "resiliparse",
+        "pages": len(every),
+        **mean(every),
+        "sites": {site: {"pages": len(r), **mean(r)} for site, r in sorted(by_site.items())},
+    }
+
+
 def language_check(dataset_dir: Path, jobs: int) -> list[tuple[str, str, float, float]]:
     """F1 of the non-English pages of a text set with detected stoplists vs English forced:
     (page, language, F1 detected, F1 forced)."""
@@ -203,6 +233,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="compare detected stoplists with English forced on the non-English pages",
     )
+    parser.add_argument(
+        "--resiliparse-alone",
+        action="store_true",
+        help="also score resiliparse's text without cleaner's rules (html mode); "
+        "cleaner with resiliparse: --set extractor=resiliparse",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument(
         "--set", action="append", default=[], metavar="FIELD=VALUE", help="override a Config field"
@@ -221,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
             results.append(evaluate(args.eval_dir / name, mode, config, args.limit, args.jobs))
             if args.c4 and mode == "text":
                 results.append(evaluate(args.eval_dir / name, mode, None, args.limit))
+            if args.resiliparse_alone and mode == "html":
+                results.append(resiliparse_alone(args.eval_dir / name, args.limit))
     checks = {name: language_check(args.eval_dir / name, args.jobs) for name in names}
     checks = {k: v for k, v in checks.items() if v} if args.languages else {}
     if args.json:

@@ -34,6 +34,9 @@ from .config import Config
 INDEX_FORMAT = 2
 # Config fields the stored fingerprints depend on; an index only serves runs that agree.
 FINGERPRINT_FIELDS = ("num_perm", "seed", "shingle_size", "near_dup_max_chars")
+# Config fields that decide which lines an HTML page has: an index of one extractor's lines
+# does not judge another's. (Indexes written before the field existed used trafilatura.)
+EXTRACTION_FIELDS = {"extractor": "trafilatura"}
 
 
 class IndexUnusable(Exception):
@@ -71,8 +74,9 @@ class LineIndex:
             ]
 
 
-def _params(config: Config) -> dict[str, int]:
-    return {name: getattr(config, name) for name in FINGERPRINT_FIELDS}
+def _params(config: Config) -> dict[str, int | str]:
+    names = (*FINGERPRINT_FIELDS, *EXTRACTION_FIELDS)
+    return {name: getattr(config, name) for name in names}
 
 
 def open_index(path: Path, config: Config) -> LineIndex | None:
@@ -86,7 +90,7 @@ def open_index(path: Path, config: Config) -> LineIndex | None:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         if meta.get("format") != INDEX_FORMAT:
             raise IndexUnusable(f"index {path} has format {meta.get('format')}, not {INDEX_FORMAT}")
-        if meta.get("params") != _params(config):
+        if {**EXTRACTION_FIELDS, **meta.get("params", {})} != _params(config):
             raise IndexUnusable(
                 f"index {path} was built with {meta.get('params')}; this run uses {_params(config)}"
             )

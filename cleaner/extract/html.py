@@ -1,4 +1,4 @@
-"""HTML to body text with trafilatura."""
+"""HTML to body text with trafilatura or resiliparse (``Config.extractor``)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from ..config import Config
 
 def html_to_text(html: str, config: Config) -> str:
     """The main text of an HTML page, one block per line ("" when nothing is found)."""
+    if config.extractor == "resiliparse":
+        return resiliparse_text(html)
     import trafilatura
 
     text = trafilatura.extract(
@@ -20,3 +22,40 @@ def html_to_text(html: str, config: Config) -> str:
         with_metadata=False,
     )
     return text or ""
+
+
+def resiliparse_text(html: str) -> str:
+    """The main-content text of an HTML page by resiliparse, one block per line, list items
+    with a bullet (judged as text-mode list items are).
+
+    Comment sections and post metadata (bylines, dates) are left out (kept, each scored
+    lower on both evaluation sets), and so are image alt texts (kept: 0.017 lower F1 alone
+    on scrapinghub, 0.002 higher on cleanportaleval).
+
+    >>> print(resiliparse_text("<nav><a href=/>Home</a></nav><h1>Title</h1><p>One.</p>"))
+    Title
+    <BLANKLINE>
+    One.
+    >>> "\\ufffd" in resiliparse_text("<p>a lone surrogate " + chr(0xD800) + " is replaced</p>")
+    True
+    """
+    from resiliparse.extract.html2text import extract_plain_text
+
+    try:
+        html.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates (from JSON escapes): resiliparse refuses them
+        html = html.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return str(
+        extract_plain_text(
+            html,
+            preserve_formatting=True,
+            main_content=True,
+            list_bullets=True,
+            alt_texts=False,
+            links=False,
+            form_fields=False,
+            noscript=False,
+            comments=False,
+            post_meta=False,
+        )
+    )
