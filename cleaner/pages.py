@@ -75,8 +75,29 @@ def page_language(lines: Sequence[str], config: Config, langid: LanguageIdentifi
     """Language of a page, detected on its prose-like lines (or forced by the config)."""
     if config.language:
         return config.language
-    prose = [ln for ln in lines if word_count(ln) >= 6] or list(lines)
-    return detect_language("\n".join(prose), langid, config.langid_max_chars)
+    sample = language_sample(lines, config.langid_max_chars)
+    return detect_language(sample, langid, config.langid_max_chars)
+
+
+def language_sample(lines: Sequence[str], max_chars: int) -> str:
+    """The head of the page's prose-like lines (6 words or more; every line when there is
+    none), joined by newlines, that the language detector reads: at most ``max_chars``
+    characters, so lines past them are not looked at.
+
+    >>> language_sample(["Home", "One two three four five six.", "News", "A b c d e f"], 40)
+    'One two three four five six.\\nA b c d e f'
+    >>> language_sample(["Home", "News"], 40), language_sample(["One two three four five six"], 9)
+    ('Home\\nNews', 'One two t')
+    """
+    prose = []
+    length = -1  # the newlines between the lines
+    for line in lines:
+        if word_count(line) >= 6:
+            prose.append(line)
+            length += len(line) + 1
+            if length >= max_chars:
+                break
+    return "\n".join(prose or lines)[:max_chars]
 
 
 def make_page(
