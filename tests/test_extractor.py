@@ -145,3 +145,24 @@ def test_index_and_work_folders_do_not_mix_extractors(tmp_path: Path) -> None:
     assert run_digest([], Config(), tmp_path, None, None) != run_digest(
         [], RESILIPARSE, tmp_path, None, None
     )
+
+
+def test_a_page_nested_too_deep_gives_no_text(tmp_path: Path) -> None:
+    # resiliparse's main-content choice costs the square of the nesting depth: a page of
+    # 10,000 nested elements took seconds, one of 100,000 minutes
+    body = "<p>The council met on Monday and agreed to open the new bridge in May.</p>"
+    src = tmp_path / "in"
+    src.mkdir()
+    for name, depth in (("deep.html", 10_000), ("ordinary.html", 200)):
+        page = "<html><body>" + "<div>" * depth + body + "</div>" * depth + "</body></html>"
+        (src / name).write_text(page, encoding="utf-8")
+    report = tmp_path / "report.json"
+    clean_corpus([src], tmp_path / "out", config=RESILIPARSE, report=report)
+    files = {f["path"]: f for f in json.loads(report.read_text(encoding="utf-8"))["files"]}
+    assert files["deep.html"]["error"] is None and files["deep.html"]["lines"] == []
+    assert (tmp_path / "out" / "deep.txt").read_bytes() == b""
+    assert [ln["text"] for ln in files["ordinary.html"]["lines"]] == [
+        "The council met on Monday and agreed to open the new bridge in May."
+    ]
+    with pytest.raises(ValueError, match="html_max_depth"):
+        Config(html_max_depth=0)
