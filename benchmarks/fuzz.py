@@ -86,10 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--crash-dir", type=Path, default=Path("fuzz-crashes"))
+    parser.add_argument("--extractor", default="trafilatura", help="HTML extractor to fuzz")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     corpus = seeds()
-    config = Config()
+    config = Config(extractor=args.extractor)
     empty = GroupTable(*(np.empty(0, t) for t in (np.uint64, np.uint64, np.int64, np.int64)))
     tried = crashes = 0
     deadline = time.monotonic() + args.seconds

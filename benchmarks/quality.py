@@ -195,6 +195,36 @@ def score(dataset_dir: Path, mode: str, method: str, preds: dict[str, str]) -> d
     }
 
 
+def resiliparse_alone(dataset_dir: Path, limit: int | None = None) -> dict[str, object]:
+    """resiliparse's main-content text of each HTML page as the prediction, with the
+    settings ``--extractor resiliparse`` uses (``cleaner.extract.html.resiliparse_text``):
+    the extractor without cleaner's rules."""
+    from cleaner.extract.html import resiliparse_text
+
+    meta = manifest(dataset_dir)
+    pages = sorted(meta)[:limit]
+    by_site: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
+    for pid in pages:
+        html = (dataset_dir / "html" / f"{pid}.html").read_text(encoding="utf-8")
+        gold = (dataset_dir / "gold" / f"{pid}.txt").read_text(encoding="utf-8")
+        by_site[meta[pid].get("site") or "?"].append(
+            prf(tokenize(gold), tokenize(resiliparse_text(html) or ""))
+        )
+
+    def mean(rows: list[tuple[float, float, float]]) -> dict[str, float]:
+        return {k: round(sum(r[i] for r in rows) / len(rows), 4) for i, k in enumerate("prf")}
+
+    every = [s for rows in by_site.values() for s in rows]
+    return {
+        "dataset": dataset_dir.name,
+        "mode": "html",
+        "method": "resiliparse",
+        "pages": len(every),
+        **mean(every),
+        "sites": {site: {"pages": len(r), **mean(r)} for site, r in sorted(by_site.items())},
+    }
+
+
 def language_check(dataset_dir: Path, jobs: int) -> list[tuple[str, str, float, float]]:
     """F1 of the non-English pages of a text set with detected stoplists vs English forced:
     (page, language, F1 detected, F1 forced)."""
@@ -310,6 +340,12 @@ def main(argv: list[str] | None = None) -> int:
         help="list the pages where HTML mode scores below trafilatura alone, and the lines "
         "cleaner dropped there",
     )
+    parser.add_argument(
+        "--resiliparse-alone",
+        action="store_true",
+        help="also score resiliparse's text without cleaner's rules (html mode); "
+        "cleaner with resiliparse: --set extractor=resiliparse",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument(
         "--set", action="append", default=[], metavar="FIELD=VALUE", help="override a Config field"
@@ -335,6 +371,8 @@ def main(argv: list[str] | None = None) -> int:
                     dataset_dir, mode, "trafilatura", trafilatura_alone(dataset_dir, pages, config)
                 )
                 results += [ours, base]
+                if args.resiliparse_alone:
+                    results.append(resiliparse_alone(dataset_dir, args.limit))
                 if args.losses:
                     losses += loss_report(dataset_dir, ours, base, lines)
                 continue

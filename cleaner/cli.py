@@ -149,6 +149,15 @@ def clean(
         Optional[str],  # noqa: UP045
         typer.Option(help="JSONL/Parquet field holding HTML to extract instead of text."),
     ] = None,
+    extractor: Annotated[
+        str,
+        typer.Option(
+            help="What extracts HTML pages (files, --html-key fields, WARC): trafilatura "
+            "(more precise) or resiliparse (several times faster, for large crawls); "
+            "cross-file, markup and date rules run on either's text. The report's config "
+            "says which ran."
+        ),
+    ] = _DEFAULTS.extractor,
     output_format: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
@@ -233,6 +242,7 @@ def clean(
             dedup_docs=dedup_docs,
             output_format=output_format,
             doc_threshold=doc_similarity,
+            extractor=extractor,
         )
     except ValueError as exc:
         err.print(f"error: {terminal_text(str(exc))}")

@@ -8,6 +8,9 @@ from typing import Any
 
 from .heuristics.language import language_code
 
+# The HTML extractors Config.extractor names.
+EXTRACTORS = ("trafilatura", "resiliparse")
+
 
 @dataclass(frozen=True, slots=True)
 class Config:
@@ -138,6 +141,17 @@ class Config:
     langid_max_chars: int = 2000
 
     # --- HTML -----------------------------------------------------------------------------
+    # What extracts an HTML page's text. "trafilatura" is the more precise; "resiliparse" is
+    # several times faster (the mode for a large crawl) and less precise alone. On either
+    # one's output the cross-file, markup and date rules run (html_shape_filter adds the
+    # rest of text mode's rules; with resiliparse they scored 0.926 against 0.938 on
+    # scrapinghub, 0.954 against 0.952 on cleanportaleval).
+    extractor: str = "trafilatura"
+    # resiliparse: a page whose elements nest deeper than this goes to trafilatura instead
+    # (which unwraps such a nest). resiliparse's main-content choice takes time growing with the
+    # square of the depth (about 2 s at 10,000 levels, minutes at 100,000); real pages nest
+    # a few dozen levels. Higher lets stranger pages through at that cost.
+    html_max_depth: int = 256
     # Keep tables found in HTML bodies (table rows are still judged line by line).
     html_include_tables: bool = True
     # Ask the extractor to favour precision: fewer stray blocks kept, some short body blocks
@@ -161,6 +175,12 @@ class Config:
             raise ValueError("doc_bands x doc_rows must equal doc_num_perm")
         if self.output_format not in (None, "jsonl", "parquet"):
             raise ValueError("output_format must be jsonl or parquet")
+        if self.extractor not in EXTRACTORS:
+            raise ValueError(
+                f"unknown extractor {self.extractor!r} (choose {' or '.join(EXTRACTORS)})"
+            )
+        if self.html_max_depth < 1:
+            raise ValueError("html_max_depth must be at least 1")
         if self.dedup_docs not in ("off", "flag", "drop"):
             raise ValueError("dedup_docs must be one of off, flag, drop")
         if not 0.0 < self.doc_threshold <= 1.0:

@@ -59,6 +59,7 @@ FINGERPRINT_FIELDS = (
     "doc_num_perm",
     "doc_ngram",
     "doc_max_words",
+    "extractor",  # which lines an HTML page has: one extractor's lines do not judge another's
 )
 
 
@@ -123,7 +124,7 @@ class LineIndex:
             ]
 
 
-def _params(config: Config) -> dict[str, int]:
+def _params(config: Config) -> dict[str, int | str]:
     return {name: getattr(config, name) for name in FINGERPRINT_FIELDS}
 
 

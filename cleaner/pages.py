@@ -76,8 +76,29 @@ def page_language(lines: Sequence[str], config: Config, langid: LanguageIdentifi
     """Language of a page, detected on its prose-like lines (or forced by the config)."""
     if config.language:
         return config.language
-    prose = [ln for ln in lines if word_count(ln) >= 6] or list(lines)
-    return detect_language("\n".join(prose), langid, config.langid_max_chars)
+    sample = language_sample(lines, config.langid_max_chars)
+    return detect_language(sample, langid, config.langid_max_chars)
+
+
+def language_sample(lines: Sequence[str], max_chars: int) -> str:
+    """The head of the page's prose-like lines (6 words or more; every line when there is
+    none), joined by newlines, that the language detector reads: at most ``max_chars``
+    characters, so lines past them are not looked at.
+
+    >>> language_sample(["Home", "One two three four five six.", "News", "A b c d e f"], 40)
+    'One two three four five six.\\nA b c d e f'
+    >>> language_sample(["Home", "News"], 40), language_sample(["One two three four five six"], 9)
+    ('Home\\nNews', 'One two t')
+    """
+    prose = []
+    length = -1  # the newlines between the lines
+    for line in lines:
+        if word_count(line) >= 6:
+            prose.append(line)
+            length += len(line) + 1
+            if length >= max_chars:
+                break
+    return "\n".join(prose or lines)[:max_chars]
 
 
 RECOVERED = "no article found by the HTML extractor: judged as text from the page's rendering"
@@ -105,19 +126,23 @@ def make_page(
                 return failed(rel, rid, kind, f"could not be parsed: {exc}", notes)
             if note is not None:
                 notes += (note,)
-            rendered = render_text(text)
-            max_words, min_prose = config.html_recover_max_words, config.html_recover_min_prose
-            if missed_article(extracted, rendered, max_words, min_prose):
-                # the extractor missed the article: judge the page's text as text
-                text, kind, notes = rendered, "text", (*notes, RECOVERED)
-            else:  # with the prose that leads into the extractor's text
-                lead = lead_lines(
-                    extracted.splitlines(),
-                    rendered.splitlines(),
-                    config.body_min_words,
-                    config.long_line_words,
-                )
-                text = "\n".join([*lead, extracted])
+            if config.extractor != "trafilatura":  # the fast extractor: its text as it is
+                text = extracted
+            else:
+                rendered = render_text(text)
+                max_words = config.html_recover_max_words
+                min_prose = config.html_recover_min_prose
+                if missed_article(extracted, rendered, max_words, min_prose):
+                    # the extractor missed the article: judge the page's text as text
+                    text, kind, notes = rendered, "text", (*notes, RECOVERED)
+                else:  # with the prose that leads into the extractor's text
+                    lead = lead_lines(
+                        extracted.splitlines(),
+                        rendered.splitlines(),
+                        config.body_min_words,
+                        config.long_line_words,
+                    )
+                    text = "\n".join([*lead, extracted])
     except (ValueError, RecursionError, MemoryError) as exc:
         return failed(rel, rid, kind, f"could not be parsed: {type(exc).__name__}", notes)
     lines = tuple(segment(text))

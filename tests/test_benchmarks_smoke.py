@@ -68,3 +68,26 @@ def test_record_io_smoke() -> None:
     )  # fmt: skip
     assert "parquet write: 300 records" in proc.stdout
     assert "warc.gz cut check" in proc.stdout
+
+
+def test_html_speed_smoke(tmp_path: Path) -> None:
+    """The HTML speed benchmark runs its three contenders on a set of two pages."""
+    data = Path(__file__).resolve().parent / "data"
+    pages = tmp_path / "eval" / "tiny" / "html"
+    pages.mkdir(parents=True)
+    for name in ("sciencealert-com__0001.html", "techcrunch-com__0001.html"):
+        (pages / name).write_bytes((data / name).read_bytes())
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "html_speed.py"), "--eval-dir", str(tmp_path / "eval"),
+         "--rounds", "1", "--json"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    rows = json.loads(proc.stdout)["rows"]
+    assert [r["contender"] for r in rows] == [
+        "trafilatura alone",
+        "clean --jobs 1",
+        "clean --jobs 1 --extractor resiliparse",
+    ]
+    for row in rows:
+        assert row["pages"] == 2 and row["cpu_seconds"] > 0 and row["start_up_cpu_seconds"] > 0
+    assert rows[0]["cpu_ratio"] == 1.0

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import py3langid
 import pytest
 
-from cleaner.heuristics.language import _JUSTEXT_NAMES, LanguageIdentifier, detect_language
+from cleaner.heuristics.language import (
+    _JUSTEXT_NAMES,
+    LanguageIdentifier,
+    _justext_stoplist,
+    detect_language,
+)
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 
@@ -96,3 +103,18 @@ def test_model_is_shared_by_calls(ident: LanguageIdentifier) -> None:
     ident.classify("andere Wörter hier")
     assert ident._load() is model
     assert model.ptc.dtype == np.float32 and model.depth >= 4
+
+
+def test_stoplists_are_justexts_and_read_without_importing_it() -> None:
+    import justext
+
+    for name in sorted(set(_JUSTEXT_NAMES.values())):
+        assert _justext_stoplist(name) == justext.get_stoplist(name), name
+    code = (
+        "import sys\n"
+        "from cleaner.heuristics.language import Stoplists\n"
+        "assert 'the' in Stoplists().get('en')\n"
+        "print('justext' in sys.modules, 'lxml.html' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.split() == ["False", "False"]

@@ -17,7 +17,14 @@ from cleaner import Config, clean_corpus
 from cleaner.extract.html import html_to_text
 from cleaner.io.readers import InputError, decode, segment
 from cleaner.io.writers import safe_join
-from cleaner.text import _unicode_tokens, normal_tokens, normalize_line, strip_markup
+from cleaner.pages import language_sample
+from cleaner.text import (
+    _unicode_tokens,
+    normal_tokens,
+    normalize_line,
+    strip_markup,
+    word_count,
+)
 
 PIECES = st.sampled_from(
     [
@@ -41,6 +48,21 @@ SLOW = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["word", "mot", "中国", "x" * 30, "!", "42"]), max_size=9).map(
+            " ".join
+        ),
+        max_size=30,
+    ),
+    st.integers(min_value=0, max_value=300),
+)
+def test_language_sample_is_the_head_of_all_prose_lines(lines: list[str], max_chars: int) -> None:
+    # what the detector read before it stopped looking past max_chars
+    prose = [ln for ln in lines if word_count(ln) >= 6] or lines
+    assert language_sample(lines, max_chars) == "\n".join(prose)[:max_chars]
 
 
 @given(st.text())

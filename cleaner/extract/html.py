@@ -1,4 +1,4 @@
-"""HTML to body text with trafilatura."""
+"""HTML to body text with trafilatura or resiliparse (``Config.extractor``)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,14 @@ def html_body(html: str, config: Config) -> tuple[str, str | None]:
     """The main text of an HTML page, one block per line ("" when nothing is found), the
     rows of layout tables split into their cells (``split_layout_tables``), and a note
     when the page was nested too deep to be parsed as it is (see ``trafilatura_body``)."""
+    if config.extractor == "resiliparse":
+        fast = resiliparse_text(html, config.html_max_depth)
+        if fast is not None:
+            return fast, None
     text, note = trafilatura_body(html, config)
+    if config.extractor == "resiliparse":  # too deep for resiliparse: trafilatura unwraps it
+        depth = f"HTML nested deeper than {config.html_max_depth} elements"
+        note = f"{depth}: extracted with trafilatura" + (f" ({note})" if note else "")
     if "|" not in text:
         return text, note
     lines = split_layout_tables(text.splitlines(), config.body_min_words, config.long_line_words)
@@ -136,3 +143,54 @@ def flatten_html(html: str, top: int, bottom: int, mark: str = "<br>") -> str:
         last = tags[i].end()
     out.append(html[last:])
     return "".join(out)
+
+
+def resiliparse_text(html: str, max_depth: int = 256) -> str | None:
+    """The main-content text of an HTML page by resiliparse, one block per line, list items
+    with a bullet (judged as text-mode list items are).
+
+    Comment sections and post metadata (bylines, dates) are left out (kept, each scored
+    lower on both evaluation sets), and so are image alt texts (kept: 0.017 lower F1 alone
+    on scrapinghub, 0.002 higher on cleanportaleval).
+
+    >>> print(resiliparse_text("<nav><a href=/>Home</a></nav><h1>Title</h1><p>One.</p>"))
+    Title
+    <BLANKLINE>
+    One.
+    >>> "\\ufffd" in resiliparse_text("<p>a lone surrogate " + chr(0xD800) + " is replaced</p>")
+    True
+
+    A page nested deeper than ``max_depth`` elements gives None (the main-content choice
+    costs the square of the depth; ``html_body`` hands such a page to trafilatura):
+
+    >>> nest = lambda depth: "<div>" * depth + "<p>Deep inside.</p>" + "</div>" * depth
+    >>> resiliparse_text(nest(250)), resiliparse_text(nest(2000)), resiliparse_text(nest(9), 8)
+    ('Deep inside.', None, None)
+    """
+    from resiliparse.extract.html2text import extract_plain_text
+    from resiliparse.parse.html import HTMLTree
+
+    try:
+        html.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates (from JSON escapes): resiliparse refuses them
+        html = html.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    tree = HTMLTree.parse(html)
+    # an element with max_depth ancestors; matched from each element upwards, so a page of
+    # ordinary depth costs a few steps per element
+    deep = " > ".join(["*"] * (max_depth + 1))
+    if tree.document is not None and tree.document.query_selector(deep) is not None:
+        return None
+    return str(
+        extract_plain_text(
+            tree,
+            preserve_formatting=True,
+            main_content=True,
+            list_bullets=True,
+            alt_texts=False,
+            links=False,
+            form_fields=False,
+            noscript=False,
+            comments=False,
+            post_meta=False,
+        )
+    )

@@ -100,10 +100,27 @@ class Stoplists:
             if name is None:
                 self._cache[lang] = None
             else:
-                import justext
-
-                self._cache[lang] = frozenset(w.lower() for w in justext.get_stoplist(name))
+                self._cache[lang] = frozenset(w.lower() for w in _justext_stoplist(name))
         return self._cache[lang]
+
+
+def _justext_stoplist(name: str) -> frozenset[str]:
+    """``justext.get_stoplist(name)``, read from jusText's package folder without importing
+    jusText (its import loads lxml.html and costs more than the file: a run whose pages
+    never touch lxml, with --extractor resiliparse or text pages, does without it).
+
+    >>> import justext
+    >>> _justext_stoplist("English") == justext.get_stoplist("English")
+    True
+    """
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    spec = find_spec("justext")  # finds the package without running it
+    if spec is None or spec.origin is None:
+        raise ImportError("jusText is not installed")
+    data = (Path(spec.origin).parent / "stoplists" / f"{name}.txt").read_bytes()
+    return frozenset(w.decode("utf8").lower() for w in data.splitlines())
 
 
 _LETTERS = re.compile(r"[^\W\d_]")

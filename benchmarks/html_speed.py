@@ -1,0 +1,165 @@
+"""Speed of HTML mode on one core: trafilatura alone against ``clean --jobs 1``.
+
+    python benchmarks/html_speed.py [--eval-dir ../shared/eval] [--rounds 3] [--json]
+
+Contenders, each a process of its own started from the shell's point of view (interpreter
+start-up and imports included), on the same HTML pages (every ``html/`` page of the
+evaluation sets):
+
+- trafilatura alone: read each page, ``trafilatura.extract`` with the settings of
+  ``cleaner/extract/html.py``, write the text to a file;
+- ``clean --jobs 1`` (trafilatura);
+- ``clean --jobs 1 --extractor resiliparse``.
+
+The contenders run in turn, round after round (the order rotating each round), and the
+best of each over the rounds is reported: its CPU time (user + system of the process and
+its children, the figure compared: on a shared machine the wall time mostly measures the
+other processes) and its wall time, with the ratios to trafilatura alone. Each contender
+also runs on one page (the first): its start-up (interpreter, imports, models), and the
+CPU per further page, ``(all pages - one page) / (pages - 1)``, which is what a large
+corpus costs per page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# trafilatura alone, with cleaner's extraction settings (cleaner/extract/html.py)
+ALONE = """
+import sys
+from pathlib import Path
+import trafilatura
+
+src, out = Path(sys.argv[1]), Path(sys.argv[2])
+for page in sorted(src.rglob("*.html")):
+    text = trafilatura.extract(
+        page.read_text(encoding="utf-8"),
+        output_format="txt",
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        favor_precision=False,
+        deduplicate=False,
+        with_metadata=False,
+    )
+    target = out / page.relative_to(src).with_suffix(".txt")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text or "", encoding="utf-8")
+"""
+
+
+def contenders(src: Path, out: Path) -> dict[str, list[str]]:
+    clean = [str(Path(sys.executable).with_name("clean")), str(src), "-o", str(out)]
+    return {
+        "trafilatura alone": [sys.executable, "-c", ALONE, str(src), str(out)],
+        "clean --jobs 1": [*clean, "--jobs", "1", "--quiet"],
+        "clean --jobs 1 --extractor resiliparse": [
+            *clean,
+            "--jobs",
+            "1",
+            "--quiet",
+            "--extractor",
+            "resiliparse",
+        ],
+    }
+
+
+def timed(cmd: list[str], out: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of one run of ``cmd`` (its output folder made anew)."""
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    here = Path(__file__).resolve().parent
+    parser.add_argument("--eval-dir", type=Path, default=here.parent.parent / "shared" / "eval")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each contender (best kept)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args(argv)
+    sets = sorted(p for p in args.eval_dir.glob("*/html") if p.is_dir())
+    if not sets:
+        print(f"error: no html/ folders under {args.eval_dir}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="cleaner-html-speed-") as tmp:
+        src = Path(tmp) / "pages"
+        for folder in sets:
+            dst = src / folder.parent.name
+            dst.mkdir(parents=True)
+            for page in sorted(folder.glob("*.html")):
+                (dst / page.name).symlink_to(page.resolve())
+        n_pages = sum(1 for _ in src.rglob("*.html"))
+        one = Path(tmp) / "one"
+        first = min(src.rglob("*.html"))
+        (one / first.parent.name).mkdir(parents=True)
+        (one / first.parent.name / first.name).symlink_to(first.resolve())
+        out = Path(tmp) / "out"
+        cmds = contenders(src, out)
+        names = list(cmds)
+        single = contenders(one, out)
+        best: dict[str, tuple[float, float]] = {}
+        start_up: dict[str, float] = {}
+        for r in range(args.rounds):
+            order = names[r % len(names) :] + names[: r % len(names)]
+            for name in order:
+                wall, cpu = timed(cmds[name], out)
+                print(f"round {r + 1}: {name}: {cpu:.2f} s CPU, {wall:.2f} s", file=sys.stderr)
+                if name not in best or cpu < best[name][1]:
+                    best[name] = (wall, cpu)
+                cpu_one = timed(single[name], out)[1]
+                start_up[name] = min(start_up.get(name, cpu_one), cpu_one)
+    base = best["trafilatura alone"]
+
+    def per_page(name: str) -> float:
+        return (best[name][1] - start_up[name]) / max(n_pages - 1, 1)
+
+    rows = [
+        {
+            "contender": name,
+            "pages": n_pages,
+            "seconds": round(best[name][0], 3),
+            "cpu_seconds": round(best[name][1], 3),
+            "cpu_ms_per_page": round(1000 * best[name][1] / n_pages, 2),
+            "cpu_ratio": round(best[name][1] / base[1], 3),
+            "wall_ratio": round(best[name][0] / base[0], 3),
+            "start_up_cpu_seconds": round(start_up[name], 3),
+            "further_page_cpu_ms": round(1000 * per_page(name), 2),
+            "further_page_ratio": round(per_page(name) / per_page("trafilatura alone"), 3),
+        }
+        for name in names
+    ]
+    if args.json:
+        print(json.dumps({"rounds": args.rounds, "rows": rows}, indent=2))
+        return 0
+    print(f"{n_pages} pages, best of {args.rounds} rounds, one core")
+    print(
+        f"{'contender':<40}{'CPU s':>7}{'CPU ms/page':>13}{'÷ alone':>9}{'wall s':>8}{'÷ alone':>9}"
+        f"{'start-up':>10}{'ms/further page':>17}{'÷ alone':>9}"
+    )
+    for row in rows:
+        print(
+            f"{row['contender']!s:<40}{row['cpu_seconds']:>7.2f}{row['cpu_ms_per_page']:>13.1f}"
+            f"{row['cpu_ratio']:>9.2f}{row['seconds']:>8.2f}{row['wall_ratio']:>9.2f}"
+            f"{row['start_up_cpu_seconds']:>10.2f}{row['further_page_cpu_ms']:>17.1f}"
+            f"{row['further_page_ratio']:>9.2f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
