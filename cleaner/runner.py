@@ -201,6 +201,7 @@ def clean_corpus(
     index: Path | None = None,
     dry_run: bool = False,
     list_groups: int | None = None,
+    report_html: Path | None = None,
 ) -> Outcome:
     """Clean every page under ``inputs`` into ``out`` (``None``: analyse only). With
     ``dry_run`` nothing is written, but the pages read are those a run into ``out`` reads.
@@ -209,7 +210,8 @@ def clean_corpus(
     (all groups are still counted).
 
     ``-`` as the only input reads JSON Lines from standard input; ``-`` as ``out`` then
-    writes the cleaned JSON Lines to standard output."""
+    writes the cleaned JSON Lines to standard output. ``report_html`` writes the HTML
+    report (every group, a bounded sample of pages) there."""
     config = config or Config()
     out_url = out if isinstance(out, str) else None
     out = None if isinstance(out, str) else out
@@ -236,7 +238,14 @@ def clean_corpus(
     stale = remove_stale_work(work_dir or Path(tempfile.gettempdir()))
     if stale:
         notices += (f"removed {stale} work folder(s) left by a killed run",)
-    builder = ReportBuilder(config, report, [str(p) for p in inputs], list_groups)
+    # the HTML report lists every group (up to Config.report_html_groups)
+    listed = None if report_html is not None else list_groups
+    builder = ReportBuilder(config, report, [str(p) for p in inputs], listed)
+    sample = None
+    if report_html is not None:
+        from .report_html import PageSample
+
+        sample = PageSample(config)
     eng = None
     try:
         eng = make_engine(engine, jobs, address)
@@ -282,7 +291,7 @@ def clean_corpus(
                 index=stored,
                 # every line's result: for a JSON report, and kept in a resumable work
                 # folder, so that a rerun can still write one
-                keep_results=builder.writes_entries or keep_work,
+                keep_results=builder.writes_entries or keep_work or sample is not None,
             )
             for tally in outcome.tallies():
                 builder.merge(tally)
@@ -290,9 +299,11 @@ def clean_corpus(
             if wanted is None or wanted:
                 for k, groups in enumerate(outcome.groups()):
                     builder.merge_groups(k, groups, wanted)
-            if builder.writes_entries:  # the JSON report lists every line of every page
+            if builder.writes_entries or sample is not None:
                 for result, verdict in outcome.results():
-                    builder.entry(result, verdict)
+                    builder.entry(result, verdict)  # the JSON report lists every line
+                    if sample is not None:  # the HTML report holds a bounded sample
+                        sample.add(result, verdict)
             for name, message in write_problems(work):
                 builder.errors.append((printable(name), message))
             builder.clusters = outcome.clusters
@@ -308,6 +319,10 @@ def clean_corpus(
         summary = builder.summary()
         timings = {"seconds": round(time.perf_counter() - started, 3)}
         builder.finish(summary, timings)
+        if report_html is not None and sample is not None:
+            from .report_html import write_html_report
+
+            write_html_report(report_html, summary, sample, config, [str(p) for p in inputs])
     except BaseException:
         builder.abort()
         if out is not None and out != STDIO and out.is_dir():
