@@ -370,6 +370,7 @@ button { cursor: pointer; }
 .lines { list-style: none; padding: 0; margin: 0; font-size: .93rem; }
 .lines li { display: grid; grid-template-columns: 3.2rem 8.5rem 1fr; gap: .6rem;
   padding: .1rem 0; border-bottom: 1px dotted var(--line); }
+.lines li:focus { background: var(--panel); }
 .lines .num { color: var(--muted); text-align: right; font-variant-numeric: tabular-nums; }
 .lines .why { font-size: .8rem; }
 .lines .t { white-space: pre-wrap; overflow-wrap: anywhere; }
@@ -586,7 +587,8 @@ _SCRIPT = r"""
     return out;
   }
 
-  function pageView(k) {
+  // at=N: the page from a few lines above line N (a long page's later lines at once)
+  function pageView(k, at) {
     const p = D.pages[k];
     if (!p) return [el("p", { text: "No page " + (k + 1) + " in this report." }), link("#pages",
       "All pages")];
@@ -594,6 +596,9 @@ _SCRIPT = r"""
     const navp = el("p", {}, [link("#pages", "← all pages")]);
     if (k > 0) navp.append(" · ", link("#page=" + k, "previous"));
     if (k + 1 < D.pages.length) navp.append(" · ", link("#page=" + (k + 2), "next"));
+    const firstKept = p.rows.find((r) => r[1]);
+    if (firstKept) navp.append(" · ", link("#page=" + (k + 1) + "&line=" + firstKept[0],
+      "first kept line (" + firstKept[0] + ")"));
     out.push(navp, el("h2", { text: p.name }));
     const facts = [(p.lang || "no language"), fmt(p.lines) + " lines", fmt(p.kept) + " kept",
       pct(share(p)) + " dropped", "sampled as " + p.why.join(", ")];
@@ -619,12 +624,19 @@ _SCRIPT = r"""
     const groupText = {};
     for (const g of D.groups) groupText[g.id] = g;
     const ol = el("ol", { class: "lines" });
+    const from = at ? Math.max(1, at - 6) : 1;
+    if (from > 1) {
+      out.push(el("p", { class: "muted" }, ["Lines 1 to " + (from - 1) + " are above: ",
+        link("#page=" + (k + 1), "show the whole page")]));
+    }
     for (const [n, keep, ri, gid, text] of p.rows) {
+      if (n < from) continue;
       const r = R[ri];
       const g = gid ? groupText[gid] : null;
       let tip = (keep ? "kept: " : "dropped: ") + r;
       if (gid) tip += "; group " + gid.slice(0, 8) + (g ? " (" + fmt(g.n_files) + " files)" : "");
-      const li = el("li", { class: keep ? "keep" : "drop", title: tip });
+      const li = el("li", { class: keep ? "keep" : "drop", title: tip, id: "L" + n,
+        tabindex: "-1" });
       const why = el("span", { class: "why", text: keep ? "" : r });
       if (!keep) why.style.color = color(r);
       const t = el("span", { class: "t", text: text });
@@ -642,10 +654,10 @@ _SCRIPT = r"""
     const h = decodeURIComponent(location.hash.slice(1));
     let name = "summary";
     let kids;
-    const m = /^page=(\d+)$/.exec(h);
+    const m = /^page=(\d+)(?:&line=(\d+))?$/.exec(h);
     if (m) {
       name = "page";
-      kids = pageView(parseInt(m[1], 10) - 1);
+      kids = pageView(parseInt(m[1], 10) - 1, m[2] ? parseInt(m[2], 10) : 0);
     } else if (h === "groups") {
       name = "groups";
       kids = groups();
@@ -658,6 +670,8 @@ _SCRIPT = r"""
       kids = summary();
     }
     view.replaceChildren(...kids);
+    const target = m && m[2] ? document.getElementById("L" + m[2]) : null;
+    if (target) target.focus();
     for (const a of document.querySelectorAll("nav a")) {
       const on = a.getAttribute("href") === "#" + (name === "page" ? "pages" : name);
       if (on) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
@@ -665,8 +679,9 @@ _SCRIPT = r"""
     document.getElementById("shown").textContent = fmt(D.pages.length) + " of " + fmt(D.n_pages) +
       " pages shown";
     document.documentElement.setAttribute("data-rendered", name);
+    return target !== null;
   }
-  window.addEventListener("hashchange", () => { route(); view.focus(); });
+  window.addEventListener("hashchange", () => { if (!route()) view.focus(); });
   route();
 })();
 """

@@ -244,6 +244,7 @@ def test_chromium_renders_every_view_without_console_errors(seeds: Path, tmp_pat
         "#pages": "pages",
         f"#pages/group={group}": "pages",
         f"#page={hostile + 1}": "page",
+        f"#page={hostile + 1}&line=4": "page",  # from a few lines above line 4
     }
     for fragment, view in views.items():
         dom, console = load_in_chromium(browser, html.as_uri() + fragment)
