@@ -157,7 +157,8 @@ class Config:
     # bounds the file when pages are huge; lower cuts long articles short in the view.
     report_html_page_chars: int = 20_000
     # Template groups and duplicate-document clusters listed, most files first (all are
-    # counted in the summary): at most ~1 kB each; fewer keeps a huge corpus's report small.
+    # counted in the summary): up to ~3 kB each (texts cut at 300 characters, links to the
+    # sampled pages that hold them); fewer keeps a huge corpus's report smaller.
     report_html_groups: int = 5_000
 
     def __post_init__(self) -> None:

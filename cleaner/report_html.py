@@ -28,7 +28,8 @@ from .models import FileResult, Reason
 from .report import Summary, group_hex, page_name, printable
 
 REASONS = [r.value for r in Reason]  # a line's reason travels as its index in this list
-MAX_CLUSTER_MEMBERS = 100  # names listed per duplicate-document cluster (the rest counted)
+MAX_CLUSTER_MEMBERS = 10  # names listed per duplicate-document cluster (the rest counted)
+MAX_GROUP_TEXT = 300  # characters shown of a group's texts (a long copied line is cut)
 
 
 def embed_json(data: Any) -> str:
@@ -50,6 +51,14 @@ def embed_json(data: Any) -> str:
     ):
         text = text.replace(ch, esc)
     return text
+
+
+def cut(text: str, size: int) -> str:
+    """
+    >>> cut("abcdef", 4), cut("abc", 4)
+    ('abc…', 'abc')
+    """
+    return text if len(text) <= size else text[: size - 1] + "…"
 
 
 def folder_of(name: str) -> str:
@@ -251,8 +260,8 @@ def report_data(
         groups.append(
             {
                 "id": g["id"],
-                "text": g["text"],
-                "variants": g["variants"],
+                "text": cut(g["text"], MAX_GROUP_TEXT),
+                "variants": [cut(v, MAX_GROUP_TEXT) for v in g["variants"]],
                 "n_variants": g["n_variants"],
                 "n_lines": g["n_lines"],
                 "n_files": g["n_files"],
@@ -307,7 +316,8 @@ def write_html_report(
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        # a lone surrogate (a name or message that was not UTF-8) becomes "?"
+        with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as handle:
             handle.write(text)
         os.replace(tmp, path)
     except BaseException:

@@ -221,6 +221,8 @@ def clean_corpus(
         except LocationError as exc:
             raise UsageError(f"output {out_url}: {exc}") from None
     check_paths(inputs, out)
+    if report is not None and report_html is not None and report.resolve() == report_html.resolve():
+        raise UsageError(f"--report and --report-html are both {report}")
     # verified against its manifest before any work (IndexUnusable: exit 2)
     stored = open_index(index, config) if index is not None else None
     skip = None if out == STDIO else out  # never read as input, even in a dry run

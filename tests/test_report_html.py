@@ -19,6 +19,7 @@ import pytest
 from cleaner import Config, clean_corpus
 from cleaner.models import Decision, FileResult, LineResult, Reason
 from cleaner.report_html import PageSample
+from cleaner.runner import UsageError
 
 HOSTILE = ["<script>alert(1)</script>", '"><img src=x onerror=alert(2)>', "</script><!--"]
 HOSTILE_NAME = '"><img src=x onerror=alert(3)>.txt'
@@ -154,6 +155,22 @@ def test_size_stays_bounded_on_a_large_corpus(tmp_path: Path) -> None:
     assert data["totals"]["by_reason"]["template"] == 400
     # the page skeleton (~25 kB) and 15 pages of at most 500 characters, not the corpus
     assert html.stat().st_size < 60_000 < size_in
+
+
+def test_one_path_for_both_reports_is_refused(seeds: Path, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="both"):
+        clean_corpus([seeds], None, report=tmp_path / "r", report_html=tmp_path / "r")
+
+
+def test_names_that_are_not_utf8_are_written(tmp_path: Path) -> None:
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    for name in (b"caf\xe9.txt", b"b.txt"):
+        (corpus / os.fsdecode(name)).write_text("Home\nA sentence that reads as body text here.\n")
+    html = tmp_path / "report.html"
+    clean_corpus([corpus], None, report_html=html)
+    _, data = parse(html)
+    assert sorted(p["name"] for p in data["pages"]) == ["b.txt", "caf\ufffd.txt"]
 
 
 def _page(name: str, keep: int, lines: int = 4) -> FileResult:
