@@ -59,3 +59,11 @@ def test_per_line_smoke(tmp_path: Path) -> None:
     )  # fmt: skip
     assert "3 pages, 9 lines" in proc.stdout
     assert "whole run, one job" in proc.stdout
+
+
+def test_report_html_size_smoke() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "report_html_size.py"), "--pages", "300", "--groups", "20"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "pages shown of 300" in proc.stdout
