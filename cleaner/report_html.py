@@ -359,6 +359,7 @@ a { color: var(--link); }
 a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible,
 summary:focus-visible, [tabindex]:focus-visible {
   outline: 3px solid var(--focus); outline-offset: 2px; }
+main:focus { outline: none; }
 nav a[aria-current="page"] { font-weight: 700; text-decoration: none; color: var(--fg); }
 h2 { font-size: 1.05rem; margin: 1.2rem 0 .5rem; }
 table { border-collapse: collapse; }
@@ -544,7 +545,7 @@ _SCRIPT = r"""
     const q = el("input", { id: "q", type: "search", placeholder: "name or text" });
     q.value = state.q;
     controls.append(
-      el("label", {}, ["sort by", sortSel]), el("label", {}, ["has a line dropped as", reasonSel]),
+      el("label", {}, ["sort by", sortSel]), el("label", {}, ["has a line marked", reasonSel]),
       el("label", {}, ["site folder", folderSel]), el("label", {}, ["search", q]));
     out.push(controls);
     if (state.group) {
@@ -562,8 +563,7 @@ _SCRIPT = r"""
       if (gi) list = list.filter(([, k]) => gi.has(k));
       if (state.reason) {
         const ri = R.indexOf(state.reason);
-        list = list.filter(([p]) => p.rows.some((r) => !r[1] && r[2] === ri) ||
-          (p.top === state.reason));
+        list = list.filter(([p]) => p.reasons.includes(ri));
       }
       if (state.folder) list = list.filter(([p]) => p.folder === state.folder);
       if (state.q) {
@@ -661,7 +661,7 @@ _SCRIPT = r"""
   }
 
   function route() {
-    const h = decodeURIComponent(location.hash.slice(1));
+    const h = location.hash.slice(1);
     let name = "summary";
     let kids;
     const m = /^page=(\d+)(?:&line=(\d+))?$/.exec(h);
@@ -673,8 +673,14 @@ _SCRIPT = r"""
       kids = groups();
     } else if (h.startsWith("pages")) {
       name = "pages";
-      const g = /group=([0-9a-f]+)/.exec(h);
-      state.group = g ? g[1] : "";
+      // #pages/group=ID&reason=R&folder=F&q=TEXT&sort=S: a list that can be linked to
+      const args = new URLSearchParams(location.hash.slice(7));
+      state.group = args.get("group") || "";
+      state.reason = args.get("reason") || "";
+      state.folder = args.get("folder") || "";
+      state.q = args.get("q") || "";
+      const sort = args.get("sort") || "";
+      state.sort = ["lines", "kept", "name"].includes(sort) ? sort : "dropped";
       kids = pageList();
     } else {
       kids = summary();

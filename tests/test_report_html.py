@@ -262,6 +262,7 @@ def test_chromium_renders_every_view_without_console_errors(seeds: Path, tmp_pat
         f"#pages/group={group}": "pages",
         f"#page={hostile + 1}": "page",
         f"#page={hostile + 1}&line=4": "page",  # from a few lines above line 4
+        "#%": "summary",  # a fragment that is not percent-encoding
     }
     for fragment, view in views.items():
         dom, console = load_in_chromium(browser, html.as_uri() + fragment)
@@ -270,3 +271,9 @@ def test_chromium_renders_every_view_without_console_errors(seeds: Path, tmp_pat
         assert "<img" not in dom and "alert(1)</script>" not in dom
         if view == "page":
             assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom  # shown, as text
+    # a filtered list can be linked to: pages with a markup line, in one site folder
+    markup = data["reasons"].index("markup")
+    want = [p for p in data["pages"] if markup in p["reasons"] and p["folder"] == "seeds"]
+    dom, console = load_in_chromium(browser, html.as_uri() + "#pages/reason=markup&folder=seeds")
+    assert console == [] and 0 < len(want) < len(data["pages"])
+    assert f"{len(want)} pages match" in dom
