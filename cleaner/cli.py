@@ -95,6 +95,14 @@ def clean(
         Optional[Path],  # noqa: UP045
         typer.Option(help="Write the full JSON report (schema 1) here."),
     ] = None,
+    report_html: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--report-html",
+            help="Write a self-contained HTML report here: the summary, the template "
+            "groups and a sample of pages with every line's decision, to open in a browser.",
+        ),
+    ] = None,
     dry_run: Annotated[
         bool,
         typer.Option(
@@ -273,6 +281,7 @@ def clean(
                 config=config,
                 jobs=jobs,
                 report=report,
+                report_html=report_html,
                 work_dir=work_dir,
                 progress=tick,
                 record_keys=RecordKeys(text=text_key, id=id_key, html=html_key),

@@ -165,6 +165,23 @@ class Config:
     html_recover_max_words: int = 50
     html_recover_min_prose: int = 150
 
+    # --- HTML report (--report-html) ----------------------------------------------------
+    # Pages the HTML report shows (its file size is bounded by these counts, not by the
+    # corpus): the pages with the highest share of lines dropped, the emptiest (fewest
+    # lines kept of the most read), and a seeded random sample. More: more to inspect,
+    # a larger file and more memory while the run streams its pages past the sample.
+    report_html_most_dropped: int = 100
+    report_html_emptiest: int = 50
+    report_html_random: int = 100
+    report_html_seed: int = 0
+    # Characters of text shown per sampled page (the rest of its lines are counted):
+    # bounds the file when pages are huge; lower cuts long articles short in the view.
+    report_html_page_chars: int = 20_000
+    # Template groups and duplicate-document clusters listed, most files first (all are
+    # counted in the summary): up to ~3 kB each (texts cut at 300 characters, links to the
+    # sampled pages that hold them); fewer keeps a huge corpus's report smaller.
+    report_html_groups: int = 5_000
+
     def __post_init__(self) -> None:
         if self.lsh_bands * self.lsh_rows != self.num_perm:
             raise ValueError(
@@ -191,6 +208,17 @@ class Config:
             raise ValueError("min_files must be at least 2: a template spans several files")
         if self.record_part_bytes < 1 or self.max_record_parts < 1 or self.record_block < 1:
             raise ValueError("record_part_bytes, max_record_parts, record_block must be >= 1")
+        if (
+            min(
+                self.report_html_most_dropped,
+                self.report_html_emptiest,
+                self.report_html_random,
+                self.report_html_page_chars,
+                self.report_html_groups,
+            )
+            < 0
+        ):
+            raise ValueError("report_html_* counts must be >= 0")
         if self.shingle_size < 1:
             raise ValueError("shingle_size must be at least 1")
         if self.language is not None:

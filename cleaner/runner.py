@@ -103,9 +103,10 @@ def check_locations(
     out: Path | str | None,
     report: Path | None,
     index: Path | None,
+    report_html: Path | None = None,
 ) -> Place | None:
     """Refuse, before any work, a run that would write over or into what it reads. The
-    output folder (a path or URL), the report and the index are compared with every input
+    output folder (a path or URL), the reports and the index are compared with every input
     (the files, and the folders they are in) by resolved location: symlinks, ``.`` and
     ``..`` resolved, ``file://`` URLs taken as the paths they name. Returns the output
     folder's resolved location (None for standard output or none).
@@ -132,7 +133,8 @@ def check_locations(
                 raise UsageError(
                     f"output {out} is inside the input {root}, which would read it back"
                 )
-    for option, path in (("--report", report), ("--index", index)):
+    reports = (("--report", report), ("--report-html", report_html))
+    for option, path in (*reports, ("--index", index)):
         if path is None:
             continue
         where = place(path)
@@ -150,17 +152,20 @@ def check_locations(
                 raise UsageError(
                     f"{option} {path} is a file of the input {root}: inputs are never modified"
                 )
-            if folder and within(where, src) and not (option == "--report" and skipped):
+            a_report = option != "--index"
+            if folder and within(where, src) and not (a_report and skipped):
                 raise UsageError(
                     f"{option} {path} is inside the input folder {root}, where the next run "
                     "would read it: put it elsewhere"
-                    + (" or in the output folder" if option == "--report" else "")
+                    + (" or in the output folder" if a_report else "")
                 )
-    if report is not None:
-        if report.is_dir():
-            raise UsageError(f"--report {report} is a folder: give the report a file name")
-        if report.parent.exists() and not report.parent.is_dir():
-            raise UsageError(f"--report {report}: {report.parent} is not a folder")
+    for option, path in reports:
+        if path is None:
+            continue
+        if path.is_dir():
+            raise UsageError(f"{option} {path} is a folder: give the report a file name")
+        if path.parent.exists() and not path.parent.is_dir():
+            raise UsageError(f"{option} {path}: {path.parent} is not a folder")
     if index is not None:
         if index.exists() and not index.is_dir():
             raise UsageError(f"--index {index} is a file: an index is a folder")
@@ -174,8 +179,9 @@ def check_locations(
         where = place(index)
         if within(where, out_place) or within(out_place, where):
             raise UsageError(f"--index {index} and the output folder {out} overlap")
-        if report is not None and within(place(report), where):
-            raise UsageError(f"--report {report} is inside the --index folder {index}")
+        for option, path in reports:
+            if path is not None and within(place(path), where):
+                raise UsageError(f"{option} {path} is inside the --index folder {index}")
     return out_place
 
 
@@ -504,6 +510,7 @@ def clean_corpus(
     dry_run: bool = False,
     list_groups: int | None = None,
     quiet: bool = False,
+    report_html: Path | None = None,
 ) -> Outcome:
     """Clean every page under ``inputs`` into ``out`` (``None``: analyse only). With
     ``dry_run`` nothing is written, but the pages read are those a run into ``out`` reads.
@@ -513,7 +520,8 @@ def clean_corpus(
     below errors off stderr.
 
     ``-`` as the only input reads JSON Lines from standard input; ``-`` as ``out`` then
-    writes the cleaned JSON Lines to standard output."""
+    writes the cleaned JSON Lines to standard output. ``report_html`` writes the HTML
+    report (every group, a bounded sample of pages) there."""
     config = config or Config()
     out_url = out if isinstance(out, str) else None
     out = None if isinstance(out, str) else out
@@ -523,7 +531,11 @@ def clean_corpus(
         except LocationError as exc:
             raise UsageError(f"output {out_url}: {exc}") from None
     check_paths(inputs, out)
-    out_place = check_locations(inputs, out if out_url is None else out_url, report, index)
+    if report is not None and report_html is not None and report.resolve() == report_html.resolve():
+        raise UsageError(f"--report and --report-html are both {report}")
+    out_place = check_locations(
+        inputs, out if out_url is None else out_url, report, index, report_html
+    )
     # verified against its manifest before any work (IndexUnusable: exit 2)
     stored = open_index(index, config) if index is not None else None
     skip = None if out == STDIO else out  # never read as input, even in a dry run
@@ -541,7 +553,14 @@ def clean_corpus(
     stale = remove_stale_work(work_dir or Path(tempfile.gettempdir()))
     if stale:
         notices += (f"removed {stale} work folder(s) left by a killed run",)
-    builder = ReportBuilder(config, report, [str(p) for p in inputs], list_groups)
+    # the HTML report lists every group (up to Config.report_html_groups)
+    listed = None if report_html is not None else list_groups
+    builder = ReportBuilder(config, report, [str(p) for p in inputs], listed)
+    sample = None
+    if report_html is not None:
+        from .report_html import PageSample
+
+        sample = PageSample(config)
     eng = None
     try:
         eng = make_engine(engine, jobs, address, quiet=quiet)
@@ -595,7 +614,7 @@ def clean_corpus(
                     index=stored,
                     # every line's result: for a JSON report, and kept in a resumable work
                     # folder, so that a rerun can still write one
-                    keep_results=builder.writes_entries or keep_work,
+                    keep_results=builder.writes_entries or keep_work or sample is not None,
                 )
             for tally in outcome.tallies():
                 builder.merge(tally)
@@ -603,9 +622,11 @@ def clean_corpus(
             if wanted is None or wanted:
                 for k, groups in enumerate(outcome.groups()):
                     builder.merge_groups(k, groups, wanted)
-            if builder.writes_entries:  # the JSON report lists every line of every page
+            if builder.writes_entries or sample is not None:
                 for result, verdict in outcome.results():
-                    builder.entry(result, verdict)
+                    builder.entry(result, verdict)  # the JSON report lists every line
+                    if sample is not None:  # the HTML report holds a bounded sample
+                        sample.add(result, verdict)
             for name, message in write_problems(work):
                 builder.errors.append((printable(name), message))
             builder.clusters = outcome.clusters
@@ -624,6 +645,10 @@ def clean_corpus(
         summary = builder.summary()
         timings = {"seconds": round(time.perf_counter() - started, 3)}
         builder.finish(summary, timings)
+        if report_html is not None and sample is not None:
+            from .report_html import write_html_report
+
+            write_html_report(report_html, summary, sample, config, [str(p) for p in inputs])
     except BaseException:
         builder.abort()
         if out is not None and out != STDIO and out.is_dir():

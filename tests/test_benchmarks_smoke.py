@@ -91,3 +91,11 @@ def test_html_speed_smoke(tmp_path: Path) -> None:
     for row in rows:
         assert row["pages"] == 2 and row["cpu_seconds"] > 0 and row["start_up_cpu_seconds"] > 0
     assert rows[0]["cpu_ratio"] == 1.0
+
+
+def test_report_html_size_smoke() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "report_html_size.py"), "--pages", "300", "--groups", "20"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "pages shown of 300" in proc.stdout
