@@ -117,7 +117,7 @@ def test_a_record_id_with_a_lone_surrogate_is_reported_without_a_crash(tmp_path:
 
     text = "The committee met on Tuesday and agreed to repair the old walls of the harbour."
     src = tmp_path / "r.jsonl"
-    src.write_text('{"id": "a\\ud800b", "text": "%s"}\n' % text, encoding="utf-8")
+    src.write_text(json.dumps({"id": "a\ud800b", "text": text}) + "\n", encoding="utf-8")
     got = [r for r, _ in iter_records(src, JSONL, None, RecordKeys())]
     assert [r.id for r in got] == ["a\ufffdb"]
     report = tmp_path / "report.json"

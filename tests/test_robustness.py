@@ -801,6 +801,27 @@ def test_a_cleaned_corpus_cleaned_again_is_unchanged(tmp_path: Path) -> None:
         assert (tmp_path / "twice" / name).read_text(encoding="utf-8") == once, name
 
 
+def test_the_text_output_of_an_html_run_is_a_fixed_point_once_cleaned_as_text(
+    tmp_path: Path,
+) -> None:
+    """Cleaning an HTML run's output is text mode, which applies the shape rules HTML mode
+    skips: it may drop lines once, and then changes nothing."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for page in sorted((ROOT / "tests" / "data").glob("*.html")):
+        (src / page.name).write_bytes(page.read_bytes())
+    clean_corpus([src], tmp_path / "html")
+    clean_corpus([tmp_path / "html"], tmp_path / "text")
+    clean_corpus([tmp_path / "text"], tmp_path / "again")
+    names = sorted(p.name for p in (tmp_path / "text").iterdir())
+    assert names == [p.stem + ".txt" for p in sorted(src.iterdir())]
+    for name in names:
+        kept = (tmp_path / "text" / name).read_text(encoding="utf-8")
+        html_kept = (tmp_path / "html" / name).read_text(encoding="utf-8").splitlines()
+        assert set(kept.splitlines()) <= set(html_kept)
+        assert (tmp_path / "again" / name).read_text(encoding="utf-8") == kept, name
+
+
 @settings(
     max_examples=int(os.environ.get("CLEANER_PIPELINE_EXAMPLES", "15")),
     deadline=None,
