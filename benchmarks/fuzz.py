@@ -12,7 +12,8 @@ names and in text, broken JSON Lines records (plain, gzip and zstd, cut short), 
 files (damaged, without the text column, odd types), WARC records (cut, lying lengths,
 odd headers), HTML nested deep and mutated HTML pages (the last three go through
 trafilatura: ``--html-share`` of the inputs). Most inputs are small and take the cheap
-layers, so a million run in a few thousand core-seconds; ``--jobs`` processes share them.
+layers (about 1.4 ms of CPU each, so a million take about 1,400 core-seconds);
+``--jobs`` processes share them.
 
 Prints the inputs tried per generator, the time and every crash or hang; each one is saved
 under --crash-dir with its input (and a .txt beside it: file name, generator, traceback).
