@@ -26,6 +26,7 @@ import gzip
 import io
 import json
 import random
+import shutil
 import signal
 import sys
 import tempfile
@@ -36,6 +37,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +162,8 @@ def init_worker(html_share: float) -> None:
     config = Config()
     empty = GroupTable(*(np.empty(0, t) for t in (np.uint64, np.uint64, np.int64, np.int64)))
     tmp = Path(tempfile.mkdtemp(prefix="cleaner-fuzz-"))
+    # removed when the process ends (a pool worker ends without running atexit handlers)
+    Finalize(None, shutil.rmtree, args=(tmp,), kwargs={"ignore_errors": True}, exitpriority=0)
     ctx = RunContext(config, tmp, RecordKeys(), None, empty, 2)
     memo = WorkerMemo(config.near_dup_max_chars)  # one language model for all inputs
     _STATE = State(text, html, parquet_bases(), config, ctx, memo, tmp, html_share)
