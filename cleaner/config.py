@@ -89,6 +89,11 @@ class Config:
     # The first block after the page's top heading with at least this share of the largest
     # block's body words is the main block. Lower trusts the heading more.
     title_block_min_share: float = 0.3
+    # A page's kept lines are decided again without its dropped lines, until a round drops
+    # nothing: then cleaning the output again keeps every line. Rounds beyond the first are
+    # rare (a line kept only for a neighbour that a later step dropped) and almost always
+    # one; the cap bounds the work on a hostile page, which may then not be a fixed point.
+    decide_max_rounds: int = 8
     # Lines with at least this share of digits among their word characters, and few words,
     # are date/time stamps.
     datetime_min_digit_share: float = 0.2

@@ -118,9 +118,14 @@ def _context(
     """Decide the short and title-like lines still open from the lines around them. One
     sweep over a snapshot, so the result does not depend on the order of the sweep."""
     snapshot = list(out)
+    # kept body lines only: a heading kept for a body line that is itself dropped (a template
+    # sentence) would lose its reason once that line is gone, and a second cleaning drop it
     body_after = [False] * (len(feats) + 1)
     for i in range(len(feats) - 1, -1, -1):
-        body_after[i] = body_after[i + 1] or feats[i].cls is LineClass.GOOD
+        d = snapshot[i]
+        body_after[i] = body_after[i + 1] or (
+            feats[i].cls is LineClass.GOOD and d is not None and d.keep
+        )
     for i, f in enumerate(feats):
         if out[i] is not None:
             continue
@@ -199,7 +204,11 @@ def decide_lines(
     config: Config,
     shape_filter: bool = True,
 ) -> list[Decision]:
-    """One decision per line of a page.
+    """One decision per line of a page: the page's kept lines are decided again, without
+    the dropped ones, until a round drops nothing (at most ``config.decide_max_rounds``
+    rounds). A line dropped in a round keeps that round's reason. So a line is never kept
+    only because of a line that goes (a short line between body lines that the main-body
+    step then drops), and cleaning the page's output again keeps every line.
 
     >>> from cleaner.heuristics.classify import LineFeatures as F, LineClass as C
     >>> good, title = F(C.GOOD, 20, 120, False, False), F(C.TITLE, 6, 40, False, True)
@@ -209,7 +218,43 @@ def decide_lines(
     >>> feats = [good, good, title, title, title]
     >>> [d.reason.value for d in decide_lines(feats, g, 2, Config(), shape_filter=False)]
     ['body', 'body', 'body', 'body', 'template']
+
+    A heading kept for the body line below it goes in the second round when the main-body
+    step drops that line (a small block far from the main one):
+
+    >>> head, bad = F(C.TITLE, 2, 10, True, True), F(C.BAD, 30, 200, False, False)
+    >>> small = F(C.GOOD, 10, 60, False, False)
+    >>> page = [good] * 6 + [head] + [bad] * 3 + [small]
+    >>> [d.reason.value for d in decide_lines(page, [LineGroup(None, 1)] * 11, 2, Config())][6:]
+    ['no-sentence', 'low-stopwords', 'low-stopwords', 'low-stopwords', 'off-body']
     """
+    out = _decide_round(feats, groups, template_min_files, config, shape_filter)
+    live = [i for i, d in enumerate(out) if d.keep]
+    for _ in range(config.decide_max_rounds - 1):
+        again = _decide_round(
+            [feats[i] for i in live],
+            [groups[i] for i in live],
+            template_min_files,
+            config,
+            shape_filter,
+        )
+        if all(d.keep for d in again):
+            break
+        for i, d in zip(live, again, strict=True):
+            if not d.keep:
+                out[i] = d
+        live = [i for i, d in zip(live, again, strict=True) if d.keep]
+    return out
+
+
+def _decide_round(
+    feats: Sequence[LineFeatures],
+    groups: Sequence[LineGroup],
+    template_min_files: int,
+    config: Config,
+    shape_filter: bool,
+) -> list[Decision]:
+    """One round of decisions over the lines given, in the order of the module's steps."""
     template = _template_flags(feats, groups, template_min_files, config)
     out: Decisions = [None] * len(feats)
 

@@ -108,3 +108,21 @@ def test_warc_reads_html_responses(tmp_path: Path, compressed: bool) -> None:
     assert [r.id for r in got] == ["http://example.org/a", "http://example.org/b"]
     assert all(r.is_html for r in got)
     assert "Café" in got[0].text and "Olá" in got[1].text
+
+
+def test_a_record_id_with_a_lone_surrogate_is_reported_without_a_crash(tmp_path: Path) -> None:
+    """JSON may escape half of a surrogate pair ("\\ud800"): as a record id it made the report
+    raise UnicodeEncodeError (found by benchmarks/fuzz.py)."""
+    from cleaner import clean_corpus
+
+    text = "The committee met on Tuesday and agreed to repair the old walls of the harbour."
+    src = tmp_path / "r.jsonl"
+    src.write_text(json.dumps({"id": "a\ud800b", "text": text}) + "\n", encoding="utf-8")
+    got = [r for r, _ in iter_records(src, JSONL, None, RecordKeys())]
+    assert [r.id for r in got] == ["a\ufffdb"]
+    report = tmp_path / "report.json"
+    clean_corpus([src], tmp_path / "out", report=report)
+    files = json.loads(report.read_text(encoding="utf-8"))["files"]
+    assert [f["id"] for f in files] == ["a\ufffdb"]
+    out = (tmp_path / "out" / "r.jsonl").read_text(encoding="utf-8")
+    assert text in json.loads(out)["text"]

@@ -141,7 +141,7 @@ def _from_fields(obj: Any, n: int, keys: RecordKeys) -> tuple[Record, dict[str, 
     if not isinstance(obj, dict):
         return Record(str(n), "", False, "record is not a JSON object"), None
     rid = obj.get(keys.id)
-    rid = str(n) if rid is None else str(rid)
+    rid = str(n) if rid is None else _SURROGATE.sub("\ufffd", str(rid))
     if keys.html is not None and isinstance(obj.get(keys.html), str):
         return Record(rid, _SURROGATE.sub("\ufffd", obj[keys.html]), True), obj
     value = obj.get(keys.text)
