@@ -363,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         dataset_dir = args.eval_dir / name
         for mode in args.modes:
+            if mode == "html" and args.resiliparse_alone:
+                results.append(resiliparse_alone(dataset_dir, args.limit))
             if mode == "html" and not args.no_baseline:
                 pages = page_ids(dataset_dir, args.limit)
                 preds, lines = predict_lines(dataset_dir, mode, pages, config, args.jobs)
@@ -371,8 +373,6 @@ def main(argv: list[str] | None = None) -> int:
                     dataset_dir, mode, "trafilatura", trafilatura_alone(dataset_dir, pages, config)
                 )
                 results += [ours, base]
-                if args.resiliparse_alone:
-                    results.append(resiliparse_alone(dataset_dir, args.limit))
                 if args.losses:
                     losses += loss_report(dataset_dir, ours, base, lines)
                 continue
