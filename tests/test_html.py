@@ -239,3 +239,50 @@ def test_html_lead_paragraph_outside_the_article_is_kept(tmp_path: Path) -> None
     assert lines[:4] == [lead, first, second, third]
     lines = (out / "teaser.txt").read_text(encoding="utf-8").splitlines()
     assert lines[:3] == [first, second, third]
+
+
+SOURCES = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><article><h1>{title}</h1><p>{first}</p>
+<p>The figures come from the port authority's yearly report:</p>
+<p>http://example.org/reports/2019/harbour-traffic.html</p>
+<p>{second}</p>
+<p>www.example.org/press/storm-damage</p>
+<p>https://example.org/media/quay-photo.jpg</p>
+<p>For the sauce, take:</p>
+<ul><li>1/2 tsp ground cloves</li><li>1 1/2 cups of honey</li><li>3/4 cup lemon juice</li></ul>
+<p>Stir the sauce over a low heat until it thickens and serve it warm with the fish.</p>
+</article></body></html>
+"""
+
+
+def test_html_bare_addresses_and_fractions_in_the_body_stay(tmp_path: Path) -> None:
+    """An address alone on its line in an extracted body is printed for the reader (a
+    source): HTML mode keeps it, text mode drops it as markup as it drops any link; an
+    image file's address is markup in both. Quantities like 1/2 are not dates."""
+    title, first, second = STORIES[0]
+    page = SOURCES.format(title=title, first=first, second=second)
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "page.html").write_text(page, encoding="utf-8")
+    out = tmp_path / "out"
+    report = tmp_path / "report.json"
+    clean_corpus([src], out, report=report)
+    kept = (out / "page.txt").read_text(encoding="utf-8").splitlines()
+    assert "http://example.org/reports/2019/harbour-traffic.html" in kept
+    assert "www.example.org/press/storm-damage" in kept
+    assert not any("quay-photo" in line for line in kept)
+    for quantity in ("1/2 tsp ground cloves", "1 1/2 cups of honey", "3/4 cup lemon juice"):
+        assert any(line.endswith(quantity) for line in kept), quantity
+
+    lines = json.loads(report.read_text(encoding="utf-8"))["files"][0]["lines"]
+    reasons = {ln["text"]: ln["reason"] for ln in lines if not ln["keep"]}
+    assert reasons == {"https://example.org/media/quay-photo.jpg": "markup"}
+
+    text = tmp_path / "text"
+    text.mkdir()
+    (text / "page.txt").write_text("\n".join(ln["text"] for ln in lines) + "\n", encoding="utf-8")
+    clean_corpus([text], tmp_path / "text-out", report=tmp_path / "text.json")
+    entry = json.loads((tmp_path / "text.json").read_text(encoding="utf-8"))["files"][0]
+    dropped = {ln["text"]: ln["reason"] for ln in entry["lines"] if not ln["keep"]}
+    assert dropped["http://example.org/reports/2019/harbour-traffic.html"] == "markup"
