@@ -262,7 +262,8 @@ def _decide_round(
         g = groups[i]
         if template[i]:
             out[i] = Decision(False, Reason.TEMPLATE, g.id)
-        elif f.cls in _OWN_REASON:
+        elif f.cls in _OWN_REASON and (shape_filter or not f.bare_url):
+            # an address alone on its line in an extracted body is printed for the reader
             out[i] = Decision(False, _OWN_REASON[f.cls], g.id)
         elif shape_filter and not g.first_in_page and f.cls is not LineClass.GOOD:
             out[i] = Decision(False, Reason.REPEATED, g.id)

@@ -118,7 +118,7 @@ def make_page(
     try:
         if is_html:
             from .extract.html import NestingError, html_body
-            from .extract.render import lead_lines, missed_article, render_text
+            from .extract.render import lead_lines, missed_article, render_text, trail_lines
 
             try:
                 extracted, note = html_body(text, config)
@@ -142,7 +142,15 @@ def make_page(
                         config.body_min_words,
                         config.long_line_words,
                     )
-                    text = "\n".join([*lead, extracted])
+                    trail = trail_lines(
+                        extracted.splitlines(),
+                        rendered.splitlines(),
+                        config.body_min_words,
+                        config.long_line_words,
+                        config.html_trail_max_gap,
+                        config.html_trail_min_share,
+                    )
+                    text = "\n".join([*lead, extracted, *trail])
     except (ValueError, RecursionError, MemoryError) as exc:
         return failed(rel, rid, kind, f"could not be parsed: {type(exc).__name__}", notes)
     lines = tuple(segment(text))

@@ -239,3 +239,106 @@ def test_html_lead_paragraph_outside_the_article_is_kept(tmp_path: Path) -> None
     assert lines[:4] == [lead, first, second, third]
     lines = (out / "teaser.txt").read_text(encoding="utf-8").splitlines()
     assert lines[:3] == [first, second, third]
+
+
+SOURCES = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><article><h1>{title}</h1><p>{first}</p>
+<p>The figures come from the port authority's yearly report:</p>
+<p>http://example.org/reports/2019/harbour-traffic.html</p>
+<p>{second}</p>
+<p>www.example.org/press/storm-damage</p>
+<p>https://example.org/media/quay-photo.jpg</p>
+<p>For the sauce, take:</p>
+<ul><li>1/2 tsp ground cloves</li><li>1 1/2 cups of honey</li><li>3/4 cup lemon juice</li></ul>
+<p>Stir the sauce over a low heat until it thickens and serve it warm with the fish.</p>
+</article></body></html>
+"""
+
+
+def test_html_bare_addresses_and_fractions_in_the_body_stay(tmp_path: Path) -> None:
+    """An address alone on its line in an extracted body is printed for the reader (a
+    source): HTML mode keeps it, text mode drops it as markup as it drops any link; an
+    image file's address is markup in both. Quantities like 1/2 are not dates."""
+    title, first, second = STORIES[0]
+    page = SOURCES.format(title=title, first=first, second=second)
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "page.html").write_text(page, encoding="utf-8")
+    out = tmp_path / "out"
+    report = tmp_path / "report.json"
+    clean_corpus([src], out, report=report)
+    kept = (out / "page.txt").read_text(encoding="utf-8").splitlines()
+    assert "http://example.org/reports/2019/harbour-traffic.html" in kept
+    assert "www.example.org/press/storm-damage" in kept
+    assert not any("quay-photo" in line for line in kept)
+    for quantity in ("1/2 tsp ground cloves", "1 1/2 cups of honey", "3/4 cup lemon juice"):
+        assert any(line.endswith(quantity) for line in kept), quantity
+
+    lines = json.loads(report.read_text(encoding="utf-8"))["files"][0]["lines"]
+    reasons = {ln["text"]: ln["reason"] for ln in lines if not ln["keep"]}
+    assert reasons == {"https://example.org/media/quay-photo.jpg": "markup"}
+
+    text = tmp_path / "text"
+    text.mkdir()
+    (text / "page.txt").write_text("\n".join(ln["text"] for ln in lines) + "\n", encoding="utf-8")
+    clean_corpus([text], tmp_path / "text-out", report=tmp_path / "text.json")
+    entry = json.loads((tmp_path / "text.json").read_text(encoding="utf-8"))["files"][0]
+    dropped = {ln["text"]: ln["reason"] for ln in entry["lines"] if not ln["keep"]}
+    assert dropped["http://example.org/reports/2019/harbour-traffic.html"] == "markup"
+
+
+SPLIT = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><header><nav><a href="/">Home</a> <a href="/world">World</a></nav></header>
+<main><h1>{title}</h1>
+<div class="grid--item body body__container article__body">{first}</div>
+<div class="ad"><span>Advertisement</span></div>
+<div class="grid--item body body__container article__body">{second}</div>
+<div class="related"><h3>More stories</h3><ul><li><a href="/a">Library extends its hours</a></li>
+<li><a href="/b">Bridge wins an award</a></li></ul></div></main>
+<footer><p>Copyright Example News. All rights reserved.</p></footer>
+</body></html>
+"""
+
+PARAGRAPHS = [
+    "The harbour reopened on Monday morning after workers cleared the debris that the storm "
+    "had left along the quays during the weekend.",
+    "Fishing boats were the first to leave, and the ferry company said that its timetable "
+    "would be back to normal by the end of the week.",
+    "The council said that the repairs to the old sea wall would cost far more than the sum "
+    "it had set aside for them in the spring.",
+    "Divers will inspect the harbour walls next week, and the council expects their report "
+    "to show that the old stonework held up well.",
+    "Residents who want to know more can attend a meeting at the town hall on Thursday "
+    "evening, where the engineers will answer questions.",
+    "Several fishermen said that they had lost a week of work to the storm, and they asked "
+    "whether the harbour dues could be waived.",
+    "The harbour master told the meeting that the request would be considered by the board "
+    "at its next session later this month.",
+    "A decision on the dues is expected before the end of the month, and the ferry company "
+    "has promised refunds for cancelled trips.",
+]
+NOTE = "Jane Example is a reporter for Example News who covers the coast and its ports."
+
+
+def test_html_article_split_in_two_containers_is_read_whole(tmp_path: Path) -> None:
+    """An article set in two containers with an advert between: trafilatura keeps the
+    first, and the prose that continues it on the page's rendering is added back. A short
+    note after a whole article (an author's line) is not: it is small beside the article."""
+    from cleaner.extract.html import trafilatura_text
+
+    paras = ["<p>" + p + "</p>" for p in PARAGRAPHS]
+    split = SPLIT.format(title="Harbour reopens", first="".join(paras[:4]),
+                         second="".join(paras[4:]))  # fmt: skip
+    whole = SPLIT.format(title="Harbour reopens", first="".join(paras), second=f"<p>{NOTE}</p>")
+    assert PARAGRAPHS[4] not in trafilatura_text(split, Config())  # what the extractor gives
+    assert NOTE not in trafilatura_text(whole, Config())
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "split.html").write_text(split, encoding="utf-8")
+    (src / "whole.html").write_text(whole, encoding="utf-8")
+    out = tmp_path / "out"
+    clean_corpus([src], out)
+    assert (out / "split.txt").read_text(encoding="utf-8").splitlines() == PARAGRAPHS
+    assert (out / "whole.txt").read_text(encoding="utf-8").splitlines() == PARAGRAPHS

@@ -114,3 +114,68 @@ def lead_lines(
     while start > 0 and new_prose(visible[start - 1]):
         start -= 1
     return visible[start:first]
+
+
+def trail_lines(
+    extracted: Sequence[str],
+    rendered: Sequence[str],
+    min_words: int = 8,
+    long_words: int = 40,
+    max_gap: int = 1,
+    min_share: float = 0.5,
+) -> list[str]:
+    """The prose that continues the extractor's text on the page: in the rendering, the
+    lines that read as prose after the last prose line the extractor kept, each at most
+    ``max_gap`` other lines (an advert's label, a rule) after the one before (the second
+    half of an article that the page sets in another container). A line already in the
+    extractor's text ends it; a line whose words mostly stand there (a teaser of the
+    article) is passed over like a label. The lines are given only when they hold at least
+    ``min_share`` of the extractor's words: a note or a prompt after a whole article is
+    small beside it. Visible text, markup removed.
+
+    >>> one = "The repairs were paid for by the contractor, the council said on Monday."
+    >>> two = "The new bridge over the river will open to traffic in May, two months late."
+    >>> three = "Its engineers said that the delay was caused by the floods of last winter."
+    >>> trail_lines([one], ["# Bridge", one, "Advertisement", two, three, "* Home", "* News"])
+    ['The new bridge over the river will open to traffic in May, two months late.', \
+'Its engineers said that the delay was caused by the floods of last winter.']
+    >>> trail_lines([one], [one, "Advertisement", "Share", two]), trail_lines(["Menu"], [one])
+    ([], [])
+    >>> note = "The author is a reporter who has covered the city council for ten years."
+    >>> trail_lines([one, two, three], [one, two, three, "Advertisement", note])
+    []
+    """
+    if max_gap < 0:
+        return []
+    kept = {" ".join(strip_markup(line).split()) for line in extracted}
+    visible = [" ".join(strip_markup(line).split()) for line in rendered]
+    where = {line: i for i, line in enumerate(visible)}
+    last = next(
+        (where[v] for v in map(" ".join, map(str.split, reversed(extracted))) if v in where and
+         reads_as_prose(v, min_words, long_words)),
+        None,
+    )  # fmt: skip
+    if last is None:
+        return []
+    have = Counter(words("\n".join(extracted)))
+    out: list[str] = []
+    gap = 0
+    for line in visible[last + 1 :]:
+        if not reads_as_prose(line, min_words, long_words):
+            gap += 1
+            if gap > max_gap:
+                break
+            continue
+        toks = words(line)
+        if line in kept:
+            break
+        if sum((Counter(toks) & have).values()) >= 0.8 * len(toks):
+            gap += 1  # a teaser of the kept text: not added, passed over like a label
+            if gap > max_gap:
+                break
+            continue
+        out.append(line)
+        gap = 0
+    if sum(map(word_count, out)) < min_share * word_count("\n".join(extracted)):
+        return []
+    return out

@@ -8,7 +8,13 @@ from enum import Enum
 from ..config import Config
 from ..text import is_heading, is_plain, strip_markup, word_count, words
 from .language import stopword_density
-from .shape import ends_question_or_exclamation, ends_sentence, is_datetime_line, is_markup_residue
+from .shape import (
+    ends_question_or_exclamation,
+    ends_sentence,
+    is_bare_url,
+    is_datetime_line,
+    is_markup_residue,
+)
 
 
 class LineClass(str, Enum):
@@ -27,6 +33,7 @@ class LineFeatures:
     n_chars: int  # visible characters
     heading: bool  # a top-level heading (markdown '# ')
     title_like: bool  # can belong to a headline block
+    bare_url: bool = False  # markup that is one web address (see shape.is_bare_url)
 
 
 def line_features(
@@ -80,7 +87,8 @@ def line_features(
     marked = is_heading(line)
     heading = marked and line.lstrip().startswith("# ")
     if is_markup_residue(line, visible, n if scale == 1.0 else None):
-        return LineFeatures(LineClass.MARKUP, n, len(visible), heading, True)
+        url = is_bare_url(visible)
+        return LineFeatures(LineClass.MARKUP, n, len(visible), heading, True, url)
     terminal = ends_sentence(visible)
     title_like = n < config.title_max_words and (
         not terminal or ends_question_or_exclamation(visible)

@@ -76,6 +76,23 @@ def is_markup_residue(line: str, visible: str | None = None, n: int | None = Non
     return not (ends_sentence(visible) and n >= 5)
 
 
+_BARE_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_IMAGE_FILE = re.compile(r"\.(?:png|jpe?g|gif|webp|svg|bmp|ico)(?:[?#]\S*)?$", re.IGNORECASE)
+
+
+def is_bare_url(visible: str) -> bool:
+    """Whether a line's visible text is one web address and nothing else, and not the
+    address of an image file: in an extracted body, an address the page prints for its
+    readers (a source, an offer), which text mode calls markup like any link.
+
+    >>> is_bare_url("http://example.com/2019/a-story.html"), is_bare_url("www.example.org")
+    (True, True)
+    >>> is_bare_url("https://example.com/logo.png"), is_bare_url("Read it at http://example.com")
+    (False, False)
+    """
+    return bool(_BARE_URL.fullmatch(visible)) and not _IMAGE_FILE.search(visible)
+
+
 def reads_as_prose(visible: str, min_words: int = 8, long_words: int = 40) -> bool:
     """Text shaped like body prose: a sentence of at least ``min_words`` words, or at least
     ``long_words`` words whatever its ending.
@@ -151,6 +168,24 @@ _DATE = re.compile(
     r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b\d{1,2}[.\-]\d{1,2}[.\-]\d{2,4}\b|\b\d{4}-\d{1,2}-\d{1,2}\b"
 )
 _YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
+# a vulgar fraction (1/2, 3/4): one digit over a larger one, not part of a longer number
+_FRACTION = re.compile(r"[1-8]/[2-9]")
+
+
+def has_date(visible: str) -> bool:
+    """Whether the text holds a numeric date. A vulgar fraction such as 1/2 or 3/4 (a
+    quantity in a recipe or a measure) is not read as a day and month without a year.
+
+    >>> has_date("Updated 16/06"), has_date("2019-11-04"), has_date("Published 3/4/2019")
+    (True, True, True)
+    >>> has_date("1 1/2 cups flour"), has_date("1/4 tsp salt")
+    (False, False)
+    """
+    for m in _DATE.finditer(visible):
+        text = m.group()
+        if not (_FRACTION.fullmatch(text) and text[0] < text[2]):
+            return True
+    return False
 
 
 def is_datetime_line(
@@ -175,6 +210,8 @@ def is_datetime_line(
     False
     >>> is_datetime_line("2019-11-04")
     True
+    >>> is_datetime_line("- 1/2 tsp ground cloves")
+    False
     """
     if toks is not None and len(toks) > max_words:
         return False  # before the scan for digits: most long lines stop here
@@ -187,6 +224,6 @@ def is_datetime_line(
     with_digits = sum(any(c.isdigit() for c in t) for t in toks)
     if with_digits / len(toks) < min_digit_share:
         return False
-    if _TIME.search(visible) or _DATE.search(visible):
+    if _TIME.search(visible) or has_date(visible):
         return True
     return bool(_YEAR.search(visible)) and not ends_sentence(visible)
