@@ -707,6 +707,7 @@ class RunResult:
     groups: Callable[[], Iterator[dict[int, GroupAgg]]]  # each tally's groups, in order
     clusters: list[tuple[int, list[PageName], PageName]]  # (id, members, representative)
     n_pages: int
+    template_min_files: int  # the threshold the decisions used (index pages counted)
 
 
 def run(
@@ -783,6 +784,7 @@ def run(
     )
     del prints
     tick("group", 1, 1)
+    template_min_files = config.template_min_files(n_pages)  # the report states this one
 
     ctx = RunContext(
         config,
@@ -790,7 +792,7 @@ def run(
         ctx.record_keys,
         out_dir,
         table,
-        config.template_min_files(n_pages),
+        template_min_files,
         # the index keeps every page's document print, whatever --dedup-docs
         doc_hasher=DocHasher(
             config.doc_num_perm, config.seed, config.doc_ngram, config.doc_max_words
@@ -933,7 +935,7 @@ def run(
             assert groups is not None, "a shard decided without its groups"
             yield groups
 
-    return RunResult(results, tallies, groups, summary, n_pages)
+    return RunResult(results, tallies, groups, summary, n_pages, template_min_files)
 
 
 def record_order_positions(

@@ -630,6 +630,7 @@ def clean_corpus(
             for name, message in write_problems(work):
                 builder.errors.append((printable(name), message))
             builder.clusters = outcome.clusters
+            template_min_files = outcome.template_min_files
             if out == STDIO and target is not None:
                 try:
                     copy_out(
@@ -642,7 +643,7 @@ def clean_corpus(
                 notices += (f"uploaded {uploaded} file(s) to {out_url}",)
             if keep_work:
                 shutil.rmtree(work, ignore_errors=True)
-        summary = builder.summary()
+        summary = builder.summary(template_min_files)
         timings = {"seconds": round(time.perf_counter() - started, 3)}
         builder.finish(summary, timings)
         if report_html is not None and sample is not None:
