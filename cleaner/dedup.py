@@ -19,6 +19,7 @@ import numpy as np
 import xxhash
 
 from .lsh import agreement, bucket_key, candidate_pairs, components, similar_pairs, star_pairs
+from .work import GROUP_PARTITION
 
 if TYPE_CHECKING:
     from .engines import Engine
@@ -288,7 +289,7 @@ def build_groups_from_shards(
     bits = 0
     while n_entries * 24 > memory << bits and bits < 12:  # 8 B an entry, 16 to sort it
         bits += 1
-    paths = [work_dir / f"groups-{p:04d}.u64" for p in range(1 << bits)]
+    paths = [work_dir / GROUP_PARTITION.format(p) for p in range(1 << bits)]
     handles = [p.open("wb") for p in paths]
     try:
         page = 0

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import itertools
 import os
-import pickle
 import re
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import xxhash
@@ -49,7 +47,28 @@ from .io.writers import WriteBatch, safe_join
 from .models import Decision, FileResult, LineResult, Source
 from .pages import Page, load_pages
 from .report import GroupAgg, ShardTally
-from .writing import WriteItem, write_shard
+from .work import (
+    DOC_PRINTS,
+    GROUPS,
+    KEYS,
+    LENGTHS,
+    PAGES,
+    PASS1_DONE,
+    PASS2_DONE,
+    RESULTS,
+    SIG_KEYS,
+    SIG_KEYS_RUN,
+    SIGS,
+    SIGS_RUN,
+    TALLY,
+    load_marker,
+    resume_or_run,
+    save_marker,
+    shard_file,
+    stream_dump,
+    stream_load,
+)
+from .writing import WriteItem, write_shard, writes_in_pass2
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 PageName = tuple[str, str | None]  # (file, record id)
@@ -164,52 +183,18 @@ class RunContext:
 _ASCII_WORD = re.compile(r"[A-Za-z0-9_]+")  # a token of an ASCII line (see ``words``)
 
 
-def shard_file(work_dir: Path, index: int, what: str) -> Path:
-    return work_dir / f"shard-{index:06d}.{what}"
-
-
-def load_marker(path: Path) -> Any:
-    """The saved result of a finished shard step, or None when the step has not finished."""
-    if not path.exists():
-        return None
-    with path.open("rb") as handle:
-        return pickle.load(handle)
-
-
-def save_marker(path: Path, result: Any) -> Any:
-    """Save a shard step's result atomically: its presence marks the step as finished, so a
-    rerun on the same work folder skips it."""
-    tmp = path.with_name(path.name + ".part")
-    with tmp.open("wb") as handle:
-        pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
-    return result
-
-
-def stream_dump(items: Iterable[Any], path: Path) -> None:
-    with path.open("wb") as handle:
-        for item in items:
-            pickle.dump(item, handle, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def stream_load(path: Path) -> Iterator[Any]:
-    with path.open("rb") as handle:
-        while True:
-            try:
-                yield pickle.load(handle)
-            except EOFError:
-                return
-
-
 def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
     """Pass 1 over one shard. Lines new to the current chunk of pages are MinHashed a chunk
     at a time, so a large record file does not hold its text in memory. A line this worker
     already sent a signature for (in an earlier shard) is not MinHashed again: the group
-    step needs one signature per distinct line, from any shard."""
-    marker = shard_file(ctx.work_dir, shard.index, "pass1.done")
-    done = load_marker(marker)
-    if done is not None:
-        return done
+    step needs one signature per distinct line, from any shard. Skipped when the shard's
+    done-marker exists (a rerun of an interrupted run)."""
+    marker = shard_file(ctx.work_dir, shard.index, PASS1_DONE)
+    return resume_or_run(marker, lambda: _fingerprint_shard(ctx, shard))
+
+
+def _fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
+    """:func:`fingerprint_shard`'s work, its marker aside."""
     config = ctx.config
     memo = ctx.memo or WorkerMemo(config.near_dup_max_chars)
     printer = memo.printer
@@ -220,10 +205,10 @@ def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
     # that would grow with the shard
     pending: dict[int, str] = {}
     lengths = array("q")  # distinct keys of each readable page
-    doc_file = shard_file(ctx.work_dir, shard.index, "keys.u64").open("wb")
+    doc_file = shard_file(ctx.work_dir, shard.index, KEYS).open("wb")
     # each chunk's keys (sorted) and signatures go to run files, sorted together at the end
-    key_run = shard_file(ctx.work_dir, shard.index, "sigkeys.run")
-    sig_run = shard_file(ctx.work_dir, shard.index, "sigs.run")
+    key_run = shard_file(ctx.work_dir, shard.index, SIG_KEYS_RUN)
+    sig_run = shard_file(ctx.work_dir, shard.index, SIGS_RUN)
     key_out, sig_out = key_run.open("wb"), sig_run.open("wb")
 
     def flush() -> None:
@@ -255,21 +240,20 @@ def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
                 yield page
 
     with doc_file, key_out, sig_out:
-        stream_dump(pages(), shard_file(ctx.work_dir, shard.index, "pages"))
+        stream_dump(pages(), shard_file(ctx.work_dir, shard.index, PAGES))
         flush()
-    np.save(shard_file(ctx.work_dir, shard.index, "lengths.npy"), np.asarray(lengths, np.int64))
+    np.save(shard_file(ctx.work_dir, shard.index, LENGTHS), np.asarray(lengths, np.int64))
     sig_keys = sorted_signatures(
         key_run,
         sig_run,
-        shard_file(ctx.work_dir, shard.index, "sigkeys.npy"),
-        shard_file(ctx.work_dir, shard.index, "sigs.npy"),
+        shard_file(ctx.work_dir, shard.index, SIG_KEYS),
+        shard_file(ctx.work_dir, shard.index, SIGS),
         config.num_perm,
     )
     key_run.unlink()
     sig_run.unlink()
-    result = save_marker(marker, ShardPrints(len(lengths), int(sum(lengths))))
     memo.mark_signed(sig_keys)
-    return result
+    return ShardPrints(len(lengths), int(sum(lengths)))
 
 
 def sorted_signatures(
@@ -428,19 +412,23 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
     held); returns the name of each page.
 
     Unless near-duplicate documents are dropped, the output of a single-page file depends
-    on nothing else, so it is written here (pass 3 then only writes record files)."""
+    on nothing else, so it is written here (pass 3 then only writes record files). Skipped
+    when the shard's done-marker exists (a rerun of an interrupted run)."""
+    marker = shard_file(ctx.work_dir, shard.index, PASS2_DONE)
+    pages = shard_file(ctx.work_dir, shard.index, PAGES)  # pass 1's: read once
+    return resume_or_run(marker, lambda: _decide_shard(ctx, shard), used_up=(pages,))
+
+
+def _decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
+    """:func:`decide_shard`'s work, its marker aside."""
     index = shard.index
-    marker = shard_file(ctx.work_dir, index, "pass2.done")
-    done = load_marker(marker)
-    if done is not None:
-        return done
     config = ctx.config
     memo = ctx.memo or WorkerMemo(config.near_dup_max_chars)
     hasher = ctx.doc_hasher  # None: no document prints wanted (no dedup, no index)
     # pages waiting for their document signature, in page order: (content hash, word ids);
     # every page gets a row, so a page's row number in the file is its position
     waiting: list[tuple[int, np.ndarray]] = []
-    prints_file = shard_file(ctx.work_dir, index, "docprints").open("wb")
+    prints_file = shard_file(ctx.work_dir, index, DOC_PRINTS).open("wb")
 
     def sign_waiting() -> None:
         assert hasher is not None
@@ -460,7 +448,7 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
     outputs = WriteBatch()
 
     def results() -> Iterator[FileResult]:
-        for page in stream_load(shard_file(ctx.work_dir, index, "pages")):
+        for page in stream_load(shard_file(ctx.work_dir, index, PAGES)):
             result = decide_page(page, ctx, memo)
             tally.add(result)
             text = None  # the cleaned page: its kept lines, each ending in a newline
@@ -483,18 +471,16 @@ def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
 
     with prints_file:
         if needs_results(ctx, shard):
-            stream_dump(results(), shard_file(ctx.work_dir, index, "results"))
+            stream_dump(results(), shard_file(ctx.work_dir, index, RESULTS))
         else:
             deque(results(), maxlen=0)  # judged, tallied and written; nothing kept
         if waiting:
             sign_waiting()
     outputs.flush()
     head, groups = tally.split()  # apart: a report may read the texts of a few groups only
-    save_marker(shard_file(ctx.work_dir, index, "groups"), groups)
-    save_marker(shard_file(ctx.work_dir, index, "tally"), head)
+    save_marker(shard_file(ctx.work_dir, index, GROUPS), groups)
+    save_marker(shard_file(ctx.work_dir, index, TALLY), head)
     names: list[PageName] = [(rel, rid) for rel, rid, *_ in tally.pages]
-    save_marker(marker, names)
-    shard_file(ctx.work_dir, index, "pages").unlink()
     return names
 
 
@@ -537,12 +523,6 @@ def part_shards(
     if shard.parts == 1 or shard.part != 0:
         return ()
     return tuple((shards[k + j].index, verdicts[k + j]) for j in range(shard.parts))
-
-
-def writes_in_pass2(config: Config) -> bool:
-    """Whether single-page files are written in pass 2: yes unless near-duplicate documents
-    are dropped (then an output depends on the whole corpus)."""
-    return config.dedup_docs != "drop"
 
 
 def record_parts(size: int, config: Config) -> int:
@@ -607,15 +587,15 @@ def merge_prints(
         return empty, empty, np.empty((0, num_perm), np.uint32)
 
     def distinct_keys(i: int) -> np.ndarray:
-        return np.unique(np.fromfile(shard_file(work_dir, shards[i].index, "keys.u64"), np.uint64))
+        return np.unique(np.fromfile(shard_file(work_dir, shards[i].index, KEYS), np.uint64))
 
     if len(shards) == 1:  # one shard: sorted and distinct already
-        return distinct_keys(0), load(0, "sigkeys.npy"), load(0, "sigs.npy")
+        return distinct_keys(0), load(0, SIG_KEYS), load(0, SIGS)
     keys = np.unique(np.concatenate([distinct_keys(i) for i in range(len(shards))]))
     sig_keys, sigs = merge_signatures(
-        [load(i, "sigkeys.npy") for i in range(len(shards))],
+        [load(i, SIG_KEYS) for i in range(len(shards))],
         num_perm,
-        lambda i: load(i, "sigs.npy"),
+        lambda i: load(i, SIGS),
     )
     return keys, sig_keys, sigs
 
@@ -651,8 +631,8 @@ def doc_key_batches(
     """The distinct line keys of each readable page, read back from the shards' key files
     a batch of pages at a time."""
     for shard in shards:
-        lengths = np.load(shard_file(work_dir, shard.index, "lengths.npy"))
-        raw = shard_file(work_dir, shard.index, "keys.u64")
+        lengths = np.load(shard_file(work_dir, shard.index, LENGTHS))
+        raw = shard_file(work_dir, shard.index, KEYS)
         if not raw.stat().st_size:
             if len(lengths):
                 yield [np.empty(0, np.uint64) for _ in range(len(lengths))]
@@ -745,7 +725,7 @@ def run(
     done = 0
     for shard, _ in zip(shards, engine.map(fingerprint_shard_task, shards, ctx), strict=True):
         # read back from the shard's marker: nothing but counts travels through the engine
-        shard_prints = load_marker(shard_file(work_dir, shard.index, "pass1.done"))
+        shard_prints = load_marker(shard_file(work_dir, shard.index, PASS1_DONE))
         assert shard_prints is not None
         prints.append(shard_prints)
         done += len(shard.sources)
@@ -761,8 +741,8 @@ def run(
     # from the shards' files (and the index's), in bounded memory
     lines = [
         ShardLines(
-            str(shard_file(work_dir, s.index, "sigkeys.npy")),
-            str(shard_file(work_dir, s.index, "sigs.npy")),
+            str(shard_file(work_dir, s.index, SIG_KEYS)),
+            str(shard_file(work_dir, s.index, SIGS)),
         )
         for s in shards
     ]
@@ -821,7 +801,7 @@ def run(
     order_all = order
     if index is not None:
         order_all = np.concatenate([np.asarray(index.doc_order), n_earlier + order])
-    paths = tuple(shard_file(work_dir, s.index, "docprints") for s in shards)
+    paths = tuple(shard_file(work_dir, s.index, DOC_PRINTS) for s in shards)
     clusters: list[DocCluster] = []
     verdicts: dict[int, DocVerdict] = {}
     if config.dedup_docs != "off":
@@ -903,7 +883,7 @@ def run(
             (
                 name
                 for s in shards
-                for name in load_marker(shard_file(work_dir, s.index, "pass2.done"))
+                for name in load_marker(shard_file(work_dir, s.index, PASS2_DONE))
             ),
         )
         tick("index", 1, 1)
@@ -915,8 +895,7 @@ def run(
         while k < len(shards):
             group = shards[k : k + shards[k].parts]  # the parts of one file, or one shard
             streams = [
-                iter(enumerate(stream_load(shard_file(work_dir, s.index, "results"))))
-                for s in group
+                iter(enumerate(stream_load(shard_file(work_dir, s.index, RESULTS)))) for s in group
             ]
             verdicts = shard_verdicts[k : k + len(group)]
             for j, (i, result) in in_record_order(streams, config.record_block):
@@ -925,13 +904,13 @@ def run(
 
     def tallies() -> Iterator[ShardTally]:
         for s in shards:
-            tally = load_marker(shard_file(work_dir, s.index, "tally"))
+            tally = load_marker(shard_file(work_dir, s.index, TALLY))
             assert tally is not None, "a shard decided without its tally"
             yield tally
 
     def groups() -> Iterator[dict[int, GroupAgg]]:
         for s in shards:
-            groups = load_marker(shard_file(work_dir, s.index, "groups"))
+            groups = load_marker(shard_file(work_dir, s.index, GROUPS))
             assert groups is not None, "a shard decided without its groups"
             yield groups
 
@@ -982,7 +961,7 @@ def page_names(
         wanted.setdefault(int(np.searchsorted(offsets, i, side="right")) - 1, []).append(i)
     names: dict[int, PageName] = {}
     for k, members in sorted(wanted.items()):
-        shard_names = load_marker(shard_file(work_dir, shards[k].index, "pass2.done"))
+        shard_names = load_marker(shard_file(work_dir, shards[k].index, PASS2_DONE))
         for i in members:
             names[i] = shard_names[i - int(offsets[k])]
     return names
