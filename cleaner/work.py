@@ -25,7 +25,7 @@ T = TypeVar("T")
 
 # Raised whenever the name, layout or pickled classes of any file below change: a work
 # folder of another format is then never resumed (it names another run folder).
-WORK_FORMAT = 2
+WORK_FORMAT = 3
 
 # --- each shard's files (pass that writes it: what it holds) -------------------------------
 PAGES = "pages"  # 1 (removed by 2): the shard's pages, pickled one after another
@@ -35,7 +35,7 @@ SIG_KEYS_RUN = "sigkeys.run"  # 1 (removed by 1): chunks of MinHashed keys, befo
 SIGS_RUN = "sigs.run"  # 1 (removed by 1): their signatures, row for row
 SIG_KEYS = "sigkeys.npy"  # 1: the shard's MinHashed line keys, sorted, distinct
 SIGS = "sigs.npy"  # 1: their signatures, row for row
-PASS1_DONE = "pass1.done"  # 1: done-marker, the shard's counts (pipeline.ShardPrints)
+PASS1_DONE = "pass1.done"  # 1: done-marker, the shard's counts (steps.context.ShardPrints)
 DOC_PRINTS = "docprints"  # 2: one document print per page (docdedup.doc_print_dtype)
 RESULTS = "results"  # 2: each page's FileResult, pickled one after another
 GROUPS = "groups"  # 2: the texts and pages of the shard's line groups (report)

@@ -28,7 +28,8 @@ from .work import PASS3_DONE, RESULTS, WRITE_ERRORS, resume_or_run, shard_file, 
 
 if TYPE_CHECKING:
     from .config import Config
-    from .pipeline import DocVerdict, RunContext
+    from .steps.context import RunContext
+    from .steps.documents import DocVerdict
 
 
 def writes_in_pass2(config: Config) -> bool:

@@ -81,7 +81,7 @@ def test_interrupted_run_resumes_missing_shards_only(
             raise KeyboardInterrupt
         return real_write(ctx, item)
 
-    monkeypatch.setattr("cleaner.pipeline.load_pages", counting_load)
+    monkeypatch.setattr("cleaner.steps.fingerprint.load_pages", counting_load)
     monkeypatch.setattr("cleaner.pipeline.write_shard", failing_write)
     config = Config()
     with pytest.raises(KeyboardInterrupt):
@@ -107,6 +107,7 @@ def test_a_work_folder_of_another_format_is_not_resumed(
     """The work folder's format is part of the run's name: an interrupted run left by a
     version with another format is redone from the start (its folder removed), never read."""
     import cleaner.runner
+    import cleaner.steps.fingerprint
     import cleaner.writing as writing
 
     root = corpus(tmp_path, seeds)
@@ -123,13 +124,13 @@ def test_a_work_folder_of_another_format_is_not_resumed(
     monkeypatch.setattr("cleaner.pipeline.write_shard", real_write)
     monkeypatch.setattr(cleaner.runner, "WORK_FORMAT", cleaner.runner.WORK_FORMAT + 1)
     calls: list[str] = []
-    real_load = cleaner.pipeline.load_pages
+    real_load = cleaner.steps.fingerprint.load_pages
 
     def counting_load(source, *args):  # type: ignore[no-untyped-def]
         calls.append(source.rel)
         return real_load(source, *args)
 
-    monkeypatch.setattr("cleaner.pipeline.load_pages", counting_load)
+    monkeypatch.setattr("cleaner.steps.fingerprint.load_pages", counting_load)
     outcome = clean_corpus([root], out, work_dir=work, report=tmp_path / "r.json")
     assert calls  # pass 1 was redone
     assert not any("resuming" in n for n in outcome.notices)
