@@ -17,36 +17,30 @@ in :mod:`cleaner.work`.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import Any
 
 from .config import Config
-from .dedup import ShardLines, build_groups_from_shards
-from .docdedup import DocCluster, DocHasher, PrintFiles
+from .docdedup import DocHasher
 from .engines import Engine
 from .fingerprint import MinHasher
-from .index import LineIndex, open_index, write_index
+from .index import LineIndex, open_index
 from .io.formats import RecordKeys
 from .io.location import LocationError, describe
 from .models import FileResult, Source
 from .report import GroupAgg, ShardTally
 from .steps.context import PageName, RunContext, Shard, ShardPrints, WorkerMemo
 from .steps.decide import decide_shard_task
-from .steps.documents import DocVerdict, document_verdicts, page_names, record_order_positions
+from .steps.documents import DocVerdict, cluster_summary, document_step
 from .steps.fingerprint import fingerprint_shard_task
-from .steps.group import doc_key_batches, merge_prints, merge_signatures
+from .steps.group import group_step
+from .steps.index import update_index
 from .work import (
-    DOC_PRINTS,
     GROUPS,
     PASS1_DONE,
-    PASS2_DONE,
     RESULTS,
-    SIG_KEYS,
-    SIGS,
     TALLY,
     load_marker,
     shard_file,
@@ -196,49 +190,9 @@ def run(
         line_hasher=MinHasher(config.num_perm, config.seed, config.shingle_size),
         memo=WorkerMemo(config.near_dup_max_chars),
     )
-
-    prints: list[ShardPrints] = []  # each shard's counts; its fingerprints stay in its files
-    tick("read", 0, len(sources))
-    done = 0
-    for shard, _ in zip(shards, engine.map(fingerprint_shard_task, shards, ctx), strict=True):
-        # read back from the shard's marker: nothing but counts travels through the engine
-        shard_prints = load_marker(shard_file(work_dir, shard.index, PASS1_DONE))
-        assert shard_prints is not None
-        prints.append(shard_prints)
-        done += len(shard.sources)
-        tick("read", done, len(sources))
-
+    prints = read_pass(shards, len(sources), engine, ctx, tick)
     tick("group", 0, 1)
-    n_pages = sum(p.n_pages for p in prints)
-
-    def earlier() -> Iterable[list[np.ndarray]]:
-        """The page key sets of earlier runs, from the index."""
-        return index.doc_batches() if index is not None else ()
-
-    # from the shards' files (and the index's), in bounded memory
-    lines = [
-        ShardLines(
-            str(shard_file(work_dir, s.index, SIG_KEYS)),
-            str(shard_file(work_dir, s.index, SIGS)),
-        )
-        for s in shards
-    ]
-    n_entries = sum(p.n_entries for p in prints)
-    if index is not None:
-        lines.insert(0, ShardLines(*(str(p) for p in index.signature_files)))
-        n_entries += len(index.docs)
-        n_pages += index.n_docs
-    table = build_groups_from_shards(
-        lines,
-        lambda: itertools.chain(earlier(), doc_key_batches(work_dir, shards)),
-        n_entries,
-        config.lsh_bands,
-        config.lsh_rows,
-        config.similarity_threshold,
-        work_dir,
-        engine,
-        config.group_memory_bytes,
-    )
+    table, n_pages = group_step(shards, prints, index, work_dir, engine, config)
     del prints
     tick("group", 1, 1)
     template_min_files = config.template_min_files(n_pages)  # the report states this one
@@ -259,6 +213,52 @@ def run(
         memo=WorkerMemo(config.near_dup_max_chars),
         keep_results=keep_results,
     )
+    per_shard, no_id = decide_pass(shards, engine, ctx, tick)
+    docs = document_step(shards, per_shard, no_id, index, work_dir, config)
+    if out_dir is not None:
+        write_pass(shards, docs.shard_verdicts, engine, ctx, tick)
+    summary = cluster_summary(docs, shards, per_shard, index, work_dir)
+    if index_path is not None:
+        tick("index", 0, 1)
+        update_index(index_path, index, shards, docs, work_dir, config)
+        tick("index", 1, 1)
+
+    def results() -> Iterator[tuple[FileResult, DocVerdict | None]]:
+        if not keep_results:
+            raise RuntimeError("this run kept no results (run with keep_results=True)")
+        yield from stream_results(shards, docs.shard_verdicts, work_dir, config.record_block)
+
+    def tallies() -> Iterator[ShardTally]:
+        yield from saved_markers(shards, work_dir, TALLY, "a shard decided without its tally")
+
+    def groups() -> Iterator[dict[int, GroupAgg]]:
+        yield from saved_markers(shards, work_dir, GROUPS, "a shard decided without its groups")
+
+    return RunResult(results, tallies, groups, summary, n_pages, template_min_files)
+
+
+def read_pass(
+    shards: Sequence[Shard], n_sources: int, engine: Engine, ctx: RunContext, tick: Progress
+) -> list[ShardPrints]:
+    """Pass 1 over every shard: each shard's counts (its fingerprints stay in its files)."""
+    prints: list[ShardPrints] = []
+    tick("read", 0, n_sources)
+    done = 0
+    for shard, _ in zip(shards, engine.map(fingerprint_shard_task, shards, ctx), strict=True):
+        # read back from the shard's marker: nothing but counts travels through the engine
+        shard_prints = load_marker(shard_file(ctx.work_dir, shard.index, PASS1_DONE))
+        assert shard_prints is not None
+        prints.append(shard_prints)
+        done += len(shard.sources)
+        tick("read", done, n_sources)
+    return prints
+
+
+def decide_pass(
+    shards: Sequence[Shard], engine: Engine, ctx: RunContext, tick: Progress
+) -> tuple[list[int], list[int]]:
+    """Pass 2 over every shard: the number of pages of each shard, and the pages (in shard
+    order) without a record id in files cleaned in parts."""
     per_shard: list[int] = []
     no_id: list[int] = []  # pages without a record id in files cleaned in parts
     tick("decide", 0, len(shards))
@@ -268,127 +268,55 @@ def run(
             no_id.extend(at + i for i, (_, rid) in enumerate(shard_names) if rid is None)
         per_shard.append(len(shard_names))
         tick("decide", n + 1, len(shards))
+    return per_shard, no_id
 
-    # each page's position in record order (parts of a file interleaved back): it settles
-    # ties and lists clusters the same way whatever the parts
-    order = record_order_positions(shards, per_shard, no_id, config.record_block)
-    # the pages of earlier runs (from the index) come first: rows and positions before
-    # this run's, so an exact copy of an earlier page is the copy that goes
-    n_earlier = index.n_documents if index is not None else 0
-    order_all = order
-    if index is not None:
-        order_all = np.concatenate([np.asarray(index.doc_order), n_earlier + order])
-    paths = tuple(shard_file(work_dir, s.index, DOC_PRINTS) for s in shards)
-    clusters: list[DocCluster] = []
-    verdicts: dict[int, DocVerdict] = {}
-    if config.dedup_docs != "off":
-        earlier_prints = (index.doc_print_file,) if index is not None and n_earlier else ()
-        doc_prints = PrintFiles(
-            (*earlier_prints, *paths),
-            (*((n_earlier,) if earlier_prints else ()), *per_shard),
-            config.doc_num_perm,
+
+def write_pass(
+    shards: Sequence[Shard],
+    shard_verdicts: Sequence[dict[int, DocVerdict]],
+    engine: Engine,
+    ctx: RunContext,
+    tick: Progress,
+) -> None:
+    """Pass 3 over every shard: write the outputs pass 2 did not."""
+    items = [
+        WriteItem(
+            s.index,
+            () if s.part > 0 else s.sources,  # part 0 writes the file of all parts
+            shard_verdicts[k],
+            part_shards(shards, k, shard_verdicts),
         )
-        clusters, verdicts = document_verdicts(doc_prints, config, order_all)
-        # verdicts on this run's pages only; clusters that hold one of them
-        verdicts = {i - n_earlier: v for i, v in verdicts.items() if i >= n_earlier}
-        clusters = [c for c in clusters if c.members[-1] >= n_earlier]
-    offsets = np.concatenate([[0], np.cumsum(per_shard)]).astype(np.int64)
-    shard_verdicts: list[dict[int, DocVerdict]] = [{} for _ in shards]
-    for i, v in verdicts.items():
-        k = int(np.searchsorted(offsets, i, side="right")) - 1
-        shard_verdicts[k][i - int(offsets[k])] = v
-    if out_dir is not None:
-        items = [
-            WriteItem(
-                s.index,
-                () if s.part > 0 else s.sources,  # part 0 writes the file of all parts
-                shard_verdicts[k],
-                part_shards(shards, k, shard_verdicts),
-            )
-            for k, s in enumerate(shards)
+        for k, s in enumerate(shards)
+    ]
+    tick("write", 0, len(items))
+    for n, _ in enumerate(engine.map(write_shard, items, ctx)):
+        tick("write", n + 1, len(items))
+
+
+def stream_results(
+    shards: Sequence[Shard],
+    shard_verdicts: Sequence[dict[int, DocVerdict]],
+    work_dir: Path,
+    block: int,
+) -> Iterator[tuple[FileResult, DocVerdict | None]]:
+    """Every page's result with its verdict, in record order, from the shards' files."""
+    k = 0
+    while k < len(shards):
+        group = shards[k : k + shards[k].parts]  # the parts of one file, or one shard
+        streams = [
+            iter(enumerate(stream_load(shard_file(work_dir, s.index, RESULTS)))) for s in group
         ]
-        tick("write", 0, len(items))
-        for n, _ in enumerate(engine.map(write_shard, items, ctx)):
-            tick("write", n + 1, len(items))
+        verdicts = shard_verdicts[k : k + len(group)]
+        for j, (i, result) in in_record_order(streams, block):
+            yield result, verdicts[j].get(i)
+        k += len(group)
 
-    # a cluster lists this run's pages and its representative (an earlier run's page goes
-    # by the name that run gave it): one holding no other page of this run is not listed
-    listed = [
-        (c, [m for m in c.members if m >= n_earlier or m == c.representative]) for c in clusters
-    ]
-    listed = [(c, members) for c, members in listed if len(members) >= 2]
-    wanted = [m for _, members in listed for m in members]
-    names = {
-        n_earlier + i: name
-        for i, name in page_names(
-            work_dir, shards, per_shard, (m - n_earlier for m in wanted if m >= n_earlier)
-        ).items()
-    }
-    if index is not None:
-        names.update(index.doc_names(m for m in wanted if m < n_earlier))
-    summary = [
-        (
-            c.id,
-            [names[m] for m in sorted(members, key=lambda m: int(order_all[m]))],
-            names[c.representative],
-        )
-        for c, members in sorted(listed, key=lambda x: min(int(order_all[m]) for m in x[1]))
-    ]
 
-    if index_path is not None:
-        tick("index", 0, 1)
-        # the index stores the fingerprints merged: merged in memory here
-        keys, sig_keys, sigs = merge_prints(work_dir, shards, config.num_perm)
-        if index is not None:
-            keys = np.unique(np.concatenate([np.asarray(index.keys), keys]))
-            both = [np.asarray(index.sigs), sigs]
-            sig_keys, sigs = merge_signatures(
-                [np.asarray(index.sig_keys), sig_keys], config.num_perm, both.__getitem__
-            )
-            del both
-        batches = itertools.chain(earlier(), doc_key_batches(work_dir, shards))
-        write_index(
-            index_path,
-            config,
-            keys,
-            sig_keys,
-            sigs,
-            batches,
-            index,
-            paths,
-            order_all,
-            (
-                name
-                for s in shards
-                for name in load_marker(shard_file(work_dir, s.index, PASS2_DONE))
-            ),
-        )
-        tick("index", 1, 1)
-
-    def results() -> Iterator[tuple[FileResult, DocVerdict | None]]:
-        if not keep_results:
-            raise RuntimeError("this run kept no results (run with keep_results=True)")
-        k = 0
-        while k < len(shards):
-            group = shards[k : k + shards[k].parts]  # the parts of one file, or one shard
-            streams = [
-                iter(enumerate(stream_load(shard_file(work_dir, s.index, RESULTS)))) for s in group
-            ]
-            verdicts = shard_verdicts[k : k + len(group)]
-            for j, (i, result) in in_record_order(streams, config.record_block):
-                yield result, verdicts[j].get(i)
-            k += len(group)
-
-    def tallies() -> Iterator[ShardTally]:
-        for s in shards:
-            tally = load_marker(shard_file(work_dir, s.index, TALLY))
-            assert tally is not None, "a shard decided without its tally"
-            yield tally
-
-    def groups() -> Iterator[dict[int, GroupAgg]]:
-        for s in shards:
-            groups = load_marker(shard_file(work_dir, s.index, GROUPS))
-            assert groups is not None, "a shard decided without its groups"
-            yield groups
-
-    return RunResult(results, tallies, groups, summary, n_pages, template_min_files)
+def saved_markers(
+    shards: Sequence[Shard], work_dir: Path, what: str, missing: str
+) -> Iterator[Any]:
+    """Each shard's saved ``what`` (a pass-2 file), in shard order."""
+    for s in shards:
+        saved = load_marker(shard_file(work_dir, s.index, what))
+        assert saved is not None, missing
+        yield saved

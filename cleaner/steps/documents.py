@@ -6,13 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..config import Config
-from ..docdedup import DocCluster, DocPrints, cluster_documents
-from ..work import PASS2_DONE, load_marker, shard_file
+from ..docdedup import DocCluster, DocPrints, PrintFiles, cluster_documents
+from ..work import DOC_PRINTS, PASS2_DONE, load_marker, shard_file
 from .context import PageName, Shard
+
+if TYPE_CHECKING:
+    from ..index import LineIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,3 +93,90 @@ def page_names(
         for i in members:
             names[i] = shard_names[i - int(offsets[k])]
     return names
+
+
+@dataclass(frozen=True)
+class Documents:
+    """What the document step found, pages numbered with the earlier runs' (from the
+    index) first."""
+
+    order: np.ndarray  # each page's position in the report (record order)
+    n_earlier: int  # pages of earlier runs, numbered before this run's
+    clusters: list[DocCluster]  # the clusters that hold a page of this run
+    shard_verdicts: list[dict[int, DocVerdict]]  # by shard: its pages' verdicts by position
+
+
+def document_step(
+    shards: Sequence[Shard],
+    per_shard: Sequence[int],
+    no_id: Sequence[int],
+    index: LineIndex | None,
+    work_dir: Path,
+    config: Config,
+) -> Documents:
+    """Cluster the near-duplicate documents of this run (and of earlier runs, from the
+    index) from the shards' document-print files; each page's verdict by shard."""
+    # each page's position in record order (parts of a file interleaved back): it settles
+    # ties and lists clusters the same way whatever the parts
+    order = record_order_positions(shards, per_shard, no_id, config.record_block)
+    # the pages of earlier runs (from the index) come first: rows and positions before
+    # this run's, so an exact copy of an earlier page is the copy that goes
+    n_earlier = index.n_documents if index is not None else 0
+    order_all = order
+    if index is not None:
+        order_all = np.concatenate([np.asarray(index.doc_order), n_earlier + order])
+    paths = tuple(shard_file(work_dir, s.index, DOC_PRINTS) for s in shards)
+    clusters: list[DocCluster] = []
+    verdicts: dict[int, DocVerdict] = {}
+    if config.dedup_docs != "off":
+        earlier_prints = (index.doc_print_file,) if index is not None and n_earlier else ()
+        doc_prints = PrintFiles(
+            (*earlier_prints, *paths),
+            (*((n_earlier,) if earlier_prints else ()), *per_shard),
+            config.doc_num_perm,
+        )
+        clusters, verdicts = document_verdicts(doc_prints, config, order_all)
+        # verdicts on this run's pages only; clusters that hold one of them
+        verdicts = {i - n_earlier: v for i, v in verdicts.items() if i >= n_earlier}
+        clusters = [c for c in clusters if c.members[-1] >= n_earlier]
+    offsets = np.concatenate([[0], np.cumsum(per_shard)]).astype(np.int64)
+    shard_verdicts: list[dict[int, DocVerdict]] = [{} for _ in shards]
+    for i, v in verdicts.items():
+        k = int(np.searchsorted(offsets, i, side="right")) - 1
+        shard_verdicts[k][i - int(offsets[k])] = v
+    return Documents(order_all, n_earlier, clusters, shard_verdicts)
+
+
+def cluster_summary(
+    docs: Documents,
+    shards: Sequence[Shard],
+    per_shard: Sequence[int],
+    index: LineIndex | None,
+    work_dir: Path,
+) -> list[tuple[int, list[PageName], PageName]]:
+    """The clusters the report lists: (id, members, representative), by page name."""
+    n_earlier, order_all = docs.n_earlier, docs.order
+    # a cluster lists this run's pages and its representative (an earlier run's page goes
+    # by the name that run gave it): one holding no other page of this run is not listed
+    listed = [
+        (c, [m for m in c.members if m >= n_earlier or m == c.representative])
+        for c in docs.clusters
+    ]
+    listed = [(c, members) for c, members in listed if len(members) >= 2]
+    wanted = [m for _, members in listed for m in members]
+    names = {
+        n_earlier + i: name
+        for i, name in page_names(
+            work_dir, shards, per_shard, (m - n_earlier for m in wanted if m >= n_earlier)
+        ).items()
+    }
+    if index is not None:
+        names.update(index.doc_names(m for m in wanted if m < n_earlier))
+    return [
+        (
+            c.id,
+            [names[m] for m in sorted(members, key=lambda m: int(order_all[m]))],
+            names[c.representative],
+        )
+        for c, members in sorted(listed, key=lambda x: min(int(order_all[m]) for m in x[1]))
+    ]

@@ -1,15 +1,23 @@
-"""The group step's inputs and the index's: the shards' line keys and signatures, merged
-or read back a batch of pages at a time (the grouping itself is ``cleaner.dedup``)."""
+"""The group step (the grouping itself is ``cleaner.dedup``) and its inputs: the shards'
+line keys and signatures (and the index's), merged or read back a batch of pages at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..config import Config
+from ..dedup import GroupTable, ShardLines, build_groups_from_shards
 from ..work import KEYS, LENGTHS, SIG_KEYS, SIGS, shard_file
-from .context import Shard
+from .context import Shard, ShardPrints
+
+if TYPE_CHECKING:
+    from ..engines import Engine
+    from ..index import LineIndex
 
 
 def merge_prints(
@@ -82,3 +90,45 @@ def doc_key_batches(
         for lo in range(0, len(lengths), batch):
             hi = min(lo + batch, len(lengths))
             yield [np.array(flat[a:b]) for a, b in zip(starts[lo:hi], ends[lo:hi], strict=True)]
+
+
+def earlier_batches(index: LineIndex | None) -> Iterable[list[np.ndarray]]:
+    """The page key sets of earlier runs, from the index."""
+    return index.doc_batches() if index is not None else ()
+
+
+def group_step(
+    shards: Sequence[Shard],
+    prints: Sequence[ShardPrints],
+    index: LineIndex | None,
+    work_dir: Path,
+    engine: Engine,
+    config: Config,
+) -> tuple[GroupTable, int]:
+    """The corpus-wide line groups, from the shards' files (and the index's) in bounded
+    memory, and the number of readable pages they span (the index's pages counted)."""
+    n_pages = sum(p.n_pages for p in prints)
+    lines = [
+        ShardLines(
+            str(shard_file(work_dir, s.index, SIG_KEYS)),
+            str(shard_file(work_dir, s.index, SIGS)),
+        )
+        for s in shards
+    ]
+    n_entries = sum(p.n_entries for p in prints)
+    if index is not None:
+        lines.insert(0, ShardLines(*(str(p) for p in index.signature_files)))
+        n_entries += len(index.docs)
+        n_pages += index.n_docs
+    table = build_groups_from_shards(
+        lines,
+        lambda: itertools.chain(earlier_batches(index), doc_key_batches(work_dir, shards)),
+        n_entries,
+        config.lsh_bands,
+        config.lsh_rows,
+        config.similarity_threshold,
+        work_dir,
+        engine,
+        config.group_memory_bytes,
+    )
+    return table, n_pages
