@@ -48,7 +48,7 @@ def document_verdicts(
 def record_order_positions(
     shards: Sequence[Shard], per_shard: Sequence[int], no_id: Sequence[int], block: int
 ) -> np.ndarray:
-    """For each page (in shard order), its position in the order :func:`in_record_order`
+    """For each page (in shard order), its position in the order ``pipeline.in_record_order``
     gives: the parts of a record file interleaved back by blocks, the page of a file that
     ended in unreadable data (``no_id``: the pages without a record id in files cleaned in
     parts) last.
