@@ -50,8 +50,9 @@ from cleaner.io.readers import _kind, output_name
 from cleaner.io.writers import safe_join
 from cleaner.models import Source
 from cleaner.pages import load_pages
-from cleaner.pipeline import RunContext, WorkerMemo, decide_page
 from cleaner.report import page_name
+from cleaner.steps.context import RunContext, WorkerMemo
+from cleaner.steps.decide import decide_page
 
 ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS = [

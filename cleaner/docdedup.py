@@ -12,8 +12,8 @@ from typing import Protocol
 import numpy as np
 import xxhash
 
-from .dedup import band_key, components, star_pairs
 from .fingerprint import affine32_permutations, minhash_rows, word_id, word_tokens
+from .lsh import agreement, band_key, components, star_pairs
 from .text import normalize_line
 
 _MULT = np.uint64(0x9E3779B97F4A7C15)
@@ -279,7 +279,5 @@ def _verified(prints: DocPrints, pairs: np.ndarray, threshold: float) -> np.ndar
         chunk = pairs[lo : lo + step]
         need, local = np.unique(chunk, return_inverse=True)
         sigs = prints.take(need)["sig"]
-        local = local.reshape(-1, 2)
-        agree = (sigs[local[:, 0]] == sigs[local[:, 1]]).mean(axis=1)
-        keep.append(chunk[agree >= threshold])
+        keep.append(chunk[agreement(sigs, local.reshape(-1, 2)) >= threshold])
     return np.concatenate(keep)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
@@ -24,9 +24,6 @@ class Reason(str, Enum):
 
     def __str__(self) -> str:
         return self.value
-
-
-KEPT_REASONS = frozenset({Reason.BODY})
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,22 +124,3 @@ class FileResult:
     @property
     def kept(self) -> list[str]:
         return [ln.text for ln in self.lines if ln.decision.keep]
-
-
-@dataclass(frozen=True, slots=True)
-class GroupStat:
-    """A cross-file group of equal or near-equal lines."""
-
-    id: int
-    n_files: int
-    n_distinct: int  # distinct normalized lines merged into the group
-    template: bool
-
-
-@dataclass(slots=True)
-class GroupInfo:
-    """What the decide pass learns about a group: texts and files (for reporting)."""
-
-    stat: GroupStat
-    variants: dict[str, int] = field(default_factory=dict)  # raw text -> occurrences
-    files: set[str] = field(default_factory=set)

@@ -274,7 +274,6 @@ class ReportBuilder:
         self.kept = 0
         self.files: list[FileSummary] = []  # candidates for the first MAX_LISTED_FILES
         self.n_pages = 0
-        self.readable = 0
         self._names = bytearray()
         self._name_ends = array("Q")
         self.errors: list[tuple[str, str]] = []
@@ -319,7 +318,6 @@ class ReportBuilder:
             if error is not None:
                 self.errors.append((name, error))
             else:
-                self.readable += 1
                 self.empty += not kept
             self.lines += n_lines
             self.kept += kept
@@ -421,8 +419,10 @@ class ReportBuilder:
             for start, end in zip(itertools.chain((0,), ends), ends, strict=False)
         ]
 
-    def summary(self) -> Summary:
-        tmin = self.config.template_min_files(self.readable)
+    def summary(self, template_min_files: int) -> Summary:
+        """The report's summary; ``template_min_files``: the threshold the run's decisions
+        used (with an index, its pages count too), which flags groups as template."""
+        tmin = template_min_files
         groups: list[dict[str, Any]] = []
         all_names = self._page_names()
         # each page's rank by name, sorted once: a group's pages are ordered by rank

@@ -29,6 +29,15 @@ from .io.writers import remove_partial_files, safe_parts
 from .models import Source
 from .pipeline import Progress, run
 from .report import ReportBuilder, Summary, printable
+from .work import (
+    OWNER_FILE,
+    RUN_FOLDER,
+    RUN_MARKER,
+    RUN_NAME,
+    WORK_FORMAT,
+    WORK_PREFIX,
+    WRITE_ERRORS,
+)
 
 
 class UsageError(Exception):
@@ -330,7 +339,8 @@ def run_digest(
     >>> first == again, first != settings, first != changed
     (True, True, True)
     """
-    head = [config.to_dict(), str(out), repr(record_keys), str(index)]
+    # the work folder's format too: a folder another version wrote is never resumed
+    head = [WORK_FORMAT, config.to_dict(), str(out), repr(record_keys), str(index)]
     digest = hashlib.sha256(json.dumps(head, sort_keys=True, default=str).encode("utf-8"))
     folders: dict[str, str] = {}
     for source in sources:
@@ -345,10 +355,6 @@ def run_digest(
         line = f"\n{source.rel}\0{where}\0{size}\0{stamp}"
         digest.update(line.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:16]
-
-
-WORK_PREFIX = "cleaner-"
-OWNER_FILE = "owner"  # "host pid" of the run using a work folder
 
 
 def claim_work_folder(folder: Path) -> None:
@@ -388,10 +394,6 @@ def _alive(pid: int) -> bool:
     except (PermissionError, OverflowError, ValueError):
         return True  # another user's process, or not a pid we can judge: leave it
     return True
-
-
-RUN_MARKER = "cleaner-run.json"  # in a resumable run folder: its command and owner
-RUN_NAME = re.compile("run-[0-9a-f]{16}")
 
 
 def run_command(inputs: Sequence[Path | str], out: Path | str | None) -> list[str]:
@@ -448,7 +450,7 @@ def tidy_run_folders(work_dir: Path, current: Path, command: list[str]) -> tuple
     if removed:
         notices += (
             f"removed {removed} work folder(s) of an earlier run of this command "
-            "(its inputs or settings have changed: it could not be resumed)",
+            "(its inputs, settings or work-folder format have changed: it could not be resumed)",
         )
     if others:
         shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
@@ -488,7 +490,7 @@ def stdout_gone(stream: IO[str] | None = None) -> None:
 def write_problems(work: Path) -> list[tuple[str, str]]:
     """Files whose output pass 3 could not write (see ``writing.write_shard``)."""
     found: list[tuple[str, str]] = []
-    for path in sorted(work.glob("*.write-errors")):
+    for path in sorted(work.glob(f"*.{WRITE_ERRORS}")):
         for line in path.read_text(encoding="utf-8", errors="surrogateescape").splitlines():
             name, message = json.loads(line)
             found.append((name, message))
@@ -591,7 +593,7 @@ def clean_corpus(
                 assert work_dir is not None
                 where = target if out_url is None else out_url  # staging folders differ per run
                 digest = run_digest(found.sources, config, where, record_keys, index)
-                work = work_dir / f"run-{digest}"
+                work = work_dir / RUN_FOLDER.format(digest)
                 if work.exists():
                     notices += (f"resuming the interrupted run in {work}",)
                 command = run_command(inputs, where)
@@ -630,6 +632,7 @@ def clean_corpus(
             for name, message in write_problems(work):
                 builder.errors.append((printable(name), message))
             builder.clusters = outcome.clusters
+            template_min_files = outcome.template_min_files
             if out == STDIO and target is not None:
                 try:
                     copy_out(
@@ -642,7 +645,7 @@ def clean_corpus(
                 notices += (f"uploaded {uploaded} file(s) to {out_url}",)
             if keep_work:
                 shutil.rmtree(work, ignore_errors=True)
-        summary = builder.summary()
+        summary = builder.summary(template_min_files)
         timings = {"seconds": round(time.perf_counter() - started, 3)}
         builder.finish(summary, timings)
         if report_html is not None and sample is not None:

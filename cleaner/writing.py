@@ -24,9 +24,18 @@ from .io.formats import (
 )
 from .io.writers import atomic_write_text, safe_join
 from .models import FileResult, Reason, Source
+from .work import PASS3_DONE, RESULTS, WRITE_ERRORS, resume_or_run, shard_file, stream_load
 
 if TYPE_CHECKING:
-    from .pipeline import DocVerdict, RunContext
+    from .config import Config
+    from .steps.context import RunContext
+    from .steps.documents import DocVerdict
+
+
+def writes_in_pass2(config: Config) -> bool:
+    """Whether single-page files are written in pass 2: yes unless near-duplicate documents
+    are dropped (then an output depends on the whole corpus)."""
+    return config.dedup_docs != "drop"
 
 
 def record_metadata(
@@ -111,12 +120,8 @@ class _Parts:
     """The results of a record file's parts, each with its own position and verdicts."""
 
     def __init__(self, ctx: RunContext, item: WriteItem) -> None:
-        from .pipeline import shard_file, stream_load
-
         pieces = item.parts or ((item.index, item.verdicts),)
-        self.streams = [
-            _Peek(stream_load(shard_file(ctx.work_dir, i, "results"))) for i, _ in pieces
-        ]
+        self.streams = [_Peek(stream_load(shard_file(ctx.work_dir, i, RESULTS))) for i, _ in pieces]
         self.verdicts = [v for _, v in pieces]
         self.positions = [0] * len(pieces)
         self.block = ctx.config.record_block
@@ -133,18 +138,19 @@ class _Parts:
 
 
 def write_shard(ctx: RunContext, item: WriteItem) -> int:
-    """Write one shard's outputs; returns the number of files written. Single-page files
-    were written in pass 2 already unless near-duplicate documents are dropped."""
-    from .pipeline import shard_file, writes_in_pass2
+    """Write one shard's outputs; returns the number of files written (by the earlier run,
+    when a rerun finds the shard's done-marker and skips it). Single-page files were
+    written in pass 2 already unless near-duplicate documents are dropped."""
+    marker = shard_file(ctx.work_dir, item.index, PASS3_DONE)
+    return resume_or_run(marker, lambda: _write_shard(ctx, item))
 
+
+def _write_shard(ctx: RunContext, item: WriteItem) -> int:
+    """:func:`write_shard`'s work, its marker aside."""
     index, sources = item.index, item.sources
     assert ctx.out_dir is not None
-    marker = shard_file(ctx.work_dir, index, "pass3.done")
-    if marker.exists():
-        return 0
     pages_written = writes_in_pass2(ctx.config)
     if pages_written and not any(s.is_record_file for s in sources):
-        marker.touch()
         return 0
     parts = _Parts(ctx, item)
     written = 0
@@ -202,8 +208,7 @@ def write_shard(ctx: RunContext, item: WriteItem) -> int:
         writer.commit()
         written += 1
     if problems:
-        with shard_file(ctx.work_dir, index, "write-errors").open("w", encoding="utf-8") as f:
+        with shard_file(ctx.work_dir, index, WRITE_ERRORS).open("w", encoding="utf-8") as f:
             for problem in problems:
                 f.write(json.dumps(problem) + "\n")  # ASCII: names may hold any bytes
-    marker.touch()
     return written

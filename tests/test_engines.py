@@ -81,7 +81,7 @@ def test_interrupted_run_resumes_missing_shards_only(
             raise KeyboardInterrupt
         return real_write(ctx, item)
 
-    monkeypatch.setattr("cleaner.pipeline.load_pages", counting_load)
+    monkeypatch.setattr("cleaner.steps.fingerprint.load_pages", counting_load)
     monkeypatch.setattr("cleaner.pipeline.write_shard", failing_write)
     config = Config()
     with pytest.raises(KeyboardInterrupt):
@@ -99,6 +99,47 @@ def test_interrupted_run_resumes_missing_shards_only(
     )
     for page in (tmp_path / "fresh").iterdir():
         assert (out / page.name).read_bytes() == page.read_bytes()
+
+
+def test_a_work_folder_of_another_format_is_not_resumed(
+    tmp_path: Path, seeds: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The work folder's format is part of the run's name: an interrupted run left by a
+    version with another format is redone from the start (its folder removed), never read."""
+    import cleaner.runner
+    import cleaner.steps.fingerprint
+    import cleaner.writing as writing
+
+    root = corpus(tmp_path, seeds)
+    work, out = tmp_path / "work", tmp_path / "out"
+    real_write = writing.write_shard
+
+    def failing_write(ctx, item):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("cleaner.pipeline.write_shard", failing_write)
+    with pytest.raises(KeyboardInterrupt):
+        clean_corpus([root], out, work_dir=work)
+    (old,) = work.iterdir()
+    monkeypatch.setattr("cleaner.pipeline.write_shard", real_write)
+    monkeypatch.setattr(cleaner.runner, "WORK_FORMAT", cleaner.runner.WORK_FORMAT + 1)
+    calls: list[str] = []
+    real_load = cleaner.steps.fingerprint.load_pages
+
+    def counting_load(source, *args):  # type: ignore[no-untyped-def]
+        calls.append(source.rel)
+        return real_load(source, *args)
+
+    monkeypatch.setattr("cleaner.steps.fingerprint.load_pages", counting_load)
+    outcome = clean_corpus([root], out, work_dir=work, report=tmp_path / "r.json")
+    assert calls  # pass 1 was redone
+    assert not any("resuming" in n for n in outcome.notices)
+    assert any("removed 1 work folder" in n for n in outcome.notices)
+    assert not old.exists() and not any(work.iterdir())
+    clean_corpus([root], tmp_path / "fresh", report=tmp_path / "fresh.json")
+    assert report_without(tmp_path / "r.json", "timings") == report_without(
+        tmp_path / "fresh.json", "timings"
+    )
 
 
 def _die_on_three(ctx: int, item: int) -> int:

@@ -14,8 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cleaner import Config
-from cleaner.dedup import build_groups, candidate_pairs, components, similar_pairs
+from cleaner.dedup import build_groups
 from cleaner.fingerprint import MinHasher, line_key, shingle_hash, shingles
+from cleaner.lsh import candidate_pairs, components, similar_pairs
 from cleaner.text import normalize_line
 
 CASES = json.loads(

@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner.config import Config
-from cleaner.dedup import ShardLines, build_groups, build_groups_from_shards, components
+from cleaner.dedup import ShardLines, build_groups, build_groups_from_shards
 from cleaner.fingerprint import MinHasher, line_key
+from cleaner.lsh import components
 from cleaner.text import normalize_line
 
 CONFIG = Config()

@@ -152,3 +152,34 @@ def test_index_with_other_parameters_is_refused(tmp_path: Path) -> None:
     clean_corpus([src], None, config=Config(), index=index)
     with pytest.raises(IndexUnusable):
         clean_corpus([src], None, config=Config(num_perm=64, lsh_bands=16), index=index)
+
+
+def test_report_uses_the_threshold_the_decisions_used(tmp_path: Path) -> None:
+    """With an index, the template threshold counts the index's pages too: the report
+    states the threshold the decisions used and flags groups by it."""
+    earlier, batch = tmp_path / "earlier", tmp_path / "batch"
+    make_corpus(earlier, 40)
+    batch.mkdir()
+    bodies = [
+        "The council voted on Monday to rebuild the old stone bridge before the winter floods.",
+        "A farmer from the northern valley has grown a pumpkin heavier than his tractor.",
+        "Visitors queued for hours outside the museum to see the restored medieval maps.",
+        "Teachers at the village school are asking parents to help repaint the classrooms.",
+    ]
+    for i, text in enumerate(bodies):
+        shared = "Subscribe to the weekly letter from the valley\n" if i < 3 else ""
+        (batch / f"new{i}.txt").write_text(f"{shared}{text}\n", encoding="utf-8")
+    config = Config(language="en", min_files=2, min_file_fraction=0.1)
+    index = tmp_path / "index"
+    clean_corpus([earlier], None, config=config, index=index)
+    report = tmp_path / "b.json"
+    outcome = clean_corpus([batch], tmp_path / "out", config=config, index=index, report=report)
+    totals = outcome.summary.totals
+    # 44 pages in all: a group must span ceil(0.1 * 44) = 5 files to be template
+    assert totals["template_min_files"] == config.template_min_files(44) == 5
+    assert "template" not in totals["by_reason"]  # so the 3-page line is kept
+    assert totals["template_groups"] == 0
+    groups = json.loads(report.read_text(encoding="utf-8"))["groups"]
+    shared = [g for g in groups if g["n_files"] == 3]
+    assert len(shared) == 1
+    assert shared[0]["template"] is False

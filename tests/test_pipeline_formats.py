@@ -227,7 +227,8 @@ def test_results_are_kept_only_where_something_reads_them(tmp_path: Path, dedup_
 
     from cleaner.engines import make_engine
     from cleaner.io.readers import discover
-    from cleaner.pipeline import run, shard_file
+    from cleaner.pipeline import run
+    from cleaner.work import RESULTS, shard_file
 
     src = tmp_path / "in"
     for row in seed_rows():
@@ -249,5 +250,5 @@ def test_results_are_kept_only_where_something_reads_them(tmp_path: Path, dedup_
     assert trees[0] == trees[1]  # the same outputs either way
     # the record file is a shard of its own, written in pass 3 from its results; the text
     # pages are written in pass 2 unless near-duplicate documents are dropped
-    assert kept[0] == [shard_file(Path(), i, "results").name for i in (0, 1)]
+    assert kept[0] == [shard_file(Path(), i, RESULTS).name for i in (0, 1)]
     assert kept[1] == kept[0] if dedup_docs == "drop" else kept[1] == [kept[0][1]]

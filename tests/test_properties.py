@@ -112,7 +112,8 @@ def test_features_counted_from_word_ids_are_the_features_counted_from_text(
     # long lines take their word and stopword counts from their fingerprint's word ids
     from cleaner.heuristics.classify import line_features
     from cleaner.pages import Page
-    from cleaner.pipeline import WorkerMemo, page_features, token_counts
+    from cleaner.steps.context import WorkerMemo
+    from cleaner.steps.decide import page_features, token_counts
     from cleaner.text import is_plain, words
 
     memo = WorkerMemo(short_chars=0)  # every line counts as long

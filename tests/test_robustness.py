@@ -1626,12 +1626,12 @@ def test_full_work_folder_while_staging_stdin_names_it_and_the_bytes(
 def test_full_work_folder_in_a_pass_names_the_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import cleaner.pipeline
+    import cleaner.steps.fingerprint
 
     def full(*args: Any, **kw: Any) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")  # as write(2): no file name
 
-    monkeypatch.setattr(cleaner.pipeline, "stream_dump", full)
+    monkeypatch.setattr(cleaner.steps.fingerprint, "stream_dump", full)
     work = tmp_path / "w"
     result = CliRunner().invoke(
         app, ["-", "-o", "-", "-q", "-j", "1", "--work-dir", str(work)],

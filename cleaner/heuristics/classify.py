@@ -45,7 +45,7 @@ def line_features(
     """Classify one line by shape, stopwords and markup.
 
     ``counted``: the line's word tokens and how many of them are stopwords, when the caller
-    has them already (the word ids of its fingerprint; see ``pipeline.page_features``). They
+    has them already (the word ids of its fingerprint; see ``steps.decide.page_features``). They
     are used only for a plain ASCII line (no markup) of more than ``datetime_max_words``
     words, where they are what this function would count; other lines are counted here.
 

@@ -1,0 +1,234 @@
+"""Pass 2, per shard: decide every line of every page (``cleaner.decide`` over the
+line features and the corpus-wide group table), tally the report's counts, make each
+page's document print, and write single-page outputs when nothing else decides them."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+
+import numpy as np
+import xxhash
+
+from ..config import Config
+from ..decide import LineGroup, decide_lines
+from ..dedup import GroupTable
+from ..docdedup import doc_print_dtype
+from ..fingerprint import IdSet
+from ..heuristics.classify import LineFeatures, line_features
+from ..io.writers import WriteBatch, safe_join
+from ..models import Decision, FileResult, LineResult, Source
+from ..pages import Page
+from ..report import ShardTally
+from ..work import (
+    DOC_PRINTS,
+    GROUPS,
+    PAGES,
+    PASS2_DONE,
+    RESULTS,
+    TALLY,
+    resume_or_run,
+    save_marker,
+    shard_file,
+    stream_dump,
+    stream_load,
+)
+from ..writing import writes_in_pass2
+from .context import PageName, RunContext, Shard, WorkerMemo
+
+DOC_SIGNATURE_CHUNK = 512  # pages whose document signatures are computed together in pass 2
+
+
+_UNGROUPED = (LineGroup(None, 1, True), LineGroup(None, 1, False))
+
+
+def line_groups(keys: np.ndarray, table: GroupTable) -> list[LineGroup]:
+    """The group of each line of a page, and whether it is the line's first copy on it."""
+    found, idx = table.lookup(keys)
+    first, seen = [], set()  # a few keys: a set beats sorting them
+    for key in keys.tolist():
+        first.append(key not in seen)
+        seen.add(key)
+    hits = np.flatnonzero(found)
+    groups = [_UNGROUPED[0] if f else _UNGROUPED[1] for f in first]
+    rows = idx[hits]
+    for i, gid, n_files in zip(
+        hits.tolist(), table.gid[rows].tolist(), table.n_files[rows].tolist(), strict=True
+    ):
+        groups[i] = LineGroup(gid, n_files, first[i])
+    return groups
+
+
+def token_counts(
+    ids: np.ndarray, counts: np.ndarray, stop_ids: IdSet | None
+) -> list[tuple[int, int]]:
+    """Per line, from a page's token ids (0 for punctuation) and tokens per line: its word
+    tokens and how many of them have an id of ``stop_ids`` (None: no stoplist).
+
+    >>> ids = np.array([7, 0, 3, 7, 9], np.uint64)
+    >>> token_counts(ids, np.array([3, 0, 2]), IdSet(np.array([7], np.uint64)))
+    [(2, 1), (0, 0), (2, 1)]
+    """
+    ends = np.cumsum(counts)
+    starts = ends - counts
+
+    def per_line(mask: np.ndarray) -> list[int]:
+        total = np.zeros(len(mask) + 1, np.int64)
+        np.cumsum(mask, out=total[1:])
+        return (total[ends] - total[starts]).tolist()
+
+    n_words = per_line(ids != 0)
+    if stop_ids is None:
+        return [(n, 0) for n in n_words]
+    return list(zip(n_words, per_line(stop_ids.contains(ids)), strict=True))
+
+
+def page_features(page: Page, memo: WorkerMemo, config: Config) -> list[LineFeatures]:
+    """The features of each line; a short line's are remembered per language. A long
+    line's words and stopwords are counted from the word ids of its fingerprint."""
+    stop = memo.stoplists.get(page.language)
+    seen = memo.features(page.language)
+    short = memo.short_chars
+    counted: list[tuple[int, int]] | None = None
+    feats = []
+    for n, line in enumerate(page.lines):
+        if len(line) > short:
+            if counted is None:
+                usable, stop_ids = memo.stop_ids(page.language)
+                counted = token_counts(page.words, page.word_counts, stop_ids) if usable else []
+            feats.append(line_features(line, stop, config, counted[n] if counted else None))
+            continue
+        f = seen.get(line)
+        if f is None:
+            f = line_features(line, stop, config)
+            seen.put(line, f)
+        feats.append(f)
+    return feats
+
+
+def decide_page(page: Page, ctx: RunContext, memo: WorkerMemo | None = None) -> FileResult:
+    if page.error is not None:
+        return FileResult(page.rel, page.kind, (), None, page.error, page.notes, page.id)
+    config = ctx.config
+    memo = memo or ctx.memo or WorkerMemo(config.near_dup_max_chars)
+    assert ctx.table is not None
+    feats = page_features(page, memo, config)
+    groups = line_groups(page.keys, ctx.table)
+    shape_filter = page.kind != "html" or config.html_shape_filter
+    decisions = decide_lines(feats, groups, ctx.template_min_files, config, shape_filter)
+    # equal decisions share one object: the results file pickles each once per page
+    shared: dict[Decision, Decision] = {}
+    lines = tuple(
+        LineResult(n + 1, text, shared.setdefault(d, d))
+        for n, (text, d) in enumerate(zip(page.lines, decisions, strict=True))
+    )
+    return FileResult(page.rel, page.kind, lines, page.language, None, page.notes, page.id)
+
+
+def kept_words(page: Page, result: FileResult) -> np.ndarray:
+    """The word ids of a page's kept lines, in order (pass 1 computed them per line; words
+    never span lines, so these are the words of the cleaned text)."""
+    if not len(page.words):
+        return page.words
+    keep = np.fromiter((ln.decision.keep for ln in result.lines), dtype=bool)
+    ids = page.words[np.repeat(keep, page.word_counts)]
+    return ids[ids != 0]  # punctuation tokens
+
+
+def needs_results(ctx: RunContext, shard: Shard) -> bool:
+    """Whether pass 2 keeps a shard's results file: for the caller (``keep_results``), or
+    for pass 3 to write the shard's outputs from (record files; all files when near-duplicate
+    documents are dropped). Single-page files written in pass 2 need none."""
+    if ctx.keep_results:
+        return True
+    if ctx.out_dir is None:
+        return False
+    if not writes_in_pass2(ctx.config):
+        return True
+    return any(s.is_record_file for s in shard.sources)
+
+
+def decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
+    """Pass 2 over one shard: results streamed to the shard's results file (when
+    :func:`needs_results`), document
+    prints (one row per page; no words for a page that could not be read) appended to its
+    document-print file a batch at a time (so a large record file's prints are never all
+    held); returns the name of each page.
+
+    Unless near-duplicate documents are dropped, the output of a single-page file depends
+    on nothing else, so it is written here (pass 3 then only writes record files). Skipped
+    when the shard's done-marker exists (a rerun of an interrupted run)."""
+    marker = shard_file(ctx.work_dir, shard.index, PASS2_DONE)
+    pages = shard_file(ctx.work_dir, shard.index, PAGES)  # pass 1's: read once
+    return resume_or_run(marker, lambda: _decide_shard(ctx, shard), used_up=(pages,))
+
+
+def _decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
+    """:func:`decide_shard`'s work, its marker aside."""
+    index = shard.index
+    config = ctx.config
+    memo = ctx.memo or WorkerMemo(config.near_dup_max_chars)
+    hasher = ctx.doc_hasher  # None: no document prints wanted (no dedup, no index)
+    # pages waiting for their document signature, in page order: (content hash, word ids);
+    # every page gets a row, so a page's row number in the file is its position
+    waiting: list[tuple[int, np.ndarray]] = []
+    prints_file = shard_file(ctx.work_dir, index, DOC_PRINTS).open("wb")
+
+    def sign_waiting() -> None:
+        assert hasher is not None
+        made = hasher.doc_prints_of(waiting)
+        rows = np.zeros(len(made), dtype=doc_print_dtype(len(hasher.a)))
+        rows["content"] = [doc.content for doc in made]
+        rows["n_words"] = [doc.n_words for doc in made]
+        rows["sig"] = np.stack([doc.sig for doc in made])
+        prints_file.write(rows.tobytes())
+        waiting.clear()
+
+    singles: dict[str, Source] = {}  # pages written here, by rel
+    if ctx.out_dir is not None and writes_in_pass2(config):
+        singles = {s.rel: s for s in shard.sources if not s.is_record_file}
+
+    tally = ShardTally()
+    outputs = WriteBatch()
+
+    def results() -> Iterator[FileResult]:
+        for page in stream_load(shard_file(ctx.work_dir, index, PAGES)):
+            result = decide_page(page, ctx, memo)
+            tally.add(result)
+            text = None  # the cleaned page: its kept lines, each ending in a newline
+            if result.error is None and (hasher is not None or page.rel in singles):
+                text = "\n".join([*result.kept, ""])
+            if text is not None and result.id is None and page.rel in singles:
+                assert ctx.out_dir is not None
+                target = safe_join(ctx.out_dir, singles[page.rel].target(config.output_format))
+                outputs.add(target, text)
+            if hasher is not None:
+                if text is None:  # unreadable: a row without words, never clustered
+                    waiting.append((0, np.empty(0, np.uint64)))
+                else:
+                    content = xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))
+                    waiting.append((content, kept_words(page, result)))
+                if len(waiting) >= DOC_SIGNATURE_CHUNK:
+                    sign_waiting()
+            del text
+            yield result
+
+    with prints_file:
+        if needs_results(ctx, shard):
+            stream_dump(results(), shard_file(ctx.work_dir, index, RESULTS))
+        else:
+            deque(results(), maxlen=0)  # judged, tallied and written; nothing kept
+        if waiting:
+            sign_waiting()
+    outputs.flush()
+    head, groups = tally.split()  # apart: a report may read the texts of a few groups only
+    save_marker(shard_file(ctx.work_dir, index, GROUPS), groups)
+    save_marker(shard_file(ctx.work_dir, index, TALLY), head)
+    names: list[PageName] = [(rel, rid) for rel, rid, *_ in tally.pages]
+    return names
+
+
+def decide_shard_task(ctx: RunContext, shard: Shard) -> list[PageName]:
+    """:func:`decide_shard` as an engine task: the document prints stay in the shard's
+    file under the work folder; only the page names go back."""
+    return decide_shard(ctx, shard)

@@ -1,0 +1,143 @@
+"""Pass 1, per shard: read → extract → segment → fingerprint. Each file becomes pages,
+streamed to the shard's pages file; each page's distinct line keys go to its key file, and
+the lines short enough to be near-duplicates get a MinHash signature each (sorted by key)."""
+
+from __future__ import annotations
+
+import os
+from array import array
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from ..fingerprint import MinHasher
+from ..pages import Page, load_pages
+from ..work import (
+    KEYS,
+    LENGTHS,
+    PAGES,
+    PASS1_DONE,
+    SIG_KEYS,
+    SIG_KEYS_RUN,
+    SIGS,
+    SIGS_RUN,
+    resume_or_run,
+    shard_file,
+    stream_dump,
+)
+from .context import RunContext, Shard, ShardPrints, WorkerMemo
+
+SIGNATURE_CHUNK = 8_192  # distinct lines MinHashed together in pass 1 (bounds its memory)
+
+
+def fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
+    """Pass 1 over one shard. Lines new to the current chunk of pages are MinHashed a chunk
+    at a time, so a large record file does not hold its text in memory. A line this worker
+    already sent a signature for (in an earlier shard) is not MinHashed again: the group
+    step needs one signature per distinct line, from any shard. Skipped when the shard's
+    done-marker exists (a rerun of an interrupted run)."""
+    marker = shard_file(ctx.work_dir, shard.index, PASS1_DONE)
+    return resume_or_run(marker, lambda: _fingerprint_shard(ctx, shard))
+
+
+def _fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
+    """:func:`fingerprint_shard`'s work, its marker aside."""
+    config = ctx.config
+    memo = ctx.memo or WorkerMemo(config.near_dup_max_chars)
+    printer = memo.printer
+    short = config.near_dup_max_chars
+    hasher = ctx.line_hasher or MinHasher(config.num_perm, config.seed, config.shingle_size)
+    # distinct short lines of the current chunk; a line seen again in a later chunk is
+    # MinHashed again (a few template lines per chunk) rather than remembered in a set
+    # that would grow with the shard
+    pending: dict[int, str] = {}
+    lengths = array("q")  # distinct keys of each readable page
+    doc_file = shard_file(ctx.work_dir, shard.index, KEYS).open("wb")
+    # each chunk's keys (sorted) and signatures go to run files, sorted together at the end
+    key_run = shard_file(ctx.work_dir, shard.index, SIG_KEYS_RUN)
+    sig_run = shard_file(ctx.work_dir, shard.index, SIGS_RUN)
+    key_out, sig_out = key_run.open("wb"), sig_run.open("wb")
+
+    def flush() -> None:
+        ordered = sorted(pending)
+        key_out.write(np.array(ordered, dtype=np.uint64).tobytes())
+        sigs = hasher.signatures([pending[k] for k in ordered]).astype(np.uint32, copy=False)
+        sig_out.write(np.ascontiguousarray(sigs).tobytes())
+        pending.clear()
+
+    def pages() -> Iterator[Page]:
+        for source in shard.sources:
+            pages_of = load_pages(
+                source, config, ctx.record_keys, printer, shard.part, shard.parts, memo.langid
+            )
+            for page in pages_of:
+                if page.error is None:
+                    distinct = np.unique(page.keys)
+                    doc_file.write(distinct.tobytes())
+                    lengths.append(len(distinct))
+                    lines = page.lines
+                    at = np.array([i for i, ln in enumerate(lines) if len(ln) <= short], np.int64)
+                    if len(at):
+                        at = at[memo.unsigned(page.keys[at])]
+                    for i, key in zip(at.tolist(), page.keys[at].tolist(), strict=True):
+                        if key not in pending:
+                            pending[key] = printer.normalized(lines[i])
+                    if len(pending) >= SIGNATURE_CHUNK:
+                        flush()
+                yield page
+
+    with doc_file, key_out, sig_out:
+        stream_dump(pages(), shard_file(ctx.work_dir, shard.index, PAGES))
+        flush()
+    np.save(shard_file(ctx.work_dir, shard.index, LENGTHS), np.asarray(lengths, np.int64))
+    sig_keys = sorted_signatures(
+        key_run,
+        sig_run,
+        shard_file(ctx.work_dir, shard.index, SIG_KEYS),
+        shard_file(ctx.work_dir, shard.index, SIGS),
+        config.num_perm,
+    )
+    key_run.unlink()
+    sig_run.unlink()
+    memo.mark_signed(sig_keys)
+    return ShardPrints(len(lengths), int(sum(lengths)))
+
+
+def sorted_signatures(
+    key_run: Path, sig_run: Path, keys_out: Path, sigs_out: Path, num_perm: int, block: int = 8192
+) -> np.ndarray:
+    """Sort a shard's signature runs (chunks of keys and their signatures, a key possibly in
+    several chunks) into ``keys_out`` (sorted distinct keys) and ``sigs_out`` (their
+    signatures, row for row; the first chunk's for a repeated key); returns the keys. The
+    signatures are copied a block of rows at a time through a fresh read-only mapping, so
+    only one block's pages are ever held, however large the shard.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = Path(d)
+    ...     _ = (p / "k").write_bytes(np.array([5, 9, 2, 5], np.uint64).tobytes())
+    ...     _ = (p / "s").write_bytes(np.array([[50], [90], [20], [51]], np.uint32).tobytes())
+    ...     keys = sorted_signatures(p / "k", p / "s", p / "k.npy", p / "s.npy", 1, block=2)
+    ...     keys.tolist(), np.load(p / "s.npy").ravel().tolist()
+    ([2, 5, 9], [20, 50, 90])
+    """
+    sig_keys, first = np.unique(np.fromfile(key_run, np.uint64), return_index=True)
+    rows = sig_run.stat().st_size // (4 * num_perm)
+    tmp = sigs_out.with_name(sigs_out.name + ".part")
+    with tmp.open("wb") as out:
+        header = {"descr": "<u4", "fortran_order": False, "shape": (len(sig_keys), num_perm)}
+        np.lib.format.write_array_header_1_0(out, header)
+        for lo in range(0, len(first), block):
+            run = np.memmap(sig_run, np.uint32, mode="r", shape=(rows, num_perm))
+            out.write(np.ascontiguousarray(run[first[lo : lo + block]]).tobytes())
+            del run
+    os.replace(tmp, sigs_out)
+    np.save(keys_out, sig_keys)
+    return sig_keys
+
+
+def fingerprint_shard_task(ctx: RunContext, shard: Shard) -> int:
+    """:func:`fingerprint_shard` as an engine task: its result stays in the shard's marker
+    file under the work folder; only the number of pages goes back."""
+    return fingerprint_shard(ctx, shard).n_pages
