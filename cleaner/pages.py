@@ -118,7 +118,7 @@ def make_page(
     try:
         if is_html:
             from .extract.html import NestingError, html_body
-            from .extract.render import lead_lines, missed_article, render_text, trail_lines
+            from .extract.render import around, lead_lines, missed_article, render_text, trail_lines
 
             try:
                 extracted, note = html_body(text, config)
@@ -136,15 +136,10 @@ def make_page(
                     # the extractor missed the article: judge the page's text as text
                     text, kind, notes = rendered, "text", (*notes, RECOVERED)
                 else:  # with the prose that leads into the extractor's text
-                    lead = lead_lines(
-                        extracted.splitlines(),
-                        rendered.splitlines(),
-                        config.body_min_words,
-                        config.long_line_words,
-                    )
+                    page = around(extracted.splitlines(), rendered.splitlines())
+                    lead = lead_lines(page, config.body_min_words, config.long_line_words)
                     trail = trail_lines(
-                        extracted.splitlines(),
-                        rendered.splitlines(),
+                        page,
                         config.body_min_words,
                         config.long_line_words,
                         config.html_trail_max_gap,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ..heuristics.shape import reads_as_prose
 from ..text import strip_markup, word_count, words
@@ -75,9 +76,42 @@ def missed_article(extracted: str, rendered: str, max_words: int, min_prose_word
     return prose >= min_prose_words
 
 
-def lead_lines(
-    extracted: Sequence[str], rendered: Sequence[str], min_words: int = 8, long_words: int = 40
-) -> list[str]:
+@dataclass(frozen=True)
+class Around:
+    """The extractor's lines beside the page's rendering, as ``lead_lines`` and
+    ``trail_lines`` both read them (made once per page by :func:`around`)."""
+
+    extracted: tuple[str, ...]  # the extractor's lines as given
+    kept: frozenset[str]  # the extractor's lines, visible text, spaces collapsed
+    visible: tuple[str, ...]  # the rendering's lines, visible text, spaces collapsed
+    have: Counter[str]  # the words of the extractor's text
+
+
+def around(extracted: Sequence[str], rendered: Sequence[str]) -> Around:
+    """The extractor's lines and the page's rendering, read once for both neighbours.
+
+    >>> around(["**Kept** line"], ["* Menu", "Kept line"]).visible
+    ('Menu', 'Kept line')
+    """
+    return Around(
+        tuple(extracted),
+        frozenset(" ".join(strip_markup(line).split()) for line in extracted),
+        tuple(" ".join(strip_markup(line).split()) for line in rendered),
+        Counter(words("\n".join(extracted))),
+    )
+
+
+def repeats(toks: Sequence[str], have: Counter[str], share: float = 0.8) -> bool:
+    """Whether most of a line's words (``share`` of them) stand in ``have`` already: a
+    teaser of the kept text.
+
+    >>> repeats(["a", "b", "c", "d", "e"], Counter("abcd")), repeats(["a", "z"], Counter("a"))
+    (True, False)
+    """
+    return sum((Counter(toks) & have).values()) >= share * len(toks)
+
+
+def lead_lines(page: Around, min_words: int = 8, long_words: int = 40) -> list[str]:
     """The prose that leads into the extractor's text on the page: in the rendering, the run
     of lines that read as prose just before the first prose line the extractor kept (a lead
     paragraph the extractor's choice of container cut off). A line whose words mostly stand
@@ -86,15 +120,16 @@ def lead_lines(
 
     >>> body = "The repairs were paid for by the contractor, the council said on Monday."
     >>> lead = "The new bridge over the river will open to traffic in May, two months late."
-    >>> lead_lines([body], ["* Home", "# Bridge to open", lead, body, "More news"])
+    >>> lead_lines(around([body], ["* Home", "# Bridge to open", lead, body, "More news"]))
     ['The new bridge over the river will open to traffic in May, two months late.']
-    >>> lead_lines([body], [lead, "Bridge to open", body]), lead_lines(["Menu"], [lead])
-    ([], [])
-    >>> lead_lines([body], [body.replace("Monday", "Monday..."), body])
+    >>> lead_lines(around([body], [lead, "Bridge to open", body]))
+    []
+    >>> lead_lines(around(["Menu"], [lead]))
+    []
+    >>> lead_lines(around([body], [body.replace("Monday", "Monday..."), body]))
     []
     """
-    kept = {" ".join(strip_markup(line).split()) for line in extracted}
-    visible = [" ".join(strip_markup(line).split()) for line in rendered]
+    extracted, kept, visible, have = page.extracted, page.kept, page.visible, page.have
     where = {line: i for i, line in reversed(list(enumerate(visible)))}
     first = next(
         (where[v] for v in map(" ".join, map(str.split, extracted)) if v in where and
@@ -103,22 +138,19 @@ def lead_lines(
     )  # fmt: skip
     if first is None:
         return []
-    have = Counter(words("\n".join(extracted)))
 
     def new_prose(line: str) -> bool:  # prose, and not a teaser repeating the kept text
-        toks = words(line)
-        repeated = sum((Counter(toks) & have).values()) >= 0.8 * len(toks)
+        repeated = repeats(words(line), have)
         return reads_as_prose(line, min_words, long_words) and line not in kept and not repeated
 
     start = first
     while start > 0 and new_prose(visible[start - 1]):
         start -= 1
-    return visible[start:first]
+    return list(visible[start:first])
 
 
 def trail_lines(
-    extracted: Sequence[str],
-    rendered: Sequence[str],
+    page: Around,
     min_words: int = 8,
     long_words: int = 40,
     max_gap: int = 1,
@@ -136,19 +168,21 @@ def trail_lines(
     >>> one = "The repairs were paid for by the contractor, the council said on Monday."
     >>> two = "The new bridge over the river will open to traffic in May, two months late."
     >>> three = "Its engineers said that the delay was caused by the floods of last winter."
-    >>> trail_lines([one], ["# Bridge", one, "Advertisement", two, three, "* Home", "* News"])
+    >>> page = ["# Bridge", one, "Advertisement", two, three, "* Home", "* News"]
+    >>> trail_lines(around([one], page))
     ['The new bridge over the river will open to traffic in May, two months late.', \
 'Its engineers said that the delay was caused by the floods of last winter.']
-    >>> trail_lines([one], [one, "Advertisement", "Share", two]), trail_lines(["Menu"], [one])
-    ([], [])
+    >>> trail_lines(around([one], [one, "Advertisement", "Share", two]))
+    []
+    >>> trail_lines(around(["Menu"], [one]))
+    []
     >>> note = "The author is a reporter who has covered the city council for ten years."
-    >>> trail_lines([one, two, three], [one, two, three, "Advertisement", note])
+    >>> trail_lines(around([one, two, three], [one, two, three, "Advertisement", note]))
     []
     """
     if max_gap < 0:
         return []
-    kept = {" ".join(strip_markup(line).split()) for line in extracted}
-    visible = [" ".join(strip_markup(line).split()) for line in rendered]
+    extracted, kept, visible, have = page.extracted, page.kept, page.visible, page.have
     where = {line: i for i, line in enumerate(visible)}
     last = next(
         (where[v] for v in map(" ".join, map(str.split, reversed(extracted))) if v in where and
@@ -157,7 +191,6 @@ def trail_lines(
     )  # fmt: skip
     if last is None:
         return []
-    have = Counter(words("\n".join(extracted)))
     out: list[str] = []
     gap = 0
     for line in visible[last + 1 :]:
@@ -169,7 +202,7 @@ def trail_lines(
         toks = words(line)
         if line in kept:
             break
-        if sum((Counter(toks) & have).values()) >= 0.8 * len(toks):
+        if repeats(toks, have):
             gap += 1  # a teaser of the kept text: not added, passed over like a label
             if gap > max_gap:
                 break
