@@ -82,21 +82,6 @@ def check_paths(inputs: Sequence[Path | str], out: Path | None) -> None:
             ):
                 first = mine[0][0]
                 raise UsageError(f"inputs {first} and {root} would both be written as {name}")
-    if out is None or out == STDIO or inputs == [STDIO]:
-        return
-    out_r = out.resolve()
-    for root in inputs:
-        if isinstance(root, str):
-            continue  # a URL is never a local output folder
-        root_r = root.resolve()
-        if out_r == root_r:
-            raise UsageError(f"output folder {out} is the input {root}: inputs are never modified")
-        if root.is_dir() and root_r.is_relative_to(out_r):
-            raise UsageError(f"input {root} is inside the output folder {out}")
-        if root.is_file() and out_r == root_r:
-            raise UsageError(f"output {out} is an input file")
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"output {out} exists and is not a folder")
 
 
 INDEX_ENTRY = re.compile(r"^(CURRENT|v\d{6}|\.v\d{6}\.part|\.CURRENT\.part)$")
@@ -538,6 +523,8 @@ def clean_corpus(
     out_place = check_locations(
         inputs, out if out_url is None else out_url, report, index, report_html
     )
+    if out is not None and out != STDIO and inputs != [STDIO] and out.exists() and not out.is_dir():
+        raise UsageError(f"output {out} exists and is not a folder")
     # verified against its manifest before any work (IndexUnusable: exit 2)
     stored = open_index(index, config) if index is not None else None
     skip = None if out == STDIO else out  # never read as input, even in a dry run
