@@ -86,25 +86,27 @@ def test_half_then_half_equals_whole(tmp_path: Path) -> None:
     assert stored is not None and stored.n_docs == 12
 
 
+# Article sentences, one a page, that share nothing but stopwords
+BODIES = [
+    "The council voted on Monday to rebuild the old stone bridge before the winter floods.",
+    "A farmer from the northern valley has grown a pumpkin heavier than his tractor.",
+    "Visitors queued for hours outside the museum to see the restored medieval maps.",
+    "Teachers at the village school are asking parents to help repaint the classrooms.",
+    "The railway company promised that trains to the coast would run again by spring.",
+    "Fishermen in the harbour reported the largest catch of herring in twenty years.",
+    "Our reporter spent a night with the volunteers who patrol the mountain trails.",
+    "Residents of the quiet street were surprised when a film crew arrived at dawn.",
+]
+
+
 def test_template_seen_earlier_counts(tmp_path: Path) -> None:
     """A line repeated on many earlier pages is template in a batch where it occurs once."""
     earlier, batch = tmp_path / "earlier", tmp_path / "batch"
     earlier.mkdir()
     batch.mkdir()
 
-    bodies = [
-        "The council voted on Monday to rebuild the old stone bridge before the winter floods.",
-        "A farmer from the northern valley has grown a pumpkin heavier than his tractor.",
-        "Visitors queued for hours outside the museum to see the restored medieval maps.",
-        "Teachers at the village school are asking parents to help repaint the classrooms.",
-        "The railway company promised that trains to the coast would run again by spring.",
-        "Fishermen in the harbour reported the largest catch of herring in twenty years.",
-        "Our reporter spent a night with the volunteers who patrol the mountain trails.",
-        "Residents of the quiet street were surprised when a film crew arrived at dawn.",
-    ]
-
     def body(i: int) -> str:
-        return bodies[i]
+        return BODIES[i]
 
     for i in range(6):
         (earlier / f"e{i}.txt").write_text(f"Subscribe to the weekly letter\n{body(i)}\n")
@@ -160,13 +162,7 @@ def test_report_uses_the_threshold_the_decisions_used(tmp_path: Path) -> None:
     earlier, batch = tmp_path / "earlier", tmp_path / "batch"
     make_corpus(earlier, 40)
     batch.mkdir()
-    bodies = [
-        "The council voted on Monday to rebuild the old stone bridge before the winter floods.",
-        "A farmer from the northern valley has grown a pumpkin heavier than his tractor.",
-        "Visitors queued for hours outside the museum to see the restored medieval maps.",
-        "Teachers at the village school are asking parents to help repaint the classrooms.",
-    ]
-    for i, text in enumerate(bodies):
+    for i, text in enumerate(BODIES[:4]):
         shared = "Subscribe to the weekly letter from the valley\n" if i < 3 else ""
         (batch / f"new{i}.txt").write_text(f"{shared}{text}\n", encoding="utf-8")
     config = Config(language="en", min_files=2, min_file_fraction=0.1)
