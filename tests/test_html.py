@@ -33,6 +33,17 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
+def clean_one_page(tmp_path: Path, page: str) -> tuple[list[str], dict]:
+    """Clean ``page`` as the one HTML page of a folder: its kept lines and report entry."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "page.html").write_text(page, encoding="utf-8")
+    report = tmp_path / "report.json"
+    clean_corpus([src], tmp_path / "out", report=report)
+    kept = (tmp_path / "out" / "page.txt").read_text(encoding="utf-8").splitlines()
+    return kept, json.loads(report.read_text(encoding="utf-8"))["files"][0]
+
+
 def test_html_page_keeps_the_article_and_drops_the_chrome(tmp_path: Path) -> None:
     src = tmp_path / "in"
     src.mkdir()
@@ -187,16 +198,9 @@ def test_html_page_whose_article_the_extractor_misses_is_judged_as_text(tmp_path
     page = MISSED.format(title=title, first=first, second=second, menu=menu)
     extracted = trafilatura_text(page, Config())  # what the extractor gives: chrome only
     assert first not in extracted and second not in extracted
-    src = tmp_path / "in"
-    src.mkdir()
-    (src / "page.html").write_text(page, encoding="utf-8")
-    out = tmp_path / "out"
-    report = tmp_path / "report.json"
-    clean_corpus([src], out, report=report)
-    lines = (out / "page.txt").read_text(encoding="utf-8").splitlines()
+    lines, entry = clean_one_page(tmp_path, page)
     assert first in lines and second in lines and len(lines) >= 4
     assert not set(MENU) & set(lines)
-    entry = json.loads(report.read_text(encoding="utf-8"))["files"][0]
     assert entry["kind"] == "text" and any("rendering" in note for note in entry["notes"])
 
 
@@ -262,20 +266,14 @@ def test_html_bare_addresses_and_fractions_in_the_body_stay(tmp_path: Path) -> N
     image file's address is markup in both. Quantities like 1/2 are not dates."""
     title, first, second = STORIES[0]
     page = SOURCES.format(title=title, first=first, second=second)
-    src = tmp_path / "in"
-    src.mkdir()
-    (src / "page.html").write_text(page, encoding="utf-8")
-    out = tmp_path / "out"
-    report = tmp_path / "report.json"
-    clean_corpus([src], out, report=report)
-    kept = (out / "page.txt").read_text(encoding="utf-8").splitlines()
+    kept, entry = clean_one_page(tmp_path, page)
     assert "http://example.org/reports/2019/harbour-traffic.html" in kept
     assert "www.example.org/press/storm-damage" in kept
     assert not any("quay-photo" in line for line in kept)
     for quantity in ("1/2 tsp ground cloves", "1 1/2 cups of honey", "3/4 cup lemon juice"):
         assert any(line.endswith(quantity) for line in kept), quantity
 
-    lines = json.loads(report.read_text(encoding="utf-8"))["files"][0]["lines"]
+    lines = entry["lines"]
     reasons = {ln["text"]: ln["reason"] for ln in lines if not ln["keep"]}
     assert reasons == {"https://example.org/media/quay-photo.jpg": "markup"}
 
