@@ -45,8 +45,8 @@ import numpy as np
 
 from cleaner import Config
 from cleaner.dedup import GroupTable
-from cleaner.io.formats import RecordKeys
-from cleaner.io.readers import _kind, output_name
+from cleaner.io.records import RecordKeys
+from cleaner.io.decode import _kind, output_name
 from cleaner.io.writers import safe_join
 from cleaner.models import Source
 from cleaner.pages import load_pages

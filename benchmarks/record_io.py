@@ -20,8 +20,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from cleaner.io import formats
-from cleaner.io.formats import RecordKeys, RecordWriter, iter_records
+from cleaner.io import records as formats
+from cleaner.io.records import RecordKeys, RecordWriter, iter_records
 
 ROOT = Path(__file__).resolve().parent.parent
 

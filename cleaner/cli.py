@@ -232,7 +232,7 @@ def clean(
     from .engines.ray import RayUnavailable
     from .failon import FailRule, unmeasured
     from .index import IndexUnusable
-    from .io.formats import RecordKeys
+    from .io.records import RecordKeys
     from .io.location import is_url
     from .report import terminal_text
     from .runner import UsageError, clean_corpus

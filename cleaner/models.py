@@ -72,7 +72,7 @@ class Source:
         """
         if self.output is not None:
             return self.output
-        from .io.readers import output_name
+        from .io.decode import output_name
 
         return output_name(self.rel, record_format)
 

@@ -27,7 +27,7 @@ from .docdedup import DocHasher
 from .engines import Engine
 from .fingerprint import MinHasher
 from .index import LineIndex, open_index
-from .io.formats import RecordKeys
+from .io.records import RecordKeys
 from .io.location import LocationError, describe
 from .models import FileResult, Source
 from .report import GroupAgg, ShardTally

@@ -22,9 +22,9 @@ from .config import Config
 from .engines import make_engine
 from .index import open_index
 from .io import writers
-from .io.formats import RecordKeys
+from .io.records import RecordKeys
 from .io.location import LocationError, Place, describe, place, url_fs, within
-from .io.readers import HTML_SUFFIXES, discover, output_name
+from .io.decode import HTML_SUFFIXES, discover, output_name
 from .io.writers import remove_partial_files, safe_parts
 from .models import Source
 from .pipeline import Progress, run

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .io.formats import (
+from .io.records import (
     JSONL,
     PARQUET,
     RecordWriter,

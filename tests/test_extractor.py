@@ -17,8 +17,8 @@ from cleaner import Config, clean_corpus
 from cleaner.cli import EXIT_USAGE, app
 from cleaner.extract.html import html_to_text
 from cleaner.index import IndexUnusable
-from cleaner.io.formats import RecordKeys, container_format, iter_records
-from cleaner.io.readers import segment
+from cleaner.io.records import RecordKeys, container_format, iter_records
+from cleaner.io.decode import segment
 from cleaner.runner import run_digest
 
 RESILIPARSE = Config(extractor="resiliparse")

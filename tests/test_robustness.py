@@ -31,7 +31,7 @@ from cleaner.cli import (
     EXIT_USAGE,
     app,
 )
-from cleaner.io.formats import RecordKeys
+from cleaner.io.records import RecordKeys
 from cleaner.io.writers import is_partial, safe_join
 
 ENV = {"COLUMNS": "120", "NO_COLOR": "1"}
@@ -185,7 +185,7 @@ def test_odd_files_are_cleaned_or_skipped_with_a_reason(tmp_path: Path) -> None:
 def test_oversized_page_is_refused_with_a_reason(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import cleaner.io.readers as readers
+    import cleaner.io.decode as readers
 
     monkeypatch.setattr(readers.read_source, "__defaults__", (1 << 20,))  # 1 MiB
     monkeypatch.setattr(readers, "MAX_PAGE_LINES", 5000)
@@ -333,7 +333,7 @@ def test_file_deleted_during_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     src.mkdir()
     (src / "a.txt").write_text(BODY)
     (src / "b.txt").write_text(BODY.replace("harbour", "market"))
-    import cleaner.io.readers as readers
+    import cleaner.io.decode as readers
 
     real = readers.discover
 
@@ -463,7 +463,7 @@ def test_full_disk_while_writing_records(tmp_path: Path, monkeypatch: pytest.Mon
 
     with gzip.open(src / "r.jsonl.gz", "wt") as handle:
         handle.writelines(json.dumps(r) + "\n" for r in rows)
-    from cleaner.io.formats import RecordWriter
+    from cleaner.io.records import RecordWriter
 
     real = RecordWriter._write
     count = {"n": 0}

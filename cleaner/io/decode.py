@@ -40,7 +40,7 @@ def output_name(rel: str, record_format: str | None = None) -> str:
     >>> output_name("x.jsonl.zst", "parquet"), output_name("p.parquet", "jsonl")
     ('x.parquet', 'p.jsonl')
     """
-    from .formats import container_format
+    from .records import container_format
 
     container = container_format(rel)
     if record_format is not None and container is not None:
@@ -62,7 +62,7 @@ def output_name(rel: str, record_format: str | None = None) -> str:
 
 
 def _kind(path: Path) -> str | None:
-    from .formats import container_format
+    from .records import container_format
 
     container = container_format(path.name)
     if container is not None:

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from .location import Location, open_binary
-from .readers import InputError, decode
-from .writers import naming, temp_beside
+from ..location import Location, open_binary
+from ..decode import InputError, decode
+from ..writers import naming, temp_beside
 
 JSONL = "jsonl"
 PARQUET = "parquet"
