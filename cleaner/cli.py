@@ -232,8 +232,8 @@ def clean(
     from .engines.ray import RayUnavailable
     from .failon import FailRule, unmeasured
     from .index import IndexUnusable
-    from .io.records import RecordKeys
     from .io.location import is_url
+    from .io.records import RecordKeys
     from .report import terminal_text
     from .runner import UsageError, clean_corpus
 

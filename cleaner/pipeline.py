@@ -27,8 +27,8 @@ from .docdedup import DocHasher
 from .engines import Engine
 from .fingerprint import MinHasher
 from .index import LineIndex, open_index
-from .io.records import RecordKeys
 from .io.location import LocationError, describe
+from .io.records import RecordKeys
 from .models import FileResult, Source
 from .report import GroupAgg, ShardTally
 from .steps.context import PageName, RunContext, Shard, ShardPrints, WorkerMemo

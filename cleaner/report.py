@@ -17,7 +17,7 @@ import numpy as np
 import xxhash
 
 from .config import Config
-from .io.decode import output_name
+from .io.naming import output_name
 from .io.writers import AtomicTextFile
 from .models import FileResult, Reason
 

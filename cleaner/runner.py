@@ -22,9 +22,10 @@ from .config import Config
 from .engines import make_engine
 from .index import open_index
 from .io import writers
-from .io.records import RecordKeys
+from .io.discover import discover
 from .io.location import LocationError, Place, describe, place, url_fs, within
-from .io.decode import HTML_SUFFIXES, discover, output_name
+from .io.naming import HTML_SUFFIXES, output_name
+from .io.records import RecordKeys
 from .io.writers import remove_partial_files, safe_parts
 from .models import Source
 from .pipeline import Progress, run

@@ -226,7 +226,7 @@ def test_results_are_kept_only_where_something_reads_them(tmp_path: Path, dedup_
     from conftest import file_tree
 
     from cleaner.engines import make_engine
-    from cleaner.io.decode import discover
+    from cleaner.io.discover import discover
     from cleaner.pipeline import run
     from cleaner.work import RESULTS, shard_file
 

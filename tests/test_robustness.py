@@ -185,10 +185,10 @@ def test_odd_files_are_cleaned_or_skipped_with_a_reason(tmp_path: Path) -> None:
 def test_oversized_page_is_refused_with_a_reason(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import cleaner.io.decode as readers
+    import cleaner.io.decode as decoding
 
-    monkeypatch.setattr(readers.read_source, "__defaults__", (1 << 20,))  # 1 MiB
-    monkeypatch.setattr(readers, "MAX_PAGE_LINES", 5000)
+    monkeypatch.setattr(decoding.read_source, "__defaults__", (1 << 20,))  # 1 MiB
+    monkeypatch.setattr(decoding, "MAX_PAGE_LINES", 5000)
     src = tmp_path / "in"
     src.mkdir()
     (src / "huge.txt").write_text(BODY * 7000)  # 1.2 MB
@@ -333,9 +333,7 @@ def test_file_deleted_during_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     src.mkdir()
     (src / "a.txt").write_text(BODY)
     (src / "b.txt").write_text(BODY.replace("harbour", "market"))
-    import cleaner.io.decode as readers
-
-    real = readers.discover
+    from cleaner.io.discover import discover as real
 
     def discover_then_delete(*args: object, **kw: object) -> object:
         found = real(*args, **kw)  # type: ignore[arg-type]
