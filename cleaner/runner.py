@@ -29,7 +29,7 @@ from .io.records import RecordKeys
 from .io.writers import remove_partial_files, safe_parts
 from .models import Source
 from .pipeline import Progress, run
-from .report import ReportBuilder, Summary, printable
+from .report.builder import ReportBuilder, Summary, printable
 from .work import (
     OWNER_FILE,
     RUN_FOLDER,
@@ -548,7 +548,7 @@ def clean_corpus(
     builder = ReportBuilder(config, report, [str(p) for p in inputs], listed)
     sample = None
     if report_html is not None:
-        from .report_html import PageSample
+        from .report.html import PageSample
 
         sample = PageSample(config)
     eng = None
@@ -637,7 +637,7 @@ def clean_corpus(
         timings = {"seconds": round(time.perf_counter() - started, 3)}
         builder.finish(summary, timings)
         if report_html is not None and sample is not None:
-            from .report_html import write_html_report
+            from .report.html import write_html_report
 
             write_html_report(report_html, summary, sample, config, [str(p) for p in inputs])
     except BaseException:

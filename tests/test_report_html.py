@@ -18,7 +18,7 @@ import pytest
 
 from cleaner import Config, clean_corpus
 from cleaner.models import Decision, FileResult, LineResult, Reason
-from cleaner.report_html import PageSample
+from cleaner.report.html import PageSample
 from cleaner.runner import UsageError
 
 HOSTILE = ["<script>alert(1)</script>", '"><img src=x onerror=alert(2)>', "</script><!--"]

@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 import xxhash
 
-from .config import Config
-from .io.naming import output_name
-from .io.writers import AtomicTextFile
-from .models import FileResult, Reason
+from ..config import Config
+from ..io.naming import output_name
+from ..io.writers import AtomicTextFile
+from ..models import FileResult, Reason
 
 SCHEMA_VERSION = 1
 MAX_VARIANTS = 5  # distinct texts listed per group
@@ -174,7 +174,7 @@ class ShardTally:
     (pages numbered within the shard). The main process merges one tally per shard instead
     of reading every line of every page.
 
-    >>> from .models import Decision, LineResult
+    >>> from ..models import Decision, LineResult
     >>> t = ShardTally()
     >>> body, tpl = Decision(True, Reason.BODY), Decision(False, Reason.TEMPLATE, 7)
     >>> t.add(FileResult("a.txt", "text", (LineResult(1, "Menu", tpl), LineResult(2, "x", body))))
@@ -202,7 +202,7 @@ class ShardTally:
         groups: saved apart, so that a report can count every group and read the texts of
         only those it lists.
 
-        >>> from .models import Decision, LineResult
+        >>> from ..models import Decision, LineResult
         >>> t = ShardTally()
         >>> menu = LineResult(1, "Menu", Decision(False, Reason.TEMPLATE, 7))
         >>> t.add(FileResult("a.txt", "text", (menu,)))

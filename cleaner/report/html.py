@@ -20,9 +20,9 @@ from typing import Any
 
 import xxhash
 
-from .config import Config
-from .models import FileResult, Reason
-from .report import Summary, group_hex, page_name, printable
+from ..config import Config
+from ..models import FileResult, Reason
+from .builder import Summary, group_hex, page_name, printable
 
 REASONS = [r.value for r in Reason]  # a line's reason travels as its index in this list
 MAX_CLUSTER_MEMBERS = 10  # names listed per duplicate-document cluster (the rest counted)
@@ -123,7 +123,7 @@ def sample_page(result: FileResult, verdict: Any, max_chars: int) -> SampledPage
     """What the report keeps of a page: every line until ``max_chars`` characters of text
     are shown (a longer line is cut), and its figures.
 
-    >>> from .models import Decision, LineResult
+    >>> from ..models import Decision, LineResult
     >>> body, tpl = Decision(True, Reason.BODY), Decision(False, Reason.TEMPLATE, 7)
     >>> lines = (LineResult(1, "Menu", tpl), LineResult(2, "Text.", body))
     >>> r = FileResult("s/a.txt", "text", lines)
@@ -197,7 +197,7 @@ class PageSample:
     pages with the highest share dropped, the emptiest (fewest kept lines of the most
     read), and a seeded random sample (the smallest hashes of their names).
 
-    >>> from .models import Decision, LineResult
+    >>> from ..models import Decision, LineResult
     >>> body, short = Decision(True, Reason.BODY), Decision(False, Reason.SHORT)
     >>> s = PageSample(Config(report_html_most_dropped=1, report_html_emptiest=1,
     ...                       report_html_random=0))
@@ -310,7 +310,7 @@ def write_html_report(
 ) -> None:
     """Write the report to ``path`` atomically (a temporary file moved into place, with the
     mode any output gets; a full disk names it)."""
-    from .io.writers import AtomicTextFile
+    from ..io.writers import AtomicTextFile
 
     text = render_html(report_data(summary, sample, config, inputs))
     # a lone surrogate (a name or message that was not UTF-8) becomes "?"
