@@ -50,7 +50,7 @@ from cleaner.io.records import RecordKeys
 from cleaner.io.writers import safe_join
 from cleaner.models import Source
 from cleaner.pages import load_pages
-from cleaner.report.builder import page_name
+from cleaner.report.names import page_name
 from cleaner.steps.context import RunContext, WorkerMemo
 from cleaner.steps.decide import decide_page
 

@@ -234,7 +234,7 @@ def clean(
     from .index import IndexUnusable
     from .io.location import is_url
     from .io.records import RecordKeys
-    from .report.builder import terminal_text
+    from .report.names import terminal_text
     from .runner import UsageError, clean_corpus
 
     err = _console(stderr=True)  # every text that can come from the input: terminal_text
@@ -317,11 +317,11 @@ def clean(
     out_console = err if output == "-" else _console()
     try:
         if dry_run and not quiet:
-            from .report.builder import render_short
+            from .report.terminal import render_short
 
             render_short(summary, out_console)
         elif not quiet:
-            from .report.builder import render
+            from .report.terminal import render
 
             render(summary, out_console, top=top)
         sys.stdout.flush()

@@ -30,7 +30,7 @@ from .index import LineIndex, open_index
 from .io.location import LocationError, describe
 from .io.records import RecordKeys
 from .models import FileResult, Source
-from .report.builder import GroupAgg, ShardTally
+from .report.tally import GroupAgg, ShardTally
 from .steps.context import PageName, RunContext, Shard, ShardPrints, WorkerMemo
 from .steps.decide import decide_shard_task
 from .steps.documents import DocVerdict, cluster_summary, document_step

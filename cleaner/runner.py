@@ -29,7 +29,8 @@ from .io.records import RecordKeys
 from .io.writers import remove_partial_files, safe_parts
 from .models import Source
 from .pipeline import Progress, run
-from .report.builder import ReportBuilder, Summary, printable
+from .report.builder import ReportBuilder, Summary
+from .report.names import printable
 from .work import (
     OWNER_FILE,
     RUN_FOLDER,

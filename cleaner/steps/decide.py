@@ -19,7 +19,7 @@ from ..heuristics.classify import LineFeatures, line_features
 from ..io.writers import WriteBatch
 from ..models import Decision, FileResult, LineResult, Source
 from ..pages import Page
-from ..report.builder import ShardTally
+from ..report.tally import ShardTally
 from ..work import (
     DOC_PRINTS,
     GROUPS,
