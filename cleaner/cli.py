@@ -60,7 +60,7 @@ def _console(stderr: bool = False) -> Any:
     no markup (``[bold]``) and no emoji codes (``:smile:``) are read in what is printed."""
     from rich.console import Console
 
-    from .runner import stdout_gone
+    from .io.stdio import stdout_gone
 
     class PlainConsole(Console):
         def on_broken_pipe(self) -> None:
@@ -228,6 +228,7 @@ def clean(
 
     Example: clean seeds/ -o out/ --report out/report.json
     """
+    from .checks import UsageError
     from .engines import WorkerDied
     from .engines.ray import RayUnavailable
     from .failon import FailRule, unmeasured
@@ -235,7 +236,7 @@ def clean(
     from .io.location import is_url
     from .io.records import RecordKeys
     from .report.names import terminal_text
-    from .runner import UsageError, clean_corpus
+    from .runner import clean_corpus
 
     err = _console(stderr=True)  # every text that can come from the input: terminal_text
     if output is None and not dry_run:
@@ -326,7 +327,7 @@ def clean(
             render(summary, out_console, top=top)
         sys.stdout.flush()
     except BrokenPipeError:  # clean ... | head -n1: the reader has what it wanted
-        from .runner import stdout_gone
+        from .io.stdio import stdout_gone
 
         stdout_gone()
     broken = [msg for rule in rules if (msg := rule.broken(summary.totals))]

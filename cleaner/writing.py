@@ -234,3 +234,13 @@ def _write_shard(ctx: RunContext, item: WriteItem) -> int:
             for problem in problems:
                 f.write(json.dumps(problem) + "\n")  # ASCII: names may hold any bytes
     return written
+
+
+def write_problems(work: Path) -> list[tuple[str, str]]:
+    """Files whose output pass 3 could not write (see :func:`write_shard`): (name, message)."""
+    found: list[tuple[str, str]] = []
+    for path in sorted(work.glob(f"*.{WRITE_ERRORS}")):
+        for line in path.read_text(encoding="utf-8", errors="surrogateescape").splitlines():
+            name, message = json.loads(line)
+            found.append((name, message))
+    return found

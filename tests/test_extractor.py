@@ -18,7 +18,7 @@ from cleaner.cli import EXIT_USAGE, app
 from cleaner.extract.html import html_to_text
 from cleaner.index import IndexUnusable
 from cleaner.io.records import RecordKeys, container_format, iter_records
-from cleaner.runner import run_digest
+from cleaner.runs import run_digest
 from cleaner.segment import segment
 
 RESILIPARSE = Config(extractor="resiliparse")

@@ -461,18 +461,18 @@ def test_full_disk_while_writing_records(tmp_path: Path, monkeypatch: pytest.Mon
 
     with gzip.open(src / "r.jsonl.gz", "wt") as handle:
         handle.writelines(json.dumps(r) + "\n" for r in rows)
-    from cleaner.io.records import RecordWriter
+    from cleaner.io.records.jsonl import Writer
 
-    real = RecordWriter._write
+    real = Writer._write
     count = {"n": 0}
 
-    def write(self: RecordWriter, obj: dict) -> None:
+    def write(self: Writer, obj: dict) -> None:
         count["n"] += 1
         if count["n"] == 3:
             raise OSError(errno.ENOSPC, "No space left on device")
         real(self, obj)
 
-    monkeypatch.setattr(RecordWriter, "_write", write)
+    monkeypatch.setattr(Writer, "_write", write)
     out = tmp_path / "out"
     result = CliRunner().invoke(app, [str(src), "-o", str(out), "-j", "1", "-q"], env=ENV)
     assert result.exit_code == EXIT_ERROR

@@ -68,11 +68,14 @@ class Writer:
         self._text, self._inner = open_text_writer(self._tmp, compression)
 
     def write(self, obj: dict[str, Any]) -> None:
-        with naming(self.path):
-            line = json.dumps(obj, ensure_ascii=False)
-            if SURROGATE.search(line):
-                line = json.dumps(obj)  # lone halves of pairs stay escaped
-            self._text.write(line + "\n")
+        with naming(self.path):  # a failed write (a full disk) names the output
+            self._write(obj)
+
+    def _write(self, obj: dict[str, Any]) -> None:
+        line = json.dumps(obj, ensure_ascii=False)
+        if SURROGATE.search(line):
+            line = json.dumps(obj)  # lone halves of pairs stay escaped
+        self._text.write(line + "\n")
 
     def commit(self) -> None:
         with naming(self.path):
