@@ -22,6 +22,7 @@ from .base import Record, RecordKeys, Records
 __all__ = [
     "FORMATS",
     "JSONL",
+    "LABELS",
     "PARQUET",
     "RECORD_FORMATS",
     "WARC",
