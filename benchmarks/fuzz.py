@@ -45,12 +45,12 @@ import numpy as np
 
 from cleaner import Config
 from cleaner.dedup import GroupTable
-from cleaner.io.formats import RecordKeys
-from cleaner.io.readers import _kind, output_name
+from cleaner.io.naming import file_kind, output_name
+from cleaner.io.records import RecordKeys
 from cleaner.io.writers import safe_join
 from cleaner.models import Source
 from cleaner.pages import load_pages
-from cleaner.report import page_name
+from cleaner.report.names import page_name
 from cleaner.steps.context import RunContext, WorkerMemo
 from cleaner.steps.decide import decide_page
 
@@ -377,7 +377,7 @@ def run_one(name: str, data: bytes, keys: RecordKeys, st: State) -> None:
     path = folder / name
     path.write_bytes(data)
     try:
-        kind = _kind(path) or "text"
+        kind = file_kind(path) or "text"
         rel = "sub/" + name
         source = Source(str(folder), name, "sub/", kind, None)
         out = safe_join(st.tmp / "out", output_name(rel))

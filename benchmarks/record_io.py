@@ -20,8 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from cleaner.io import formats
-from cleaner.io.formats import RecordKeys, RecordWriter, iter_records
+from cleaner.io.records import RecordKeys, RecordWriter, iter_records, warc
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,9 +90,9 @@ def main(argv: list[str] | None = None) -> int:
 
         took = fastest(read_zstd, args.repeat)
         print(f"jsonl.zst read: {len(data) / 2**20:.0f} MiB in {took:.2f} s")
-    if hasattr(formats, "warc_cut"):
+    if hasattr(warc, "warc_cut"):
         crawl = warc_gz(max(args.records // 20, 1))
-        took = fastest(lambda: formats.warc_cut(io.BytesIO(crawl)), args.repeat)
+        took = fastest(lambda: warc.warc_cut(io.BytesIO(crawl)), args.repeat)
         print(f"warc.gz cut check: {len(crawl) / 2**20:.0f} MiB in {took:.2f} s")
     return 0
 

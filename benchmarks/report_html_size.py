@@ -23,8 +23,8 @@ from pathlib import Path
 
 from cleaner import Config
 from cleaner.models import Decision, FileResult, LineResult, Reason
-from cleaner.report import Summary
-from cleaner.report_html import PageSample, report_data, write_html_report
+from cleaner.report.builder import Summary
+from cleaner.report.html import PageSample, report_data, write_html_report
 
 REASONS = [Reason.BODY, Reason.TEMPLATE, Reason.TEMPLATE_BLOCK, Reason.MARKUP, Reason.SHORT]
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from . import __version__
 from .config import Config
+
+if TYPE_CHECKING:
+    from .failon import FailRule
+    from .runner import Outcome
 
 EXIT_OK = 0
 EXIT_ERROR = 1  # unexpected failure
@@ -60,7 +64,7 @@ def _console(stderr: bool = False) -> Any:
     no markup (``[bold]``) and no emoji codes (``:smile:``) are read in what is printed."""
     from rich.console import Console
 
-    from .runner import stdout_gone
+    from .io.stdio import stdout_gone
 
     class PlainConsole(Console):
         def on_broken_pipe(self) -> None:
@@ -228,45 +232,34 @@ def clean(
 
     Example: clean seeds/ -o out/ --report out/report.json
     """
+    from .checks import UsageError
     from .engines import WorkerDied
     from .engines.ray import RayUnavailable
-    from .failon import FailRule, unmeasured
     from .index import IndexUnusable
-    from .io.formats import RecordKeys
     from .io.location import is_url
-    from .report import terminal_text
-    from .runner import UsageError, clean_corpus
+    from .io.records import RecordKeys
+    from .report.names import terminal_text
+    from .runner import clean_corpus
 
     err = _console(stderr=True)  # every text that can come from the input: terminal_text
     if output is None and not dry_run:
         err.print("error: give an output folder with -o OUT, or --dry-run to only report")
         raise typer.Exit(EXIT_USAGE)
-    try:
-        rules = [FailRule.parse(r) for r in fail_on or []]
-        config = Config(
-            language=lang,
-            min_files=min_files,
-            similarity_threshold=similarity,
-            dedup_docs=dedup_docs,
-            output_format=output_format,
-            doc_threshold=doc_similarity,
-            extractor=extractor,
-        )
-    except ValueError as exc:
-        err.print(f"error: {terminal_text(str(exc))}")
-        raise typer.Exit(EXIT_USAGE) from None
-    for warning in unmeasured(rules, config.dedup_docs):
-        err.print(f"warning: {warning}")
+    rules, config = _settings(
+        err,
+        fail_on,
+        language=lang,
+        min_files=min_files,
+        similarity_threshold=similarity,
+        dedup_docs=dedup_docs,
+        output_format=output_format,
+        doc_threshold=doc_similarity,
+        extractor=extractor,
+    )
     if engine not in ("local", "ray"):
         err.print(f"error: unknown engine {terminal_text(repr(engine))} (choose local or ray)")
         raise typer.Exit(EXIT_USAGE)
-    from .engines.local import default_jobs
-
-    usable = default_jobs()
-    if engine == "local" and jobs > usable:  # more workers than CPUs only add memory
-        err.print(f"warning: --jobs {jobs} lowered to {usable}, the CPUs this run may use")
-        jobs = usable
-    jobs = jobs or usable
+    jobs = _jobs(err, engine, jobs)
 
     show_progress = not quiet and sys.stderr.isatty()
     bar, tick = _progress_callback(err) if show_progress else (None, None)
@@ -308,6 +301,50 @@ def clean(
         message = terminal_text(f"{exc.strerror or exc}{where}")
         err.print(f"error: {message}; files written so far are complete")
         raise typer.Exit(EXIT_ERROR) from None
+    _finish(err, outcome, rules, output, dry_run, quiet, top)
+
+
+def _settings(err: Any, fail_on: list[str] | None, **options: Any) -> tuple[list[FailRule], Config]:
+    """The ``--fail-on`` rules and the run's Config from the options (exit 2 when one is
+    wrong), with a warning for each rule the settings leave nothing to measure."""
+    from .failon import FailRule, unmeasured
+    from .report.names import terminal_text
+
+    try:
+        rules = [FailRule.parse(r) for r in fail_on or []]
+        config = Config(**options)
+    except ValueError as exc:
+        err.print(f"error: {terminal_text(str(exc))}")
+        raise typer.Exit(EXIT_USAGE) from None
+    for warning in unmeasured(rules, config.dedup_docs):
+        err.print(f"warning: {warning}")
+    return rules, config
+
+
+def _jobs(err: Any, engine: str, jobs: int) -> int:
+    """The worker processes to run: ``jobs`` (0: one per usable CPU), lowered to the CPUs
+    this run may use for the local engine."""
+    from .engines.local import default_jobs
+
+    usable = default_jobs()
+    if engine == "local" and jobs > usable:  # more workers than CPUs only add memory
+        err.print(f"warning: --jobs {jobs} lowered to {usable}, the CPUs this run may use")
+        jobs = usable
+    return jobs or usable
+
+
+def _finish(
+    err: Any,
+    outcome: Outcome,
+    rules: list[FailRule],
+    output: str | None,
+    dry_run: bool,
+    quiet: bool,
+    top: int,
+) -> None:
+    """Print the notices, errors and report of a finished run, and exit with the code
+    its ``--fail-on`` rules and unreadable files call for."""
+    from .report.names import terminal_text
 
     summary = outcome.summary
     for notice in outcome.notices:
@@ -317,16 +354,16 @@ def clean(
     out_console = err if output == "-" else _console()
     try:
         if dry_run and not quiet:
-            from .report import render_short
+            from .report.terminal import render_short
 
             render_short(summary, out_console)
         elif not quiet:
-            from .report import render
+            from .report.terminal import render
 
             render(summary, out_console, top=top)
         sys.stdout.flush()
     except BrokenPipeError:  # clean ... | head -n1: the reader has what it wanted
-        from .runner import stdout_gone
+        from .io.stdio import stdout_gone
 
         stdout_gone()
     broken = [msg for rule in rules if (msg := rule.broken(summary.totals))]

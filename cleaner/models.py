@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+from .io.naming import output_name
+
 
 class Reason(str, Enum):
     """Why a line was kept or dropped. Reports count lines per reason."""
@@ -72,8 +74,6 @@ class Source:
         """
         if self.output is not None:
             return self.output
-        from .io.readers import output_name
-
         return output_name(self.rel, record_format)
 
     @property

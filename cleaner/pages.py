@@ -16,9 +16,10 @@ import numpy as np
 from .config import Config
 from .fingerprint import LinePrinter
 from .heuristics.language import LanguageIdentifier, detect_language
-from .io.formats import RecordKeys, container_format, iter_records, part_selector
-from .io.readers import InputError, fingerprint_view, read_source, segment
+from .io.decode import InputError, read_source
+from .io.records import RecordKeys, container_format, iter_records, part_selector
 from .models import Source
+from .segment import fingerprint_view, segment
 from .text import word_count
 
 

@@ -27,10 +27,10 @@ from .docdedup import DocHasher
 from .engines import Engine
 from .fingerprint import MinHasher
 from .index import LineIndex, open_index
-from .io.formats import RecordKeys
 from .io.location import LocationError, describe
+from .io.records import RecordKeys
 from .models import FileResult, Source
-from .report import GroupAgg, ShardTally
+from .report.tally import GroupAgg, ShardTally
 from .steps.context import PageName, RunContext, Shard, ShardPrints, WorkerMemo
 from .steps.decide import decide_shard_task
 from .steps.documents import DocVerdict, cluster_summary, document_step

@@ -8,7 +8,7 @@ the same folder redoes only what is missing.
 
 The pickled files hold the package's own classes: a folder written by another layout of
 these files or of those classes cannot be read back safely. :data:`WORK_FORMAT` is part of
-the run's digest (``runner.run_digest``), so a run of another format names another run
+the run's digest (``runs.run_digest``), so a run of another format names another run
 folder and never resumes one it cannot read.
 """
 

@@ -11,23 +11,24 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .io.formats import (
-    JSONL,
+from .config import Config
+from .io.records import (
     PARQUET,
     RecordWriter,
     container_format,
     iter_records,
-    parquet_schema,
     part_of,
+    written_format,
 )
+from .io.records.parquet import parquet_schema
 from .io.writers import atomic_write_text, safe_join
 from .models import FileResult, Reason, Source
 from .work import PASS3_DONE, RESULTS, WRITE_ERRORS, resume_or_run, shard_file, stream_load
 
 if TYPE_CHECKING:
-    from .config import Config
     from .steps.context import RunContext
     from .steps.documents import DocVerdict
 
@@ -36,6 +37,27 @@ def writes_in_pass2(config: Config) -> bool:
     """Whether single-page files are written in pass 2: yes unless near-duplicate documents
     are dropped (then an output depends on the whole corpus)."""
     return config.dedup_docs != "drop"
+
+
+def output_path(out_dir: Path, source: Source, config: Config) -> Path:
+    """Where the output of an input file goes under ``out_dir``.
+
+    >>> output_path(Path("out"), Source.of(Path("in/a/x.html"), "a/x.html", "html"), Config())
+    PosixPath('out/a/x.txt')
+    """
+    return safe_join(out_dir, source.target(config.output_format))
+
+
+def page_text(result: FileResult) -> str:
+    """The cleaned text of a page: its kept lines, in order, each ending in a newline.
+
+    >>> from .models import Decision, LineResult
+    >>> body, short = Decision(True, Reason.BODY), Decision(False, Reason.SHORT)
+    >>> lines = (LineResult(1, "A.", body), LineResult(2, "b", short), LineResult(3, "C.", body))
+    >>> page_text(FileResult("a.txt", "text", lines)), page_text(FileResult("b.txt", "text"))
+    ('A.\\nC.\\n', '')
+    """
+    return "\n".join([*result.kept, ""])
 
 
 def record_metadata(
@@ -156,18 +178,18 @@ def _write_shard(ctx: RunContext, item: WriteItem) -> int:
     written = 0
     problems: list[tuple[str, str]] = []  # (file, message): read back by the runner
     for source in sources:
-        target = safe_join(ctx.out_dir, source.target(ctx.config.output_format))
+        target = output_path(ctx.out_dir, source, ctx.config)
         container = container_format(source.name)
         if container is None:
             result, verdict = parts.pop(0)
             if pages_written:
                 continue
             if result.error is None and not (verdict is not None and verdict.dropped):
-                atomic_write_text(target, "".join(line + "\n" for line in result.kept))
+                atomic_write_text(target, page_text(result))
                 written += 1
             continue
         fmt, compression = container
-        out_fmt = ctx.config.output_format or (JSONL if fmt == "warc" else fmt)
+        out_fmt = written_format(fmt, ctx.config.output_format)
         if out_fmt == PARQUET:
             hint = parquet_schema(source.location) if fmt == PARQUET else None
             fixed = {"cleaner": cleaner_arrow_type()}
@@ -212,3 +234,13 @@ def _write_shard(ctx: RunContext, item: WriteItem) -> int:
             for problem in problems:
                 f.write(json.dumps(problem) + "\n")  # ASCII: names may hold any bytes
     return written
+
+
+def write_problems(work: Path) -> list[tuple[str, str]]:
+    """Files whose output pass 3 could not write (see :func:`write_shard`): (name, message)."""
+    found: list[tuple[str, str]] = []
+    for path in sorted(work.glob(f"*.{WRITE_ERRORS}")):
+        for line in path.read_text(encoding="utf-8", errors="surrogateescape").splitlines():
+            name, message = json.loads(line)
+            found.append((name, message))
+    return found

@@ -106,7 +106,7 @@ def test_a_work_folder_of_another_format_is_not_resumed(
 ) -> None:
     """The work folder's format is part of the run's name: an interrupted run left by a
     version with another format is redone from the start (its folder removed), never read."""
-    import cleaner.runner
+    import cleaner.runs
     import cleaner.steps.fingerprint
     import cleaner.writing as writing
 
@@ -122,7 +122,7 @@ def test_a_work_folder_of_another_format_is_not_resumed(
         clean_corpus([root], out, work_dir=work)
     (old,) = work.iterdir()
     monkeypatch.setattr("cleaner.pipeline.write_shard", real_write)
-    monkeypatch.setattr(cleaner.runner, "WORK_FORMAT", cleaner.runner.WORK_FORMAT + 1)
+    monkeypatch.setattr(cleaner.runs, "WORK_FORMAT", cleaner.runs.WORK_FORMAT + 1)
     calls: list[str] = []
     real_load = cleaner.steps.fingerprint.load_pages
 

@@ -17,9 +17,9 @@ from cleaner import Config, clean_corpus
 from cleaner.cli import EXIT_USAGE, app
 from cleaner.extract.html import html_to_text
 from cleaner.index import IndexUnusable
-from cleaner.io.formats import RecordKeys, container_format, iter_records
-from cleaner.io.readers import segment
-from cleaner.runner import run_digest
+from cleaner.io.records import RecordKeys, container_format, iter_records
+from cleaner.runs import run_digest
+from cleaner.segment import segment
 
 RESILIPARSE = Config(extractor="resiliparse")
 # An article with a navigation menu, a list of sentences and a footer: trafilatura keeps the

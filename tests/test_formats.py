@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cleaner.io.formats import (
+from cleaner.io.records import (
     JSONL,
     PARQUET,
     RecordKeys,

@@ -15,7 +15,7 @@ import pytest
 from conftest import file_tree, mixed_corpus, report_without
 
 from cleaner import clean_corpus
-from cleaner.io.readers import discover
+from cleaner.io.discover import discover
 
 
 @pytest.fixture

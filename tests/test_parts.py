@@ -13,8 +13,8 @@ from test_formats import warc_record
 from test_pipeline_formats import doc, seed_rows, write_rows
 
 from cleaner import Config, clean_corpus
-from cleaner.io.formats import part_selector
-from cleaner.io.readers import discover
+from cleaner.io.discover import discover
+from cleaner.io.records import part_selector
 from cleaner.models import FileResult
 from cleaner.pipeline import in_record_order, make_shards
 

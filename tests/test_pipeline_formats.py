@@ -13,7 +13,7 @@ import pytest
 from test_formats import warc_record
 
 from cleaner import Config, clean_corpus
-from cleaner.io.formats import RecordKeys, RecordWriter, container_format, iter_records
+from cleaner.io.records import RecordKeys, RecordWriter, container_format, iter_records
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 EXPECTED = Path(__file__).resolve().parent / "data" / "seeds_expected"
@@ -226,7 +226,7 @@ def test_results_are_kept_only_where_something_reads_them(tmp_path: Path, dedup_
     from conftest import file_tree
 
     from cleaner.engines import make_engine
-    from cleaner.io.readers import discover
+    from cleaner.io.discover import discover
     from cleaner.pipeline import run
     from cleaner.work import RESULTS, shard_file
 

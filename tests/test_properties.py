@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 
 from cleaner import Config, clean_corpus
 from cleaner.extract.html import html_to_text
-from cleaner.io.readers import InputError, decode, segment
+from cleaner.io.decode import InputError, decode
 from cleaner.io.writers import safe_join
 from cleaner.pages import language_sample
+from cleaner.segment import segment
 from cleaner.text import (
     _unicode_tokens,
     normal_tokens,

@@ -198,7 +198,7 @@ def test_terminal_file_list_is_bounded_and_groups_name_every_page(
 ) -> None:
     """Per page the summary keeps a name, not a file summary: the terminal list holds the
     first files by name only, while groups still list every page they span."""
-    import cleaner.report as report_module
+    import cleaner.report.builder as report_module
 
     monkeypatch.setattr(report_module, "MAX_LISTED_FILES", 3)
     src = tmp_path / "in"
@@ -223,11 +223,12 @@ def test_tallies_merge_the_same_whatever_the_shards(monkeypatch: pytest.MonkeyPa
     """The report is merged from per-shard tallies; how the pages are cut into shards does
     not change it, even where a group has more texts than are counted (those of smallest
     hash are, in full)."""
-    import cleaner.report as report_module
+    import cleaner.report.tally as tally_module
     from cleaner.models import Decision, FileResult, LineResult
-    from cleaner.report import ReportBuilder, ShardTally, text_hash
+    from cleaner.report.builder import ReportBuilder
+    from cleaner.report.tally import ShardTally, text_hash
 
-    monkeypatch.setattr(report_module, "MAX_COUNTED_VARIANTS", 3)
+    monkeypatch.setattr(tally_module, "MAX_COUNTED_VARIANTS", 3)
     body, dropped = Decision(True, Reason.BODY), Decision(False, Reason.NO_SENTENCE)
     pages = []
     for i in range(12):
@@ -271,7 +272,8 @@ def test_a_summary_listing_a_few_groups_lists_the_first_of_all_and_counts_all() 
     """Without a JSON report only the groups the terminal shows are gathered: they are the
     first groups of the full summary, and the totals still count every group."""
     from cleaner.models import Decision, FileResult, LineResult
-    from cleaner.report import ReportBuilder, ShardTally
+    from cleaner.report.builder import ReportBuilder
+    from cleaner.report.tally import ShardTally
 
     rng = random.Random(5)
     pages = []

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from cleaner import Config, clean_corpus
+from cleaner.checks import UsageError
 from cleaner.models import Decision, FileResult, LineResult, Reason
-from cleaner.report_html import PageSample
-from cleaner.runner import UsageError
+from cleaner.report.html import PageSample
 
 HOSTILE = ["<script>alert(1)</script>", '"><img src=x onerror=alert(2)>', "</script><!--"]
 HOSTILE_NAME = '"><img src=x onerror=alert(3)>.txt'

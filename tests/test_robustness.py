@@ -31,7 +31,7 @@ from cleaner.cli import (
     EXIT_USAGE,
     app,
 )
-from cleaner.io.formats import RecordKeys
+from cleaner.io.records import RecordKeys
 from cleaner.io.writers import is_partial, safe_join
 
 ENV = {"COLUMNS": "120", "NO_COLOR": "1"}
@@ -185,10 +185,10 @@ def test_odd_files_are_cleaned_or_skipped_with_a_reason(tmp_path: Path) -> None:
 def test_oversized_page_is_refused_with_a_reason(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import cleaner.io.readers as readers
+    import cleaner.io.decode as decoding
 
-    monkeypatch.setattr(readers.read_source, "__defaults__", (1 << 20,))  # 1 MiB
-    monkeypatch.setattr(readers, "MAX_PAGE_LINES", 5000)
+    monkeypatch.setattr(decoding.read_source, "__defaults__", (1 << 20,))  # 1 MiB
+    monkeypatch.setattr(decoding, "MAX_PAGE_LINES", 5000)
     src = tmp_path / "in"
     src.mkdir()
     (src / "huge.txt").write_text(BODY * 7000)  # 1.2 MB
@@ -333,9 +333,7 @@ def test_file_deleted_during_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     src.mkdir()
     (src / "a.txt").write_text(BODY)
     (src / "b.txt").write_text(BODY.replace("harbour", "market"))
-    import cleaner.io.readers as readers
-
-    real = readers.discover
+    from cleaner.io.discover import discover as real
 
     def discover_then_delete(*args: object, **kw: object) -> object:
         found = real(*args, **kw)  # type: ignore[arg-type]
@@ -463,18 +461,18 @@ def test_full_disk_while_writing_records(tmp_path: Path, monkeypatch: pytest.Mon
 
     with gzip.open(src / "r.jsonl.gz", "wt") as handle:
         handle.writelines(json.dumps(r) + "\n" for r in rows)
-    from cleaner.io.formats import RecordWriter
+    from cleaner.io.records.jsonl import Writer
 
-    real = RecordWriter._write
+    real = Writer._write
     count = {"n": 0}
 
-    def write(self: RecordWriter, obj: dict) -> None:
+    def write(self: Writer, obj: dict) -> None:
         count["n"] += 1
         if count["n"] == 3:
             raise OSError(errno.ENOSPC, "No space left on device")
         real(self, obj)
 
-    monkeypatch.setattr(RecordWriter, "_write", write)
+    monkeypatch.setattr(Writer, "_write", write)
     out = tmp_path / "out"
     result = CliRunner().invoke(app, [str(src), "-o", str(out), "-j", "1", "-q"], env=ENV)
     assert result.exit_code == EXIT_ERROR

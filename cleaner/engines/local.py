@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
-from . import WorkerDied
+from .base import WorkerDied
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -120,3 +120,18 @@ def within(inner: Place, outer: Place) -> bool:
     if isinstance(inner, str) and isinstance(outer, str):
         return inner == outer or inner.startswith(outer.rstrip("/") + "/")
     return False
+
+
+def upload_tree(folder: Path, url: str) -> int:
+    """Copy every file under ``folder`` to the same relative path under ``url``, in name
+    order; each object appears whole (object stores commit an object when its upload
+    ends). Returns the number of files."""
+    fs, root = url_fs(url)
+    root = root.rstrip("/")
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    for path in files:
+        rel = path.relative_to(folder).as_posix()
+        dest = f"{root}/{rel}"
+        fs.makedirs(dest.rsplit("/", 1)[0], exist_ok=True)
+        fs.put_file(str(path), dest)
+    return len(files)

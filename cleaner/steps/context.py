@@ -14,7 +14,7 @@ from ..dedup import GroupTable
 from ..docdedup import DocHasher
 from ..fingerprint import IdSet, LinePrinter, Memo, MinHasher, word_id
 from ..heuristics.language import LanguageIdentifier, Stoplists
-from ..io.formats import RecordKeys
+from ..io.records import RecordKeys
 from ..models import Source
 
 PageName = tuple[str, str | None]  # (file, record id)

@@ -16,10 +16,10 @@ from ..dedup import GroupTable
 from ..docdedup import doc_print_dtype
 from ..fingerprint import IdSet
 from ..heuristics.classify import LineFeatures, line_features
-from ..io.writers import WriteBatch, safe_join
+from ..io.writers import WriteBatch
 from ..models import Decision, FileResult, LineResult, Source
 from ..pages import Page
-from ..report import ShardTally
+from ..report.tally import ShardTally
 from ..work import (
     DOC_PRINTS,
     GROUPS,
@@ -33,7 +33,7 @@ from ..work import (
     stream_dump,
     stream_load,
 )
-from ..writing import writes_in_pass2
+from ..writing import output_path, page_text, writes_in_pass2
 from .context import PageName, RunContext, Shard, WorkerMemo
 
 DOC_SIGNATURE_CHUNK = 512  # pages whose document signatures are computed together in pass 2
@@ -197,11 +197,10 @@ def _decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
             tally.add(result)
             text = None  # the cleaned page: its kept lines, each ending in a newline
             if result.error is None and (hasher is not None or page.rel in singles):
-                text = "\n".join([*result.kept, ""])
+                text = page_text(result)
             if text is not None and result.id is None and page.rel in singles:
                 assert ctx.out_dir is not None
-                target = safe_join(ctx.out_dir, singles[page.rel].target(config.output_format))
-                outputs.add(target, text)
+                outputs.add(output_path(ctx.out_dir, singles[page.rel], config), text)
             if hasher is not None:
                 if text is None:  # unreadable: a row without words, never clustered
                     waiting.append((0, np.empty(0, np.uint64)))

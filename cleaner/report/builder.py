@@ -1,109 +1,29 @@
-"""The run report: streamed JSON (schema 1) and the terminal summary."""
+"""The JSON report (schema 1), streamed a page at a time, and the summary the terminal
+report, the HTML report and the exit code are made from."""
 
 from __future__ import annotations
 
-import contextlib
-import heapq
 import itertools
 import json
-import re
 from array import array
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import xxhash
 
-from .config import Config
-from .io.readers import output_name
-from .io.writers import AtomicTextFile
-from .models import FileResult, Reason
+from ..config import Config
+from ..io.naming import output_name
+from ..io.writers import AtomicTextFile
+from ..models import FileResult, Reason
+from .names import group_hex, natural_key, page_name, printable
+from .tally import GroupAgg, ShardTally, admit
 
 SCHEMA_VERSION = 1
 MAX_VARIANTS = 5  # distinct texts listed per group
-MAX_COUNTED_VARIANTS = 1000  # distinct texts counted per group (bounds memory)
 MAX_LISTED_FILES = 1000  # file summaries kept for the terminal table (the first by name)
 TEMPLATE_REASONS = frozenset({Reason.TEMPLATE, Reason.TEMPLATE_BLOCK})
-
-
-def group_hex(gid: int) -> str:
-    """
-    >>> group_hex(255)
-    '00000000000000ff'
-    """
-    return f"{gid:016x}"
-
-
-def printable(name: str) -> str:
-    r"""A file name as valid UTF-8 text: bytes that were not UTF-8 become U+FFFD.
-
-    >>> printable("caf\udce9.txt") == "caf\ufffd.txt"
-    True
-    """
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-# characters a terminal acts on instead of showing: C0 controls (tab and newline too: a
-# shown name or line stays on its line), DEL, C1 controls, bidirectional marks, embeddings,
-# overrides and isolates (they reorder what follows), line and paragraph separators, and
-# surrogates that are not a file name's undecodable bytes
-_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
-)
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def terminal_text(text: str) -> str:
-    r"""Text from the input (a file name, a record id, a line, an error naming them) as the
-    terminal shows it: control characters and bidirectional overrides escaped, so that it
-    cannot move the cursor, retitle or clear the terminal, or reorder what follows; bytes
-    of a file name that were not UTF-8 become U+FFFD (as in :func:`printable`).
-
-    >>> print(terminal_text("x\x1b]0;PWNED\x07\x1b[2J"))
-    x\x1b]0;PWNED\x07\x1b[2J
-    >>> print(terminal_text("abc\u202edef\x85 a\tb\x7f"))
-    abc\u202edef\x85 a\x09b\x7f
-    >>> terminal_text("caf\udce9.txt") == "caf\ufffd.txt"
-    True
-    >>> terminal_text("plain café [bold]")
-    'plain café [bold]'
-    """
-    with contextlib.suppress(UnicodeEncodeError):  # a lone surrogate: escaped below
-        text = printable(text)
-    return _UNSAFE.sub(_escape, text)
-
-
-def natural_key(text: str) -> tuple[tuple[tuple[int, str], ...], str]:
-    """Orders names as people count: runs of digits by their value (``#2`` before ``#10``),
-    the rest by text; names equal in that order (``a01``, ``a1``) by their text.
-
-    >>> sorted(["a.jsonl#10", "a.jsonl#2", "a.jsonl#1", "b.txt", "a.jsonl#x"], key=natural_key)
-    ['a.jsonl#1', 'a.jsonl#2', 'a.jsonl#10', 'a.jsonl#x', 'b.txt']
-    >>> sorted(["p9" + "0" * 5000, "p10" + "0" * 5000, "p007"], key=natural_key)[0]
-    'p007'
-    """
-    parts = re.split("([0-9]+)", text)
-    # a number by its length less leading zeros, then its digits: its value's order,
-    # without converting thousands of digits to an int
-    key = tuple(
-        (len(p.lstrip("0")), p.lstrip("0")) if i % 2 else (-1, p) for i, p in enumerate(parts)
-    )
-    return key, text
-
-
-def page_name(rel: str, rid: str | None) -> str:
-    """How a page is named in reports: its file, and the record id within a record file.
-
-    >>> page_name("a.txt", None), page_name("c.jsonl", "7")
-    ('a.txt', 'c.jsonl#7')
-    """
-    return printable(rel if rid is None else f"{rel}#{rid}")
 
 
 def _hex_or_none(gid: int | None) -> str | None:
@@ -118,123 +38,6 @@ class FileSummary:
     kept: int
     error: str | None
     top_reason: str | None
-
-
-@dataclass
-class GroupAgg:
-    """A group's texts and pages, as 4-byte page numbers (names are looked up at the end)."""
-
-    variants: Counter[str] = field(default_factory=Counter)
-    pages: array[int] = field(default_factory=lambda: array("I"))
-    # once the group has MAX_COUNTED_VARIANTS texts: a heap of (-hash, text), largest on top
-    heap: list[tuple[int, str]] | None = None
-
-
-def text_hash(text: str) -> int:
-    return xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))
-
-
-# What the report keeps of one page: (file, record id, language, lines, kept, error, the
-# most frequent reason a line of it was dropped)
-PageTally = tuple[str, str | None, str | None, int, int, str | None, str | None]
-
-
-def admit(agg: GroupAgg, text: str, count: int) -> None:
-    """Count ``count`` more of a group's text. A group counts at most MAX_COUNTED_VARIANTS
-    distinct texts (its memory stays bounded): the ones of smallest hash, so that which
-    texts are counted does not depend on the order pages come in, and tallies of parts of
-    the corpus merge into the tally of the whole. A text counted is counted in full.
-
-    >>> agg = GroupAgg()
-    >>> for t in ["Menu", "Top", "Menu", *(f"Menu {i}" for i in range(MAX_COUNTED_VARIANTS))]:
-    ...     admit(agg, t, 1)
-    >>> len(agg.variants) == MAX_COUNTED_VARIANTS, agg.variants.get("Menu") in (None, 2)
-    (True, True)
-    """
-    counts = agg.variants
-    if text in counts:
-        counts[text] += count
-    elif len(counts) < MAX_COUNTED_VARIANTS:
-        counts[text] = count
-    else:  # full: the text takes the place of the largest hash, if its own is smaller
-        if agg.heap is None:
-            agg.heap = [(-text_hash(t), t) for t in counts]
-            heapq.heapify(agg.heap)
-        h = text_hash(text)
-        if h < -agg.heap[0][0]:
-            _, top = heapq.heapreplace(agg.heap, (-h, text))
-            del counts[top]
-            counts[text] = count
-
-
-@dataclass
-class ShardTally:
-    """What the report needs of a shard's pages, gathered by the worker that decided them:
-    a summary per page, line counts by reason, and the groups the pages' lines fell in
-    (pages numbered within the shard). The main process merges one tally per shard instead
-    of reading every line of every page.
-
-    >>> from .models import Decision, LineResult
-    >>> t = ShardTally()
-    >>> body, tpl = Decision(True, Reason.BODY), Decision(False, Reason.TEMPLATE, 7)
-    >>> t.add(FileResult("a.txt", "text", (LineResult(1, "Menu", tpl), LineResult(2, "x", body))))
-    >>> t.add(FileResult("b.txt", "text", (LineResult(1, "Menu", tpl),)))
-    >>> t.pages[1], dict(t.reasons), t.groups[7].variants["Menu"], list(t.groups[7].pages)
-    (('b.txt', None, None, 1, 0, None, 'template'), {'template': 2, 'body': 1}, 2, [0, 1])
-    """
-
-    pages: list[PageTally] = field(default_factory=list)
-    reasons: Counter[str] = field(default_factory=Counter)
-    groups: dict[int, GroupAgg] = field(default_factory=dict)
-    # each group's id and number of pages (uint64, int64), set by :meth:`split`
-    sizes: tuple[np.ndarray, np.ndarray] | None = None
-
-    def group_sizes(self) -> tuple[np.ndarray, np.ndarray]:
-        """The id of each group and how many of the shard's pages it spans."""
-        if self.sizes is not None:
-            return self.sizes
-        n = len(self.groups)
-        ids = np.fromiter(self.groups, np.uint64, n)
-        return ids, np.fromiter((len(a.pages) for a in self.groups.values()), np.int64, n)
-
-    def split(self) -> tuple[ShardTally, dict[int, GroupAgg]]:
-        """The tally with its groups' sizes in place of their texts and pages, and the
-        groups: saved apart, so that a report can count every group and read the texts of
-        only those it lists.
-
-        >>> from .models import Decision, LineResult
-        >>> t = ShardTally()
-        >>> menu = LineResult(1, "Menu", Decision(False, Reason.TEMPLATE, 7))
-        >>> t.add(FileResult("a.txt", "text", (menu,)))
-        >>> head, groups = t.split()
-        >>> head.groups, [a.tolist() for a in head.group_sizes()], list(groups)
-        ({}, [[7], [1]], [7])
-        """
-        head = ShardTally(self.pages, self.reasons, {}, self.group_sizes())
-        return head, self.groups
-
-    def add(self, result: FileResult) -> None:
-        page = len(self.pages)
-        kept = 0
-        by_reason: Counter[Reason] = Counter()
-        groups = self.groups
-        for line in result.lines:
-            d = line.decision
-            by_reason[d.reason] += 1
-            kept += d.keep
-            if d.group is not None:
-                agg = groups.get(d.group)
-                if agg is None:
-                    agg = groups[d.group] = GroupAgg()
-                admit(agg, line.text, 1)
-                if not agg.pages or agg.pages[-1] != page:
-                    agg.pages.append(page)
-        counts = {r.value: c for r, c in by_reason.items()}
-        self.reasons.update(counts)
-        dropped = Counter({r: c for r, c in counts.items() if r != Reason.BODY.value})
-        top = dropped.most_common(1)[0][0] if dropped else None
-        n = len(result.lines)
-        self.pages.append((result.rel, result.id, result.language, n, kept, result.error, top))
 
 
 @dataclass(frozen=True)
@@ -497,86 +300,3 @@ class ReportBuilder:
         if self._handle is not None:
             self._handle.abort()  # the temporary file goes, whatever the error was
             self._handle = None
-
-
-def render(summary: Summary, console: Any, top: int = 10) -> None:
-    """Print the dedup report with rich. Text from the input (group texts, page names,
-    languages, errors) goes in as :class:`rich.text.Text` of :func:`terminal_text`: shown
-    as it is, never read as markup (``[bold]``), emoji codes or terminal controls."""
-    from rich.table import Table
-    from rich.text import Text
-
-    def plain(text: str) -> Text:
-        return Text(terminal_text(text))
-
-    t = summary.totals
-    head = Table(title="cleaner report", show_header=False, box=None, pad_edge=False)
-    head.add_column(style="bold")
-    head.add_column(justify="right")
-    head.add_row("files", f"{t['files']:,}")
-    head.add_row("  could not be read", f"{t['files_failed']:,}")
-    head.add_row("  nothing kept", f"{t['files_empty']:,}")
-    head.add_row("lines read", f"{t['lines']:,}")
-    head.add_row("  kept", f"{t['kept']:,}")
-    head.add_row("  dropped", f"{t['dropped']:,}")
-    for reason, count in sorted(t["by_reason"].items(), key=lambda kv: (-kv[1], kv[0])):
-        if reason != Reason.BODY.value:
-            head.add_row(plain(f"    {reason}"), f"{count:,}")
-    head.add_row("template ratio", f"{t['template_ratio']:.1%}")
-    head.add_row("cross-file groups", f"{t['groups']:,} ({t['template_groups']:,} template)")
-    head.add_row("duplicate documents", f"{t['duplicate_docs']:,}")
-    console.print(head)
-
-    if summary.groups:
-        groups = Table(title=f"top template groups (of {t['groups']:,})")
-        groups.add_column("group")
-        groups.add_column("text", overflow="fold")
-        groups.add_column("files", justify="right")
-        groups.add_column("variants", justify="right")
-        groups.add_column("in", overflow="fold")
-        for g in summary.groups[:top]:
-            names = ", ".join(g["files"][:3]) + (" …" if len(g["files"]) > 3 else "")
-            groups.add_row(
-                g["id"][:8], plain(g["text"]), str(g["n_files"]), str(g["n_variants"]), plain(names)
-            )
-        console.print(groups)
-
-    shown = min(top, len(summary.files))
-    files = Table(title=f"files (first {shown} of {summary.n_files:,})")
-    files.add_column("file", overflow="fold")
-    files.add_column("lang")
-    files.add_column("lines", justify="right")
-    files.add_column("kept", justify="right")
-    files.add_column("main drop reason")
-    for f in summary.files[:top]:
-        files.add_row(
-            plain(f.path),
-            plain(f.language or "-"),
-            str(f.lines),
-            str(f.kept),
-            plain((f.error and f"error: {f.error}") or (f.top_reason or "-")),
-        )
-    console.print(files)
-
-
-def render_short(summary: Summary, console: Any) -> None:
-    """A grep-able summary: one ``key=value`` per line (names escaped as in
-    :func:`terminal_text`, printed as plain text)."""
-    from rich.text import Text
-
-    t = summary.totals
-    for key in (
-        "files",
-        "files_failed",
-        "files_empty",
-        "lines",
-        "kept",
-        "dropped",
-        "template_ratio",
-        "groups",
-        "template_groups",
-        "duplicate_docs",
-    ):
-        console.print(Text(f"{key}={t[key]}"), highlight=False)
-    for reason, count in sorted(t["by_reason"].items()):
-        console.print(Text(terminal_text(f"reason.{reason}={count}")), highlight=False)

@@ -1,0 +1,133 @@
+"""What the report counts of a shard's pages, gathered by the worker that decided them and
+merged in the main process: pages, lines by reason, the groups the lines fell in."""
+
+from __future__ import annotations
+
+import heapq
+from array import array
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import xxhash
+
+from ..models import FileResult, Reason
+
+MAX_COUNTED_VARIANTS = 1000  # distinct texts counted per group (bounds memory)
+
+
+@dataclass
+class GroupAgg:
+    """A group's texts and pages, as 4-byte page numbers (names are looked up at the end)."""
+
+    variants: Counter[str] = field(default_factory=Counter)
+    pages: array[int] = field(default_factory=lambda: array("I"))
+    # once the group has MAX_COUNTED_VARIANTS texts: a heap of (-hash, text), largest on top
+    heap: list[tuple[int, str]] | None = None
+
+
+def text_hash(text: str) -> int:
+    return xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))
+
+
+# What the report keeps of one page: (file, record id, language, lines, kept, error, the
+# most frequent reason a line of it was dropped)
+PageTally = tuple[str, str | None, str | None, int, int, str | None, str | None]
+
+
+def admit(agg: GroupAgg, text: str, count: int) -> None:
+    """Count ``count`` more of a group's text. A group counts at most MAX_COUNTED_VARIANTS
+    distinct texts (its memory stays bounded): the ones of smallest hash, so that which
+    texts are counted does not depend on the order pages come in, and tallies of parts of
+    the corpus merge into the tally of the whole. A text counted is counted in full.
+
+    >>> agg = GroupAgg()
+    >>> for t in ["Menu", "Top", "Menu", *(f"Menu {i}" for i in range(MAX_COUNTED_VARIANTS))]:
+    ...     admit(agg, t, 1)
+    >>> len(agg.variants) == MAX_COUNTED_VARIANTS, agg.variants.get("Menu") in (None, 2)
+    (True, True)
+    """
+    counts = agg.variants
+    if text in counts:
+        counts[text] += count
+    elif len(counts) < MAX_COUNTED_VARIANTS:
+        counts[text] = count
+    else:  # full: the text takes the place of the largest hash, if its own is smaller
+        if agg.heap is None:
+            agg.heap = [(-text_hash(t), t) for t in counts]
+            heapq.heapify(agg.heap)
+        h = text_hash(text)
+        if h < -agg.heap[0][0]:
+            _, top = heapq.heapreplace(agg.heap, (-h, text))
+            del counts[top]
+            counts[text] = count
+
+
+@dataclass
+class ShardTally:
+    """What the report needs of a shard's pages, gathered by the worker that decided them:
+    a summary per page, line counts by reason, and the groups the pages' lines fell in
+    (pages numbered within the shard). The main process merges one tally per shard instead
+    of reading every line of every page.
+
+    >>> from ..models import Decision, LineResult
+    >>> t = ShardTally()
+    >>> body, tpl = Decision(True, Reason.BODY), Decision(False, Reason.TEMPLATE, 7)
+    >>> t.add(FileResult("a.txt", "text", (LineResult(1, "Menu", tpl), LineResult(2, "x", body))))
+    >>> t.add(FileResult("b.txt", "text", (LineResult(1, "Menu", tpl),)))
+    >>> t.pages[1], dict(t.reasons), t.groups[7].variants["Menu"], list(t.groups[7].pages)
+    (('b.txt', None, None, 1, 0, None, 'template'), {'template': 2, 'body': 1}, 2, [0, 1])
+    """
+
+    pages: list[PageTally] = field(default_factory=list)
+    reasons: Counter[str] = field(default_factory=Counter)
+    groups: dict[int, GroupAgg] = field(default_factory=dict)
+    # each group's id and number of pages (uint64, int64), set by :meth:`split`
+    sizes: tuple[np.ndarray, np.ndarray] | None = None
+
+    def group_sizes(self) -> tuple[np.ndarray, np.ndarray]:
+        """The id of each group and how many of the shard's pages it spans."""
+        if self.sizes is not None:
+            return self.sizes
+        n = len(self.groups)
+        ids = np.fromiter(self.groups, np.uint64, n)
+        return ids, np.fromiter((len(a.pages) for a in self.groups.values()), np.int64, n)
+
+    def split(self) -> tuple[ShardTally, dict[int, GroupAgg]]:
+        """The tally with its groups' sizes in place of their texts and pages, and the
+        groups: saved apart, so that a report can count every group and read the texts of
+        only those it lists.
+
+        >>> from ..models import Decision, LineResult
+        >>> t = ShardTally()
+        >>> menu = LineResult(1, "Menu", Decision(False, Reason.TEMPLATE, 7))
+        >>> t.add(FileResult("a.txt", "text", (menu,)))
+        >>> head, groups = t.split()
+        >>> head.groups, [a.tolist() for a in head.group_sizes()], list(groups)
+        ({}, [[7], [1]], [7])
+        """
+        head = ShardTally(self.pages, self.reasons, {}, self.group_sizes())
+        return head, self.groups
+
+    def add(self, result: FileResult) -> None:
+        page = len(self.pages)
+        kept = 0
+        by_reason: Counter[Reason] = Counter()
+        groups = self.groups
+        for line in result.lines:
+            d = line.decision
+            by_reason[d.reason] += 1
+            kept += d.keep
+            if d.group is not None:
+                agg = groups.get(d.group)
+                if agg is None:
+                    agg = groups[d.group] = GroupAgg()
+                admit(agg, line.text, 1)
+                if not agg.pages or agg.pages[-1] != page:
+                    agg.pages.append(page)
+        counts = {r.value: c for r, c in by_reason.items()}
+        self.reasons.update(counts)
+        dropped = Counter({r: c for r, c in counts.items() if r != Reason.BODY.value})
+        top = dropped.most_common(1)[0][0] if dropped else None
+        n = len(result.lines)
+        self.pages.append((result.rel, result.id, result.language, n, kept, result.error, top))

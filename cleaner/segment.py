@@ -1,0 +1,29 @@
+"""Segment: a page's text to its lines, and the view of them fingerprinting gets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+# Fingerprints (exact key, word ids) and language detection see at most this much of a
+# line: a single 50 MB line then costs a few copies of itself, not hundreds of bytes per
+# word. Two lines that share their first 65,536 characters count as the same line.
+MAX_FINGERPRINT_CHARS = 1 << 16
+
+
+def fingerprint_view(lines: Sequence[str], limit: int = MAX_FINGERPRINT_CHARS) -> list[str]:
+    """The lines as fingerprinting sees them: each cut to its first ``limit`` characters
+    (the output keeps every line whole).
+
+    >>> fingerprint_view(["ok", "x" * 10], limit=4)
+    ['ok', 'xxxx']
+    """
+    return [line if len(line) <= limit else line[:limit] for line in lines]
+
+
+def segment(text: str) -> list[str]:
+    """Split a page into its non-blank lines, line endings removed.
+
+    >>> segment("a\\r\\n\\n  b  \\n\\t\\nc")
+    ['a', '  b  ', 'c']
+    """
+    return [line for line in text.splitlines() if line.strip()]
