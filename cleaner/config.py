@@ -86,6 +86,12 @@ class Config:
     offbody_min_gap: int = 3
     offbody_max_share: float = 0.15
     offbody_far_gap: int = 12
+    # A page whose kept text is split by at least this many dropped date lines is a thread
+    # (a comment section, a forum): each date line then bounds a block that the main body
+    # does not reach across. Lower cuts more pages into posts (a live blog's entries too);
+    # higher lets comments under a short article stay attached to it.
+    thread_min_dates: int = 3
+    thread_max_post_lines: int = 6
     # The first block after the page's top heading with at least this share of the largest
     # block's body words is the main block. Lower trusts the heading more.
     title_block_min_share: float = 0.3

@@ -144,6 +144,50 @@ def _context(
         out[i] = Decision(keep, reason, groups[i].id)
 
 
+def _dated_gap(feats: Sequence[LineFeatures], out: Sequence[Decision], i: int) -> int | None:
+    """The dropped lines (markup aside) between kept line ``i`` and the kept line before
+    it when a date line stands among them (not one quoted with '> '), else None."""
+    j = i - 1
+    gap = 0
+    dated = False
+    while j >= 0 and not out[j].keep:
+        f = feats[j]
+        dated = dated or (f.cls is LineClass.DATETIME and not f.quoted)
+        gap += f.cls is not LineClass.MARKUP
+        j -= 1
+    return gap if dated and j >= 0 else None
+
+
+def _thread_starts(
+    feats: Sequence[LineFeatures], out: Sequence[Decision], config: Config
+) -> set[int]:
+    """The kept lines that open a post of a thread: a dropped date line stands just above
+    them, and at least ``thread_min_dates`` such posts follow each other, each of at most
+    ``thread_max_post_lines`` kept lines and fewer than ``offbody_far_gap`` dropped lines
+    apart (a comment section, a forum). Date lines far apart (tweets quoted in an article,
+    a byline, dates in a sidebar) make no thread."""
+    kept_before = [0] * (len(out) + 1)
+    for i, d in enumerate(out):
+        kept_before[i + 1] = kept_before[i] + d.keep
+    found: set[int] = set()
+    run: list[int] = []
+    for s in range(1, len(out)):
+        gap = _dated_gap(feats, out, s) if out[s].keep else None
+        if gap is None:
+            continue
+        if run and (
+            kept_before[s] - kept_before[run[-1]] > config.thread_max_post_lines
+            or gap >= config.offbody_far_gap
+        ):
+            if len(run) >= config.thread_min_dates:
+                found.update(run)
+            run = []
+        run.append(s)
+    if len(run) >= config.thread_min_dates:
+        found.update(run)
+    return found
+
+
 def _main_body(feats: Sequence[LineFeatures], out: list[Decision], config: Config) -> None:
     """Keep the page's main block of body lines and the blocks attached to it; drop the
     rest (teasers, comment threads, legal notices).
@@ -154,14 +198,21 @@ def _main_body(feats: Sequence[LineFeatures], out: list[Decision], config: Confi
     main block's body words and fewer than ``offbody_far_gap`` dropped lines separate them;
     the walk stops at the first block that is not attached.
     """
+    # A thread (comments, a forum) sets a date stamp above each post: when kept text is
+    # split by at least thread_min_dates dropped date lines, each is a block boundary that
+    # the walk does not cross, so the posts stand apart from the article they follow.
+    posts = _thread_starts(feats, out, config)
     blocks: list[list[int]] = []
     gaps: list[int] = []  # gaps[k]: dropped lines between blocks[k] and blocks[k + 1]
+    dated: list[bool] = []  # dated[k]: a date line stands in gaps[k] (threads only)
     gap = 0
     for i, d in enumerate(out):
         if d.keep:
-            if not blocks or gap >= config.offbody_min_gap:
+            split = i in posts
+            if not blocks or gap >= config.offbody_min_gap or split:
                 if blocks:
                     gaps.append(gap)
+                    dated.append(split)
                 blocks.append([])
             blocks[-1].append(i)
             gap = 0
@@ -185,7 +236,11 @@ def _main_body(feats: Sequence[LineFeatures], out: list[Decision], config: Confi
         k = main
         while 0 <= k + step < len(blocks):
             between = gaps[min(k, k + step)]
-            if weights[k + step] < floor or between >= config.offbody_far_gap:
+            if (
+                weights[k + step] < floor
+                or between >= config.offbody_far_gap
+                or dated[min(k, k + step)]
+            ):
                 break
             k += step
             keep.add(k)

@@ -34,6 +34,7 @@ class LineFeatures:
     heading: bool  # a top-level heading (markdown '# ')
     title_like: bool  # can belong to a headline block
     bare_url: bool = False  # markup that is one web address (see shape.is_bare_url)
+    quoted: bool = False  # a date line inside a quotation ('> '): a quoted post's signature
 
 
 def line_features(
@@ -99,7 +100,8 @@ def line_features(
         if is_datetime_line(
             visible, config.datetime_min_digit_share, config.datetime_max_words, toks
         ):
-            return LineFeatures(LineClass.DATETIME, n, len(visible), heading, True)
+            quoted = line.lstrip().startswith(">")
+            return LineFeatures(LineClass.DATETIME, n, len(visible), heading, True, False, quoted)
         density = stopword_density(toks, stopwords)
     stop_ok = density is None or density >= config.min_stopword_density
     if marked:

@@ -1,0 +1,83 @@
+"""The main-body choice on generated text pages: which block is the article, and what is
+kept beside it (comment threads, quoted posts)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from cleaner import Config, clean_corpus
+
+SUBJECTS = ["The council", "The mayor", "A spokesman for the company", "The report", "Residents"]
+VERBS = ["said on Monday that", "explained in a letter that", "warned in the spring that"]
+CLAIMS = [
+    "the bridge over the river would open again in May after the repairs were paid for",
+    "the new rules would change how the town pays for its roads and its schools",
+    "the plan had been delayed by a dispute with the contractor over the cost of steel",
+    "most of the money was spent on the work that had been promised to the families",
+]
+
+
+def sentence(k: int) -> str:
+    """A body sentence of about twenty words, varied by ``k``."""
+    return (
+        f"{SUBJECTS[k % len(SUBJECTS)]} {VERBS[k % len(VERBS)]} "
+        f"{CLAIMS[k % len(CLAIMS)]}, and {CLAIMS[(k + 1) % len(CLAIMS)]} ({k})."
+    )
+
+
+def paragraph(k: int, n: int = 3) -> str:
+    return " ".join(sentence(k + j) for j in range(n))
+
+
+def clean_one(tmp_path: Path, text: str) -> list[dict[str, object]]:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "page.txt").write_text(text, encoding="utf-8")
+    report = tmp_path / "report.json"
+    clean_corpus([src], tmp_path / "out", config=Config(language="en"), report=report)
+    (page,) = json.loads(report.read_text(encoding="utf-8"))["files"]
+    lines: list[dict[str, object]] = page["lines"]
+    return lines
+
+
+def kept(lines: list[dict[str, object]], marker: str) -> list[bool]:
+    return [bool(ln["keep"]) for ln in lines if marker in str(ln["text"])]
+
+
+def test_comment_thread_under_a_short_article_is_dropped(tmp_path: Path) -> None:
+    """Each comment sits under its author's date line: the thread, larger than the article
+    it follows, is neither taken for the main body nor attached to it."""
+    article = ["# A bridge opens again", "Posted on March 3, 2019", paragraph(0, 4) + " (A)"]
+    thread = []
+    for c in range(8):
+        thread += [f"  * **Reader {c}** on March {c + 4}, 2019 at 4:{10 + c} pm said:"]
+        thread += [paragraph(10 + c, 2) + " (C)", paragraph(20 + c, 2) + " (C)"]
+    lines = clean_one(tmp_path, "\n".join(article + thread) + "\n")
+    assert kept(lines, "(A)") == [True]
+    comments = [ln for ln in lines if "(C)" in str(ln["text"])]
+    assert comments and all(not ln["keep"] for ln in comments)
+    assert {ln["reason"] for ln in comments} == {"off-body"}
+
+
+def test_quoted_posts_in_an_article_do_not_make_a_thread(tmp_path: Path) -> None:
+    """Posts quoted in an article end with their author's date line ('> — name, date'):
+    the article's paragraphs between them stay together."""
+    page = ["# What readers said"]
+    for k in range(4):
+        page += [paragraph(3 * k) + " (A)", f"> A reader wrote this short post {k}"]
+        page += [f"> — A Reader (@reader{k}) November {k + 1}, 2019"]
+    page += [paragraph(40) + " (A)"]
+    lines = clean_one(tmp_path, "\n".join(page) + "\n")
+    assert kept(lines, "(A)") == [True] * 5
+
+
+def test_dated_posts_far_apart_make_no_thread(tmp_path: Path) -> None:
+    """Date lines with long stretches of text between them (an article's sections with
+    their dates) do not split the article."""
+    page = ["# A year of repairs"]
+    for k in range(4):
+        page += [f"Updated March {k + 1}, 2019"]
+        page += [paragraph(5 * k + j) + " (A)" for j in range(8)]
+    lines = clean_one(tmp_path, "\n".join(page) + "\n")
+    assert kept(lines, "(A)") == [True] * 32
