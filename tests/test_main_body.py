@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from cleaner import Config, clean_corpus
+from cleaner.text import word_count
 
 SUBJECTS = ["The council", "The mayor", "A spokesman for the company", "The report", "Residents"]
 VERBS = ["said on Monday that", "explained in a letter that", "warned in the spring that"]
@@ -31,29 +33,42 @@ def paragraph(k: int, n: int = 3) -> str:
 
 
 def clean_one(tmp_path: Path, text: str) -> list[dict[str, object]]:
+    """The report's lines of one page cleaned alone."""
+    lines: list[dict[str, object]] = report_entry(tmp_path, text)["lines"]
+    return lines
+
+
+def report_entry(tmp_path: Path, text: str) -> dict[str, Any]:
+    """The report's entry of one page cleaned alone."""
     src = tmp_path / "in"
     src.mkdir()
     (src / "page.txt").write_text(text, encoding="utf-8")
     report = tmp_path / "report.json"
     clean_corpus([src], tmp_path / "out", config=Config(language="en"), report=report)
     (page,) = json.loads(report.read_text(encoding="utf-8"))["files"]
-    lines: list[dict[str, object]] = page["lines"]
-    return lines
+    assert isinstance(page, dict)
+    return page
 
 
 def kept(lines: list[dict[str, object]], marker: str) -> list[bool]:
     return [bool(ln["keep"]) for ln in lines if marker in str(ln["text"])]
 
 
-def test_comment_thread_under_a_short_article_is_dropped(tmp_path: Path) -> None:
-    """Each comment sits under its author's date line: the thread, larger than the article
-    it follows, is neither taken for the main body nor attached to it."""
+def thread_page() -> str:
+    """A short article under its title and date, then eight comments, each under its
+    author's date line; the comments hold more words than the article."""
     article = ["# A bridge opens again", "Posted on March 3, 2019", paragraph(0, 4) + " (A)"]
     thread = []
     for c in range(8):
         thread += [f"  * **Reader {c}** on March {c + 4}, 2019 at 4:{10 + c} pm said:"]
         thread += [paragraph(10 + c, 2) + " (C)", paragraph(20 + c, 2) + " (C)"]
-    lines = clean_one(tmp_path, "\n".join(article + thread) + "\n")
+    return "\n".join(article + thread) + "\n"
+
+
+def test_comment_thread_under_a_short_article_is_dropped(tmp_path: Path) -> None:
+    """Each comment sits under its author's date line: the thread, larger than the article
+    it follows, is neither taken for the main body nor attached to it."""
+    lines = clean_one(tmp_path, thread_page())
     assert kept(lines, "(A)") == [True]
     comments = [ln for ln in lines if "(C)" in str(ln["text"])]
     assert comments and all(not ln["keep"] for ln in comments)
@@ -81,3 +96,20 @@ def test_dated_posts_far_apart_make_no_thread(tmp_path: Path) -> None:
         page += [paragraph(5 * k + j) + " (A)" for j in range(8)]
     lines = clean_one(tmp_path, "\n".join(page) + "\n")
     assert kept(lines, "(A)") == [True] * 32
+
+
+def test_report_says_where_the_main_body_stands(tmp_path: Path) -> None:
+    """The report's ``main_body`` names the kept lines' span and words, and the largest
+    off-body block: here the comment thread, from the first comment to the last."""
+    entry = report_entry(tmp_path, thread_page())
+    main = entry["main_body"]
+    lines = entry["lines"]
+    article = [ln["n"] for ln in lines if "(A)" in ln["text"]]
+    comments = [ln["n"] for ln in lines if "(C)" in ln["text"]]
+    assert main["first"] == 1  # the title
+    assert main["last"] == article[-1]
+    assert main["words"] == sum(word_count(ln["text"]) for ln in lines if ln["keep"])
+    largest = main["off_body"]["largest"]
+    assert (largest["first"], largest["last"]) == (comments[0], comments[-1])
+    assert main["off_body"]["lines"] == len(comments)
+    assert 0 < main["share"] < 0.5
