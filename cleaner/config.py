@@ -86,12 +86,22 @@ class Config:
     offbody_min_gap: int = 3
     offbody_max_share: float = 0.15
     offbody_far_gap: int = 12
-    # A page whose kept text is split by at least this many dropped date lines is a thread
-    # (a comment section, a forum): each date line then bounds a block that the main body
-    # does not reach across. Lower cuts more pages into posts (a live blog's entries too);
-    # higher lets comments under a short article stay attached to it.
+    # At least this many posts in a row, each under a dropped date line (not a quoted one)
+    # and fewer than offbody_far_gap dropped lines from the last, are a thread (comments,
+    # a forum): each such date line bounds a block that the main body does not reach
+    # across. Lower cuts more pages into posts (a live blog's entries too); higher lets
+    # comments under a short article stay attached to it.
     thread_min_dates: int = 3
+    # A thread's posts are short: a run of dated posts breaks at a post of more kept lines.
+    # Higher takes longer posts for a thread (and an article's dated sections with them).
     thread_max_post_lines: int = 6
+    # A block of at least teaser_min_headings headings, most of them under a picture, with
+    # fewer than teaser_max_words body words per heading is a grid of teasers (headline,
+    # one line of summary): never the main block beside another, never attached to it.
+    # Higher words or fewer headings catch more teaser grids, and with them more listicles
+    # and interviews (a question as a heading, a short answer) that set pictures in.
+    teaser_min_headings: int = 3
+    teaser_max_words: int = 50
     # The first block after the page's top heading with at least this share of the largest
     # block's body words is the main block. Lower trusts the heading more.
     title_block_min_share: float = 0.3

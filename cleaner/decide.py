@@ -188,31 +188,43 @@ def _thread_starts(
     return found
 
 
+def _teaser_grid(
+    feats: Sequence[LineFeatures], block: Sequence[int], words: int, config: Config
+) -> bool:
+    """Whether a block is a grid of teasers: at least ``teaser_min_headings`` headings, most
+    of them under a picture (a few lines above), and fewer than ``teaser_max_words`` body
+    words per heading (a headline and a line of summary each)."""
+    heads = [i for i in block if feats[i].marked]
+    if len(heads) < config.teaser_min_headings or words >= config.teaser_max_words * len(heads):
+        return False
+    pictured = sum(any(feats[j].image for j in range(max(0, i - 3), i)) for i in heads)
+    return 2 * pictured >= len(heads)
+
+
 def _main_body(feats: Sequence[LineFeatures], out: list[Decision], config: Config) -> None:
     """Keep the page's main block of body lines and the blocks attached to it; drop the
     rest (teasers, comment threads, legal notices).
 
     Kept lines form one block while fewer than ``offbody_min_gap`` dropped lines (markup
-    aside) separate them. Walking outwards from the block with the most body words, a
-    neighbouring block is attached when it carries at least ``offbody_max_share`` of the
-    main block's body words and fewer than ``offbody_far_gap`` dropped lines separate them;
-    the walk stops at the first block that is not attached.
+    aside) separate them. Walking outwards from the main block, a neighbouring block is
+    attached when it carries at least ``offbody_max_share`` of the main block's body words
+    and fewer than ``offbody_far_gap`` dropped lines separate them; the walk stops at the
+    first block that is not attached. Two boundaries are never crossed: a top-level
+    heading with dropped lines above it (the title of the article below, or of another)
+    and the date line above a post of a comment thread (see :func:`_thread_starts`).
     """
-    # A thread (comments, a forum) sets a date stamp above each post: when kept text is
-    # split by at least thread_min_dates dropped date lines, each is a block boundary that
-    # the walk does not cross, so the posts stand apart from the article they follow.
     posts = _thread_starts(feats, out, config)
     blocks: list[list[int]] = []
     gaps: list[int] = []  # gaps[k]: dropped lines between blocks[k] and blocks[k + 1]
-    dated: list[bool] = []  # dated[k]: a date line stands in gaps[k] (threads only)
+    walls: list[bool] = []  # walls[k]: the walk does not cross from blocks[k] to blocks[k + 1]
     gap = 0
     for i, d in enumerate(out):
         if d.keep:
-            split = i in posts
-            if not blocks or gap >= config.offbody_min_gap or split:
+            wall = i in posts or (feats[i].heading and gap > 0)
+            if not blocks or gap >= config.offbody_min_gap or wall:
                 if blocks:
                     gaps.append(gap)
-                    dated.append(split)
+                    walls.append(wall)
                 blocks.append([])
             blocks[-1].append(i)
             gap = 0
@@ -221,13 +233,22 @@ def _main_body(feats: Sequence[LineFeatures], out: list[Decision], config: Confi
     if len(blocks) < 2:
         return
     weights = [sum(feats[i].n_words for i in b if feats[i].cls is LineClass.GOOD) for b in blocks]
-    main = max(range(len(blocks)), key=lambda k: (weights[k], -k))
+    # A block with a heading for every few body words is a grid of teasers (a headline and
+    # a line of summary each), not an article's sections: it is not the main block unless
+    # every block is one, and the walk does not take it in.
+    teasers = [_teaser_grid(feats, b, weights[k], config) for k, b in enumerate(blocks)]
+    candidates = [k for k in range(len(blocks)) if not teasers[k]] or list(range(len(blocks)))
+    main = max(candidates, key=lambda k: (weights[k], -k))
     # The page's top heading announces the article: the first substantial block after it
     # is the main block, even when a comment thread or a notice further down is larger.
     title = next((i for i, f in enumerate(feats) if f.heading), None)
     if title is not None:
         after = [k for k, b in enumerate(blocks) if b[-1] > title]
-        sizable = [k for k in after if weights[k] >= config.title_block_min_share * weights[main]]
+        sizable = [
+            k
+            for k in after
+            if weights[k] >= config.title_block_min_share * weights[main] and k in candidates
+        ]
         if sizable:
             main = sizable[0]
     floor = config.offbody_max_share * weights[main]
@@ -238,8 +259,9 @@ def _main_body(feats: Sequence[LineFeatures], out: list[Decision], config: Confi
             between = gaps[min(k, k + step)]
             if (
                 weights[k + step] < floor
+                or (teasers[k + step] and not teasers[main])
                 or between >= config.offbody_far_gap
-                or dated[min(k, k + step)]
+                or walls[min(k, k + step)]
             ):
                 break
             k += step

@@ -113,3 +113,51 @@ def test_report_says_where_the_main_body_stands(tmp_path: Path) -> None:
     assert (largest["first"], largest["last"]) == (comments[0], comments[-1])
     assert main["off_body"]["lines"] == len(comments)
     assert 0 < main["share"] < 0.5
+
+
+def test_teasers_above_the_title_stay_apart_from_the_article(tmp_path: Path) -> None:
+    """A block of teasers above the article's title, a dropped line between, is larger
+    than the article but is not taken in: a top-level heading below dropped lines is a
+    wall the main body does not cross."""
+    page = [f"**Other story {k}** _{paragraph(50 + k, 2)} (T)_" for k in range(6)]
+    page += ["Updated 12/03/2019 10:22", "# A bridge opens again"]
+    page += [paragraph(k) + " (A)" for k in range(3)]
+    lines = clean_one(tmp_path, "\n".join(page) + "\n")
+    assert kept(lines, "(A)") == [True] * 3
+    assert kept(lines, "(T)") == [False] * 6
+    assert kept(lines, "# A bridge") == [True]
+
+
+PLACES = ["harbour", "station", "library", "market", "museum", "stadium", "airport", "park"]
+
+
+def teaser(k: int) -> list[str]:
+    """A picture, a headline and one line of summary."""
+    place = f"{PLACES[k % len(PLACES)]} {PLACES[k // len(PLACES)]}"
+    return [
+        f"![Story {k}](https://example.com/img/{k}.jpg)",
+        f"## What happened at the {place}",
+        f"{sentence(30 + k)} (T)",
+    ]
+
+
+def test_teaser_grid_after_the_article_is_dropped(tmp_path: Path) -> None:
+    """Headlines under pictures, each with one line of summary, below the article and
+    larger than it: a grid of teasers, not the article's sections."""
+    page = ["# A bridge opens again", paragraph(0, 4) + " (A)", paragraph(4, 4) + " (A)"]
+    page += ["Posted 12/03/2019", "Updated 12/04/2019 10:22", "Printed 12/05/2019"]
+    for k in range(12):
+        page += teaser(k)
+    lines = clean_one(tmp_path, "\n".join(page) + "\n")
+    assert kept(lines, "(A)") == [True, True]
+    assert kept(lines, "(T)") == [False] * 12
+
+
+def test_sections_with_headings_stay(tmp_path: Path) -> None:
+    """An article's sections under their own headings and pictures, several sentences
+    each, are one body."""
+    page = ["# A year of repairs", paragraph(0) + " (A)"]
+    for k in range(5):
+        page += teaser(k)[:2] + [paragraph(3 * k, 2) + " (A)", paragraph(7 * k) + " (A)"]
+    lines = clean_one(tmp_path, "\n".join(page) + "\n")
+    assert kept(lines, "(A)") == [True] * 11

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from ..config import Config
-from ..text import is_heading, is_plain, strip_markup, word_count, words
+from ..text import image_count, is_heading, is_plain, strip_markup, word_count, words
 from .language import stopword_density
 from .shape import (
     ends_question_or_exclamation,
@@ -35,6 +35,8 @@ class LineFeatures:
     title_like: bool  # can belong to a headline block
     bare_url: bool = False  # markup that is one web address (see shape.is_bare_url)
     quoted: bool = False  # a date line inside a quotation ('> '): a quoted post's signature
+    marked: bool = False  # a heading of any level ('#' to '######')
+    image: bool = False  # markup that shows an image
 
 
 def line_features(
@@ -89,7 +91,8 @@ def line_features(
     heading = marked and line.lstrip().startswith("# ")
     if is_markup_residue(line, visible, n if scale == 1.0 else None):
         url = is_bare_url(visible)
-        return LineFeatures(LineClass.MARKUP, n, len(visible), heading, True, url)
+        image = image_count(line) > 0
+        return LineFeatures(LineClass.MARKUP, n, len(visible), heading, True, url, image=image)
     terminal = ends_sentence(visible)
     title_like = n < config.title_max_words and (
         not terminal or ends_question_or_exclamation(visible)
@@ -116,4 +119,5 @@ def line_features(
         cls = LineClass.NEAR  # a long sentence without its ending
     else:
         cls = LineClass.BAD
-    return LineFeatures(cls, n, len(visible), heading, title_like or cls is LineClass.TITLE)
+    title_like = title_like or cls is LineClass.TITLE
+    return LineFeatures(cls, n, len(visible), heading, title_like, marked=marked)
