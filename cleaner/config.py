@@ -102,6 +102,12 @@ class Config:
     # and interviews (a question as a heading, a short answer) that set pictures in.
     teaser_min_headings: int = 3
     teaser_max_words: int = 50
+    # A page that keeps no line of prose keeps its largest run of lines dropped for their
+    # shape alone (a table of results, a calendar) when the run holds at least
+    # list_min_words words and list_min_line_words words a line on average. Lower keeps
+    # more of prose-less pages, menus and link lists with them; higher leaves them empty.
+    list_min_words: int = 40
+    list_min_line_words: int = 4
     # The first block after the page's top heading with at least this share of the largest
     # block's body words is the main block. Lower trusts the heading more.
     title_block_min_share: float = 0.3

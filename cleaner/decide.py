@@ -274,6 +274,45 @@ def _main_body(feats: Sequence[LineFeatures], out: list[Decision], config: Confi
                 out[i] = Decision(False, Reason.OFF_BODY, out[i].group)
 
 
+# dropped for their shape alone: what a page without prose may keep as its list
+_LIST_REASONS = frozenset(
+    {Reason.TEMPLATE_BLOCK, Reason.NO_SENTENCE, Reason.SHORT, Reason.LOW_STOPWORDS}
+)
+
+
+def _list_page(feats: Sequence[LineFeatures], out: list[Decision], config: Config) -> None:
+    """A page without a line of prose kept (results, a calendar, a price list): its largest
+    run of lines dropped for their shape alone, below the page's top heading, is its
+    content when it holds at least ``list_min_words`` words and ``list_min_line_words``
+    words a line (a menu's items hold fewer). A run may step over one other line (a
+    subheading); markup is transparent, a top-level heading ends it. The top heading
+    stays with the list, as it stays with an article.
+    """
+    if any(d.keep and f.cls is LineClass.GOOD for f, d in zip(feats, out, strict=True)):
+        return
+    title = next((i for i, f in enumerate(feats) if f.heading), -1)
+    runs: list[list[int]] = []
+    other = 2  # lines since the last line of the run that is not one of its lines
+    for i in range(title + 1, len(feats)):
+        f, d = feats[i], out[i]
+        if f.cls is LineClass.MARKUP and not f.heading:
+            continue
+        if f.heading:
+            other = 2  # a top-level heading starts another part of the page
+        elif not d.keep and d.reason in _LIST_REASONS and f.cls is not LineClass.DATETIME:
+            if other > 1:
+                runs.append([])
+            runs[-1].append(i)
+            other = 0
+        else:
+            other += 1
+    best = max(runs, key=lambda r: (sum(feats[i].n_words for i in r), -r[0]), default=[])
+    words = sum(feats[i].n_words for i in best)
+    if words >= config.list_min_words and words >= config.list_min_line_words * len(best):
+        for i in [title, *best] if title >= 0 else best:
+            out[i] = Decision(True, Reason.BODY, out[i].group)
+
+
 def decide_lines(
     feats: Sequence[LineFeatures],
     groups: Sequence[LineGroup],
@@ -365,4 +404,5 @@ def _decide_round(
     decided = [d if d is not None else Decision(True, Reason.BODY) for d in out]
     if shape_filter:
         _main_body(feats, decided, config)
+        _list_page(feats, decided, config)
     return decided

@@ -158,6 +158,31 @@ def test_sections_with_headings_stay(tmp_path: Path) -> None:
     each, are one body."""
     page = ["# A year of repairs", paragraph(0) + " (A)"]
     for k in range(5):
-        page += teaser(k)[:2] + [paragraph(3 * k, 2) + " (A)", paragraph(7 * k) + " (A)"]
+        page += [*teaser(k)[:2], paragraph(3 * k, 2) + " (A)", paragraph(7 * k) + " (A)"]
     lines = clean_one(tmp_path, "\n".join(page) + "\n")
     assert kept(lines, "(A)") == [True] * 11
+
+
+TEAMS = ["Rovers", "Albion", "United", "Wanderers", "Athletic", "Rangers", "Town", "City"]
+
+
+def test_page_without_prose_keeps_its_list(tmp_path: Path) -> None:
+    """A page of results and no sentence keeps its list below the title; the menu above
+    (items of a word or two) and the footer after a top-level heading stay out."""
+    page = ["  * Home", "  * News", "  * Sport", "  * Weather", "# Results of the week"]
+    for k in range(8):
+        a, b = TEAMS[k], TEAMS[(k + 3) % len(TEAMS)]
+        page += [f"**{a} {k + 2}, {b} {k}** goals by Smith, Jones and Brown (R)"]
+    page += ["# Contact", "Terms of Service", "Privacy"]
+    lines = clean_one(tmp_path, "\n".join(page) + "\n")
+    assert kept(lines, "(R)") == [True] * 8
+    assert [ln["text"] for ln in lines if ln["keep"] and "(R)" not in ln["text"]] == [
+        "# Results of the week"
+    ]
+
+
+def test_page_of_short_items_stays_empty(tmp_path: Path) -> None:
+    """A page of menu items (a word or two each) and no prose keeps nothing."""
+    page = ["# Site map"] + [f"  * {TEAMS[k % 8]} {PLACES[k % 8]}" for k in range(30)]
+    lines = clean_one(tmp_path, "\n".join(page) + "\n")
+    assert not any(ln["keep"] for ln in lines[1:])
