@@ -240,7 +240,8 @@ def _main_body(feats: Sequence[LineFeatures], out: list[Decision], config: Confi
     candidates = [k for k in range(len(blocks)) if not teasers[k]] or list(range(len(blocks)))
     main = max(candidates, key=lambda k: (weights[k], -k))
     # The page's top heading announces the article: the first substantial block after it
-    # is the main block, even when a comment thread or a notice further down is larger.
+    # is the main block, even when a comment thread or a notice further down is larger,
+    # unless offbody_far_gap dropped lines or more stand between them.
     title = next((i for i, f in enumerate(feats) if f.heading), None)
     if title is not None:
         after = [k for k, b in enumerate(blocks) if b[-1] > title]
@@ -248,6 +249,16 @@ def _main_body(feats: Sequence[LineFeatures], out: list[Decision], config: Confi
             k
             for k in after
             if weights[k] >= config.title_block_min_share * weights[main] and k in candidates
+        ]
+        # the title announces the text right below it, not a block far down the page
+        sizable = [
+            k
+            for k in sizable[:1]
+            if sum(
+                feats[i].cls is not LineClass.MARKUP and not out[i].keep
+                for i in range(title + 1, blocks[k][0])
+            )
+            < config.offbody_far_gap
         ]
         if sizable:
             main = sizable[0]

@@ -186,3 +186,15 @@ def test_page_of_short_items_stays_empty(tmp_path: Path) -> None:
     page = ["# Site map"] + [f"  * {TEAMS[k % 8]} {PLACES[k % 8]}" for k in range(30)]
     lines = clean_one(tmp_path, "\n".join(page) + "\n")
     assert not any(ln["keep"] for ln in lines[1:])
+
+
+def test_title_far_above_does_not_choose_a_sidebar(tmp_path: Path) -> None:
+    """The top heading (a site's name) stands far above a sidebar note, many dropped lines
+    between: the note is not taken for the text the heading announces; the larger article
+    further down is the main body."""
+    stamps = [f"Updated 12/{k + 1:02d}/2019 10:{k + 10}" for k in range(14)]
+    page = ["# The Town Paper", *stamps, paragraph(60, 2) + " (S)", *stamps]
+    page += ["## A bridge opens again", paragraph(0, 4) + " (A)", paragraph(4, 4) + " (A)"]
+    lines = clean_one(tmp_path, "\n".join(page) + "\n")
+    assert kept(lines, "(A)") == [True, True]
+    assert kept(lines, "(S)") == [False]
