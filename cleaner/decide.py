@@ -7,7 +7,9 @@ Steps, each a small function over the whole page:
 3. line shape: body lines stay, lines without function words go;
 4. context: short and title-like lines follow the body lines around them;
 5. main body: small blocks of body text far from the page's main block go (teasers,
-   comment threads).
+   comment threads), and so do grids of teasers and the posts of a thread;
+6. lists: the lines a body line ending with a colon announces stay, and a page without
+   prose keeps its largest list.
 """
 
 from __future__ import annotations
@@ -291,6 +293,33 @@ _LIST_REASONS = frozenset(
 )
 
 
+def _announced_lists(feats: Sequence[LineFeatures], out: list[Decision]) -> None:
+    """A kept body line that ends with a colon announces what follows: the lines right
+    after it that went for their shape alone (a list of items, of offers, of steps) are
+    kept up to the first two other lines in a row or a top-level heading; markup between
+    them is transparent."""
+    for start, f in enumerate(feats):
+        if not (f.lead_in and out[start].keep):
+            continue
+        items: list[int] = []
+        other = 0
+        for i in range(start + 1, len(feats)):
+            g, d = feats[i], out[i]
+            if g.heading or d.keep:
+                break
+            if g.cls is LineClass.MARKUP:
+                continue
+            if d.reason in _LIST_REASONS and g.cls is not LineClass.DATETIME:
+                items.append(i)
+                other = 0
+            else:
+                other += 1
+                if other > 1 or not items:
+                    break
+        for i in items:
+            out[i] = Decision(True, Reason.BODY, out[i].group)
+
+
 def _list_page(feats: Sequence[LineFeatures], out: list[Decision], config: Config) -> None:
     """A page without a line of prose kept (results, a calendar, a price list): its largest
     run of lines dropped for their shape alone, below the page's top heading, is its
@@ -415,5 +444,6 @@ def _decide_round(
     decided = [d if d is not None else Decision(True, Reason.BODY) for d in out]
     if shape_filter:
         _main_body(feats, decided, config)
+        _announced_lists(feats, decided)
         _list_page(feats, decided, config)
     return decided

@@ -198,3 +198,30 @@ def test_title_far_above_does_not_choose_a_sidebar(tmp_path: Path) -> None:
     lines = clean_one(tmp_path, "\n".join(page) + "\n")
     assert kept(lines, "(A)") == [True, True]
     assert kept(lines, "(S)") == [False]
+
+
+def offers(k: int) -> list[str]:
+    """A numbered offer with its link below it."""
+    return [f"{k + 1}) The {PLACES[k % 8]} set {TEAMS[k % 8]} edition (O)", f"http://ex.am/{k}x"]
+
+
+def test_list_announced_by_a_colon_stays(tmp_path: Path) -> None:
+    """The article's last paragraph ends with a colon: the list of offers below it is its
+    content, kept up to the footer."""
+    page = ["# Offers of the week", paragraph(0, 3) + " (A)"]
+    page += [paragraph(3, 3) + " Here are the offers that we liked the most this week:"]
+    for k in range(8):
+        page += offers(k)
+    page += ["# Contact", "Terms of Service", "Privacy"]
+    lines = clean_one(tmp_path, "\n".join(page) + "\n")
+    assert kept(lines, "(O)") == [True] * 8
+    assert not any(kept(lines, "Terms of Service"))
+
+
+def test_list_after_a_full_stop_goes(tmp_path: Path) -> None:
+    """Without the colon the same lines after the article are not announced: they go."""
+    page = ["# Offers of the week", paragraph(0, 3) + " (A)", paragraph(3, 3)]
+    for k in range(8):
+        page += offers(k)
+    lines = clean_one(tmp_path, "\n".join(page) + "\n")
+    assert kept(lines, "(O)") == [False] * 8

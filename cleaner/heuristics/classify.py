@@ -37,6 +37,7 @@ class LineFeatures:
     quoted: bool = False  # a date line inside a quotation ('> '): a quoted post's signature
     marked: bool = False  # a heading of any level ('#' to '######')
     image: bool = False  # markup that shows an image
+    lead_in: bool = False  # body text ending with a colon: it announces what follows
 
 
 def line_features(
@@ -120,4 +121,5 @@ def line_features(
     else:
         cls = LineClass.BAD
     title_like = title_like or cls is LineClass.TITLE
-    return LineFeatures(cls, n, len(visible), heading, title_like, marked=marked)
+    lead_in = cls is LineClass.GOOD and visible.rstrip(" *_").endswith(":")
+    return LineFeatures(cls, n, len(visible), heading, title_like, marked=marked, lead_in=lead_in)
