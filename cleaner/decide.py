@@ -6,10 +6,11 @@ Steps, each a small function over the whole page:
 2. template blocks: runs of title-like lines that contain template lines;
 3. line shape: body lines stay, lines without function words go;
 4. context: short and title-like lines follow the body lines around them;
-5. main body: small blocks of body text far from the page's main block go (teasers,
+5. announced lists: the lines a body line ending with a colon announces stay, and so
+   join the block of the text around them;
+6. main body: small blocks of body text far from the page's main block go (teasers,
    comment threads), and so do grids of teasers and the posts of a thread;
-6. lists: the lines a body line ending with a colon announces stay, and a page without
-   prose keeps its largest list.
+7. a page without prose keeps its largest list.
 """
 
 from __future__ import annotations
@@ -443,7 +444,7 @@ def _decide_round(
     _context(feats, out, groups, config)
     decided = [d if d is not None else Decision(True, Reason.BODY) for d in out]
     if shape_filter:
-        _main_body(feats, decided, config)
         _announced_lists(feats, decided)
+        _main_body(feats, decided, config)
         _list_page(feats, decided, config)
     return decided

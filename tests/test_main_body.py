@@ -202,7 +202,10 @@ def test_title_far_above_does_not_choose_a_sidebar(tmp_path: Path) -> None:
 
 def offers(k: int) -> list[str]:
     """A numbered offer with its link below it."""
-    return [f"{k + 1}) The {PLACES[k % 8]} set {TEAMS[k % 8]} edition (O)", f"http://ex.am/{k}x"]
+    return [
+        f"{k + 1}) The {PLACES[k % 8]} set {TEAMS[(k + k // 8) % 8]} edition (O)",
+        f"http://ex.am/{k}x",
+    ]
 
 
 def test_list_announced_by_a_colon_stays(tmp_path: Path) -> None:
@@ -225,3 +228,18 @@ def test_list_after_a_full_stop_goes(tmp_path: Path) -> None:
         page += offers(k)
     lines = clean_one(tmp_path, "\n".join(page) + "\n")
     assert kept(lines, "(O)") == [False] * 8
+
+
+def test_announced_list_joins_the_article_around_it(tmp_path: Path) -> None:
+    """An announced list of many items (long lines of names, no sentences) in the middle
+    of an article is part of it: the article's text after the list stays with the text
+    before it, however many items stand between."""
+    page = ["# Offers of the week", paragraph(0, 4) + " (A)"]
+    page += [paragraph(4, 3) + " Here are the offers that we liked the most this week:"]
+    for k in range(14):
+        names = [f"Model{chr(97 + k)}{chr(97 + j)}" for j in range(26)]
+        page += [f"{k + 1}) {' '.join(names)} (O)"]
+    page += [paragraph(8, 3) + " (B)", paragraph(12, 3) + " (B)"]
+    lines = clean_one(tmp_path, "\n".join(page) + "\n")
+    assert kept(lines, "(O)") == [True] * 14
+    assert kept(lines, "(B)") == [True, True]
