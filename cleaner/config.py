@@ -86,6 +86,11 @@ class Config:
     offbody_min_gap: int = 3
     offbody_max_share: float = 0.15
     offbody_far_gap: int = 12
+    # Teasers under pictures set in an article (a "most read" list, dropped as template)
+    # do not count toward offbody_far_gap when the block beyond holds at
+    # least this share of the main block's body words: the article goes on past them.
+    # Lower attaches smaller blocks across such lists (a comment form, a sidebar).
+    offbody_insert_min_share: float = 0.5
     # At least this many posts in a row, each under a dropped date line (not a quoted one)
     # and fewer than offbody_far_gap dropped lines from the last, are a thread (comments,
     # a forum): each such date line bounds a block that the main body does not reach

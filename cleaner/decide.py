@@ -36,6 +36,8 @@ _OWN_REASON = {LineClass.MARKUP: Reason.MARKUP, LineClass.DATETIME: Reason.DATET
 
 Decisions = list[Decision | None]
 
+_TEMPLATE_REASONS = frozenset({Reason.TEMPLATE, Reason.TEMPLATE_BLOCK})
+
 
 def _neighbour(feats: Sequence[LineFeatures], i: int, step: int) -> int | None:
     """Index of the nearest line in direction ``step`` that is not markup."""
@@ -212,7 +214,10 @@ def _main_body(feats: Sequence[LineFeatures], out: list[Decision], config: Confi
     aside) separate them. Walking outwards from the main block, a neighbouring block is
     attached when it carries at least ``offbody_max_share`` of the main block's body words
     and fewer than ``offbody_far_gap`` dropped lines separate them; the walk stops at the
-    first block that is not attached. Two boundaries are never crossed: a top-level
+    first block that is not attached; the lines of teasers under pictures (dropped as
+    template) do not count in that distance when the block beyond holds at least
+    ``offbody_insert_min_share`` of the main block's words (the article goes on past an
+    inserted headline list). Two boundaries are never crossed: a top-level
     heading with dropped lines above it (the title of the article below, or of another)
     and the date line above a post of a comment thread (see :func:`_thread_starts`).
     """
@@ -220,19 +225,27 @@ def _main_body(feats: Sequence[LineFeatures], out: list[Decision], config: Confi
     blocks: list[list[int]] = []
     gaps: list[int] = []  # gaps[k]: dropped lines between blocks[k] and blocks[k + 1]
     walls: list[bool] = []  # walls[k]: the walk does not cross from blocks[k] to blocks[k + 1]
-    gap = 0
+    spans: list[int] = []  # spans[k]: gaps[k] without teaser lines under pictures
+    gap = span = 0
     for i, d in enumerate(out):
         if d.keep:
             wall = i in posts or (feats[i].heading and gap > 0)
             if not blocks or gap >= config.offbody_min_gap or wall:
                 if blocks:
                     gaps.append(gap)
+                    spans.append(span)
                     walls.append(wall)
                 blocks.append([])
             blocks[-1].append(i)
-            gap = 0
+            gap = span = 0
         elif feats[i].cls is not LineClass.MARKUP:
+            # the lines of teasers under pictures set in an article (a headline list,
+            # dropped as template) do not count in the span beyond its first line
+            pictured = d.reason in _TEMPLATE_REASONS and any(
+                feats[j].image for j in range(max(0, i - 2), i)
+            )
             gap += 1
+            span += not (pictured and span > 0)
     if len(blocks) < 2:
         return
     weights = [sum(feats[i].n_words for i in b if feats[i].cls is LineClass.GOOD) for b in blocks]
@@ -271,6 +284,11 @@ def _main_body(feats: Sequence[LineFeatures], out: list[Decision], config: Confi
         k = main
         while 0 <= k + step < len(blocks):
             between = gaps[min(k, k + step)]
+            if (
+                between >= config.offbody_far_gap > spans[min(k, k + step)]
+                and weights[k + step] >= config.offbody_insert_min_share * weights[main]
+            ):
+                between = 0  # far only for the teasers set in between: the article goes on
             if (
                 weights[k + step] < floor
                 or (teasers[k + step] and not teasers[main])

@@ -243,3 +243,26 @@ def test_announced_list_joins_the_article_around_it(tmp_path: Path) -> None:
     lines = clean_one(tmp_path, "\n".join(page) + "\n")
     assert kept(lines, "(O)") == [True] * 14
     assert kept(lines, "(B)") == [True, True]
+
+
+def test_article_goes_on_past_an_inserted_headline_list(tmp_path: Path) -> None:
+    """A headline list under pictures, shared with the site's other pages, is set in the
+    middle of an article: the article's second half, as large as the first, stays."""
+    headlines = [f"Latest news from the {p} of {t}" for p in PLACES[:6] for t in TEAMS[:1]]
+    pages = {}
+    for name, own in (("a", "(A)"), ("b", "(B)")):
+        page = [f"# The {name} story", *(paragraph(k + len(own)) + f" {own}" for k in range(3))]
+        for h in headlines:
+            page += [f"![{h}](https://example.com/{h[-4:]}.jpg)", f"### {h.upper()}", h]
+        page += [paragraph(k + 9) + f" {own}" for k in range(3)]
+        pages[name] = "\n".join(page) + "\n"
+    src = tmp_path / "in"
+    src.mkdir()
+    for name, text in pages.items():
+        (src / f"{name}.txt").write_text(text, encoding="utf-8")
+    report = tmp_path / "report.json"
+    clean_corpus([src], tmp_path / "out", config=Config(language="en"), report=report)
+    files = json.loads(report.read_text(encoding="utf-8"))["files"]
+    for entry, own in zip(files, ("(A)", "(B)"), strict=True):
+        assert [ln["keep"] for ln in entry["lines"] if own in ln["text"]] == [True] * 6
+        assert not any(ln["keep"] for ln in entry["lines"] if "Latest news" in ln["text"])
