@@ -66,6 +66,15 @@ def line_features(
     'datetime'
     >>> line_features("It is over.", en, cfg).cls.value
     'near'
+    >>> f = line_features("> — A Reader (@reader) November 1, 2019", en, cfg)
+    >>> f.cls.value, f.quoted
+    ('datetime', True)
+    >>> line_features("The plan was approved after a debate on these three points:", en,
+    ...               cfg).lead_in
+    True
+    >>> f = line_features("## Top stories", en, cfg)
+    >>> f.marked, f.heading, line_features("![A bridge](b.jpg)", en, cfg).image
+    (True, False, True)
     """
     scale = 1.0
     if len(line) > config.max_feature_chars:
@@ -93,7 +102,9 @@ def line_features(
     if is_markup_residue(line, visible, n if scale == 1.0 else None):
         url = is_bare_url(visible)
         image = image_count(line) > 0
-        return LineFeatures(LineClass.MARKUP, n, len(visible), heading, True, url, image=image)
+        return LineFeatures(
+            LineClass.MARKUP, n, len(visible), heading, True, url, marked=marked, image=image
+        )
     terminal = ends_sentence(visible)
     title_like = n < config.title_max_words and (
         not terminal or ends_question_or_exclamation(visible)
@@ -105,7 +116,9 @@ def line_features(
             visible, config.datetime_min_digit_share, config.datetime_max_words, toks
         ):
             quoted = line.lstrip().startswith(">")
-            return LineFeatures(LineClass.DATETIME, n, len(visible), heading, True, False, quoted)
+            return LineFeatures(
+                LineClass.DATETIME, n, len(visible), heading, True, quoted=quoted, marked=marked
+            )
         density = stopword_density(toks, stopwords)
     stop_ok = density is None or density >= config.min_stopword_density
     if marked:
