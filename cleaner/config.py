@@ -86,6 +86,33 @@ class Config:
     offbody_min_gap: int = 3
     offbody_max_share: float = 0.15
     offbody_far_gap: int = 12
+    # Teasers under pictures set in an article (a "most read" list, dropped as template)
+    # do not count toward offbody_far_gap when the block beyond holds at
+    # least this share of the main block's body words: the article goes on past them.
+    # Lower attaches smaller blocks across such lists (a comment form, a sidebar).
+    offbody_insert_min_share: float = 0.5
+    # At least this many posts in a row, each under a dropped date line (not a quoted one)
+    # and fewer than offbody_far_gap dropped lines from the last, are a thread (comments,
+    # a forum): each such date line bounds a block that the main body does not reach
+    # across. Lower cuts more pages into posts (a live blog's entries too); higher lets
+    # comments under a short article stay attached to it.
+    thread_min_dates: int = 3
+    # A thread's posts are short: a run of dated posts breaks at a post of more kept lines.
+    # Higher takes longer posts for a thread (and an article's dated sections with them).
+    thread_max_post_lines: int = 6
+    # A block of at least teaser_min_headings headings, most of them under a picture, with
+    # fewer than teaser_max_words body words per heading is a grid of teasers (headline,
+    # one line of summary): never the main block beside another, never attached to it.
+    # Higher words or fewer headings catch more teaser grids, and with them more listicles
+    # and interviews (a question as a heading, a short answer) that set pictures in.
+    teaser_min_headings: int = 3
+    teaser_max_words: int = 50
+    # A page that keeps no line of prose keeps its largest run of lines dropped for their
+    # shape alone (a table of results, a calendar) when the run holds at least
+    # list_min_words words and list_min_line_words words a line on average. Lower keeps
+    # more of prose-less pages, menus and link lists with them; higher leaves them empty.
+    list_min_words: int = 40
+    list_min_line_words: int = 4
     # The first block after the page's top heading with at least this share of the largest
     # block's body words is the main block. Lower trusts the heading more.
     title_block_min_share: float = 0.3

@@ -6,8 +6,13 @@ Steps, each a small function over the whole page:
 2. template blocks: runs of title-like lines that contain template lines;
 3. line shape: body lines stay, lines without function words go;
 4. context: short and title-like lines follow the body lines around them;
-5. main body: small blocks of body text far from the page's main block go (teasers,
-   comment threads).
+5. announced lists: the lines a body line ending with a colon announces stay, and so
+   join the block of the text around them;
+6. main body: small blocks of body text far from the page's main block go (teasers,
+   comment threads), and so do grids of teasers and the posts of a thread;
+7. a page without prose keeps its largest list.
+
+Steps 5 to 7 are in :mod:`cleaner.mainbody`.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from dataclasses import dataclass
 
 from .config import Config
 from .heuristics.classify import LineClass, LineFeatures
+from .mainbody import announced_lists, list_page, main_body
 from .models import Decision, Reason
 
 
@@ -144,59 +150,6 @@ def _context(
         out[i] = Decision(keep, reason, groups[i].id)
 
 
-def _main_body(feats: Sequence[LineFeatures], out: list[Decision], config: Config) -> None:
-    """Keep the page's main block of body lines and the blocks attached to it; drop the
-    rest (teasers, comment threads, legal notices).
-
-    Kept lines form one block while fewer than ``offbody_min_gap`` dropped lines (markup
-    aside) separate them. Walking outwards from the block with the most body words, a
-    neighbouring block is attached when it carries at least ``offbody_max_share`` of the
-    main block's body words and fewer than ``offbody_far_gap`` dropped lines separate them;
-    the walk stops at the first block that is not attached.
-    """
-    blocks: list[list[int]] = []
-    gaps: list[int] = []  # gaps[k]: dropped lines between blocks[k] and blocks[k + 1]
-    gap = 0
-    for i, d in enumerate(out):
-        if d.keep:
-            if not blocks or gap >= config.offbody_min_gap:
-                if blocks:
-                    gaps.append(gap)
-                blocks.append([])
-            blocks[-1].append(i)
-            gap = 0
-        elif feats[i].cls is not LineClass.MARKUP:
-            gap += 1
-    if len(blocks) < 2:
-        return
-    weights = [sum(feats[i].n_words for i in b if feats[i].cls is LineClass.GOOD) for b in blocks]
-    main = max(range(len(blocks)), key=lambda k: (weights[k], -k))
-    # The page's top heading announces the article: the first substantial block after it
-    # is the main block, even when a comment thread or a notice further down is larger.
-    title = next((i for i, f in enumerate(feats) if f.heading), None)
-    if title is not None:
-        after = [k for k, b in enumerate(blocks) if b[-1] > title]
-        sizable = [k for k in after if weights[k] >= config.title_block_min_share * weights[main]]
-        if sizable:
-            main = sizable[0]
-    floor = config.offbody_max_share * weights[main]
-    keep = {main}
-    for step in (-1, 1):
-        k = main
-        while 0 <= k + step < len(blocks):
-            between = gaps[min(k, k + step)]
-            if weights[k + step] < floor or between >= config.offbody_far_gap:
-                break
-            k += step
-            keep.add(k)
-    for k, block in enumerate(blocks):
-        if k not in keep:
-            for i in block:
-                if i == title and blocks[main][0] > title:
-                    continue  # the heading that announces the main block is its title
-                out[i] = Decision(False, Reason.OFF_BODY, out[i].group)
-
-
 def decide_lines(
     feats: Sequence[LineFeatures],
     groups: Sequence[LineGroup],
@@ -287,5 +240,7 @@ def _decide_round(
     _context(feats, out, groups, config)
     decided = [d if d is not None else Decision(True, Reason.BODY) for d in out]
     if shape_filter:
-        _main_body(feats, decided, config)
+        announced_lists(feats, decided)
+        main_body(feats, decided, config)
+        list_page(feats, decided, config)
     return decided

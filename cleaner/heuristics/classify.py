@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from ..config import Config
-from ..text import is_heading, is_plain, strip_markup, word_count, words
+from ..text import image_count, is_heading, is_plain, strip_markup, word_count, words
 from .language import stopword_density
 from .shape import (
     ends_question_or_exclamation,
@@ -34,6 +34,10 @@ class LineFeatures:
     heading: bool  # a top-level heading (markdown '# ')
     title_like: bool  # can belong to a headline block
     bare_url: bool = False  # markup that is one web address (see shape.is_bare_url)
+    quoted: bool = False  # a date line inside a quotation ('> '): a quoted post's signature
+    marked: bool = False  # a heading of any level ('#' to '######')
+    image: bool = False  # markup that shows an image
+    lead_in: bool = False  # body text ending with a colon: it announces what follows
 
 
 def line_features(
@@ -62,6 +66,15 @@ def line_features(
     'datetime'
     >>> line_features("It is over.", en, cfg).cls.value
     'near'
+    >>> f = line_features("> — A Reader (@reader) November 1, 2019", en, cfg)
+    >>> f.cls.value, f.quoted
+    ('datetime', True)
+    >>> line_features("The plan was approved after a debate on these three points:", en,
+    ...               cfg).lead_in
+    True
+    >>> f = line_features("## Top stories", en, cfg)
+    >>> f.marked, f.heading, line_features("![A bridge](b.jpg)", en, cfg).image
+    (True, False, True)
     """
     scale = 1.0
     if len(line) > config.max_feature_chars:
@@ -88,7 +101,10 @@ def line_features(
     heading = marked and line.lstrip().startswith("# ")
     if is_markup_residue(line, visible, n if scale == 1.0 else None):
         url = is_bare_url(visible)
-        return LineFeatures(LineClass.MARKUP, n, len(visible), heading, True, url)
+        image = image_count(line) > 0
+        return LineFeatures(
+            LineClass.MARKUP, n, len(visible), heading, True, url, marked=marked, image=image
+        )
     terminal = ends_sentence(visible)
     title_like = n < config.title_max_words and (
         not terminal or ends_question_or_exclamation(visible)
@@ -99,7 +115,10 @@ def line_features(
         if is_datetime_line(
             visible, config.datetime_min_digit_share, config.datetime_max_words, toks
         ):
-            return LineFeatures(LineClass.DATETIME, n, len(visible), heading, True)
+            quoted = line.lstrip().startswith(">")
+            return LineFeatures(
+                LineClass.DATETIME, n, len(visible), heading, True, quoted=quoted, marked=marked
+            )
         density = stopword_density(toks, stopwords)
     stop_ok = density is None or density >= config.min_stopword_density
     if marked:
@@ -114,4 +133,6 @@ def line_features(
         cls = LineClass.NEAR  # a long sentence without its ending
     else:
         cls = LineClass.BAD
-    return LineFeatures(cls, n, len(visible), heading, title_like or cls is LineClass.TITLE)
+    title_like = title_like or cls is LineClass.TITLE
+    lead_in = cls is LineClass.GOOD and visible.rstrip(" *_").endswith(":")
+    return LineFeatures(cls, n, len(visible), heading, title_like, marked=marked, lead_in=lead_in)

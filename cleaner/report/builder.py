@@ -26,6 +26,68 @@ MAX_LISTED_FILES = 1000  # file summaries kept for the terminal table (the first
 TEMPLATE_REASONS = frozenset({Reason.TEMPLATE, Reason.TEMPLATE_BLOCK})
 
 
+def main_body_summary(result: FileResult, config: Config) -> dict[str, Any] | None:
+    """Where a page's kept text stands and what went beside it as ``off-body``: the first
+    and last kept line (``n``), the words kept, and the off-body lines (runs of them fewer
+    than ``offbody_min_gap`` lines apart are one block; the largest block by words is
+    named), so a reader sees what the main body was weighed against. None when nothing is
+    kept. A line longer than ``max_feature_chars`` has its words counted on its head and
+    end and scaled, as its features are.
+
+    >>> from cleaner.models import Decision, LineResult
+    >>> def ln(n, keep, reason, text):
+    ...     return LineResult(n, text, Decision(keep, Reason(reason)))
+    >>> page = FileResult("a.txt", "text", (
+    ...     ln(1, False, "template", "Menu"), ln(2, True, "body", "An article in four words."),
+    ...     ln(3, True, "body", "Two more."), ln(4, False, "off-body", "A comment of five words."),
+    ...     ln(5, False, "datetime", "May 3, 2019"), ln(6, False, "off-body", "Another one.")))
+    >>> main_body_summary(page, Config())  # doctest: +NORMALIZE_WHITESPACE
+    {'first': 2, 'last': 3, 'words': 7, 'share': 0.5,
+     'off_body': {'lines': 2, 'words': 7, 'largest': {'first': 4, 'last': 6, 'words': 7}}}
+    """
+    from .text import word_count
+
+    cap = config.max_feature_chars
+
+    def count(text: str) -> int:
+        if len(text) <= cap:
+            return word_count(text)
+        return round(word_count(text[: cap // 2] + " " + text[-cap // 2 :]) * len(text) / cap)
+
+    kept = [(ln.number, count(ln.text)) for ln in result.lines if ln.decision.keep]
+    if not kept:
+        return None
+    off = [
+        (ln.number, count(ln.text)) for ln in result.lines if ln.decision.reason is Reason.OFF_BODY
+    ]
+    blocks: list[list[tuple[int, int]]] = []
+    for n, w in off:
+        if blocks and n - blocks[-1][-1][0] <= config.offbody_min_gap:
+            blocks[-1].append((n, w))
+        else:
+            blocks.append([(n, w)])
+    largest = max(blocks, key=lambda b: (sum(w for _, w in b), -b[0][0]), default=None)
+    words = sum(w for _, w in kept)
+    off_words = sum(w for _, w in off)
+    return {
+        "first": kept[0][0],
+        "last": kept[-1][0],
+        "words": words,
+        "share": round(words / (words + off_words), 3) if words + off_words else 1.0,
+        "off_body": {
+            "lines": len(off),
+            "words": off_words,
+            "largest": None
+            if largest is None
+            else {
+                "first": largest[0][0],
+                "last": largest[-1][0],
+                "words": sum(w for _, w in largest),
+            },
+        },
+    }
+
+
 def _hex_or_none(gid: int | None) -> str | None:
     return None if gid is None else group_hex(gid)
 
@@ -191,6 +253,7 @@ class ReportBuilder:
             "language": result.language,
             "error": result.error,
             "notes": list(result.notes),
+            "main_body": main_body_summary(result, self.config),
             "duplicate": None
             if duplicate is None
             else {
