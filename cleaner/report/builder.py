@@ -17,6 +17,7 @@ from ..config import Config
 from ..io.naming import output_name
 from ..io.writers import AtomicTextFile
 from ..models import FileResult, Reason
+from ..text import word_count
 from .names import group_hex, natural_key, page_name, printable
 from .tally import GroupAgg, ShardTally, admit
 
@@ -45,8 +46,6 @@ def main_body_summary(result: FileResult, config: Config) -> dict[str, Any] | No
     {'first': 2, 'last': 3, 'words': 7, 'share': 0.5,
      'off_body': {'lines': 2, 'words': 7, 'largest': {'first': 4, 'last': 6, 'words': 7}}}
     """
-    from .text import word_count
-
     cap = config.max_feature_chars
 
     def count(text: str) -> int:
