@@ -145,7 +145,7 @@ def test_unpacked_model_is_cached_once_and_read_back(
     cached = LanguageIdentifier()
     assert [cached.classify(t) for t in texts] == answers
     model = cached._load()
-    assert isinstance(model.ptc, np.memmap) and model.ptc.dtype == np.float32
+    assert isinstance(model.ptc.base, np.memmap) and model.ptc.dtype == np.float32
     assert model.depth == first._load().depth and model.classes == first._load().classes
 
 
@@ -160,5 +160,5 @@ def test_model_loads_when_the_cache_folder_cannot_be_written(
     texts = stopword_texts(random.Random(4))[:40]
     fallback = LanguageIdentifier()
     assert [fallback.classify(t) for t in texts] == [ident.classify(t) for t in texts]
-    assert not isinstance(fallback._load().ptc, np.memmap)
+    assert not isinstance(fallback._load().ptc.base, np.memmap)
     assert [p.name for p in tmp_path.iterdir()] == ["file"]

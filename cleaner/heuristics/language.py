@@ -213,7 +213,11 @@ def _cached_model() -> _Model:
         digest = hashlib.blake2b(path.read_bytes(), digest_size=8).hexdigest()
         folder = cache_root() / f"langid-{_CACHE_FORMAT}-{digest}"
         if folder.is_dir():
-            arrays = {n: np.load(folder / f"{n}.npy", mmap_mode="r") for n in _CACHE_ARRAYS}
+            # plain arrays over the mapped files: a memmap's indexing goes through Python
+            arrays = {
+                n: np.load(folder / f"{n}.npy", mmap_mode="r").view(np.ndarray)
+                for n in _CACHE_ARRAYS
+            }
             return _model_from_arrays(arrays)
     except (OSError, ValueError):
         folder = None
