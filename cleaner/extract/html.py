@@ -190,10 +190,10 @@ def resiliparse_text(html: str, max_depth: int = 256) -> str | None:
     from resiliparse.parse.html import HTMLTree
 
     try:
-        html.encode("utf-8")
+        data = html.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates (from JSON escapes): resiliparse refuses them
-        html = html.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    tree = HTMLTree.parse(html)
+        data = html.encode("utf-8", "surrogatepass").decode("utf-8", "replace").encode("utf-8")
+    tree = HTMLTree.parse_from_bytes(data, "utf-8")  # from the bytes: not encoded again
     # an element with max_depth ancestors; matched from each element upwards, so a page of
     # ordinary depth costs a few steps per element
     deep = " > ".join(["*"] * (max_depth + 1))
