@@ -17,13 +17,17 @@ its children, the figure compared: on a shared machine the wall time mostly meas
 other processes) and its wall time, with the ratios to trafilatura alone. Each contender
 also runs on one page (the first): its start-up (interpreter, imports, models), and the
 CPU per further page, ``(all pages - one page) / (pages - 1)``, which is what a large
-corpus costs per page.
+corpus costs per page. Before the rounds each contender cleans the one page once, untimed:
+that warms the file cache for all alike and lets cleaner unpack py3langid's model into its
+cache folder (done once per machine; see ``cleaner.heuristics.language``). The load average
+before and after the rounds is printed: the machine may be shared.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -112,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
         cmds = contenders(src, out)
         names = list(cmds)
         single = contenders(one, out)
+        for name in names:  # warm-up, untimed
+            timed(single[name], out)
+        load_before = os.getloadavg()
         best: dict[str, tuple[float, float]] = {}
         start_up: dict[str, float] = {}
         for r in range(args.rounds):
@@ -123,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                     best[name] = (wall, cpu)
                 cpu_one = timed(single[name], out)[1]
                 start_up[name] = min(start_up.get(name, cpu_one), cpu_one)
+        load_after = os.getloadavg()
     base = best["trafilatura alone"]
 
     def per_page(name: str) -> float:
@@ -144,9 +152,13 @@ def main(argv: list[str] | None = None) -> int:
         for name in names
     ]
     if args.json:
-        print(json.dumps({"rounds": args.rounds, "rows": rows}, indent=2))
+        load = {"before": load_before, "after": load_after}
+        print(json.dumps({"rounds": args.rounds, "load_average": load, "rows": rows}, indent=2))
         return 0
+    loads = " ".join(f"{x:.2f}" for x in load_before), " ".join(f"{x:.2f}" for x in load_after)
     print(f"{n_pages} pages, best of {args.rounds} rounds, one core")
+    cpus = os.cpu_count()
+    print(f"load average (1, 5, 15 min): {loads[0]} before, {loads[1]} after, on {cpus} CPUs")
     print(
         f"{'contender':<40}{'CPU s':>7}{'CPU ms/page':>13}{'÷ alone':>9}{'wall s':>8}{'÷ alone':>9}"
         f"{'start-up':>10}{'ms/further page':>17}{'÷ alone':>9}"
