@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..heuristics.shape import reads_as_prose
-from ..text import strip_markup, word_count, words
+from ..text import is_plain, strip_markup, word_count, words
 
 # Elements that start a new line: blocks, list items, table rows and cells, breaks.
 _BLOCKS = frozenset(
@@ -127,9 +127,36 @@ def around(extracted: Sequence[str], rendered: Sequence[str]) -> Around:
     return Around(
         tuple(extracted),
         frozenset(" ".join(strip_markup(line).split()) for line in extracted),
-        tuple(" ".join(strip_markup(line).split()) for line in rendered),
+        tuple(map(visible_line, rendered)),
         Counter(words("\n".join(extracted))),
     )
+
+
+_HEADING_MARKS = tuple("#" * n + " " for n in range(6, 0, -1))
+
+
+def visible_line(line: str) -> str:
+    """``strip_markup`` of a line, spaces collapsed; a line that is a list item's or a
+    heading's mark (as ``render_text`` writes them) before plain text is its text, found
+    without the markup rules (most lines of a rendering).
+
+    >>> [visible_line(x) for x in ["* Home", "## A  title", "* [a](b)", "* -=-", "* - x"]]
+    ['Home', 'A title', 'a', '', '- x']
+    """
+    if line.startswith("* "):
+        rest = line[2:]
+        # not a rule of dashes and the like, which strip_markup empties
+        words = rest.split()
+        if is_plain(rest) and "".join(words).strip("-=:+"):
+            return " ".join(words)
+    elif line.startswith("#"):
+        for mark in _HEADING_MARKS:
+            if line.startswith(mark):
+                rest = line[len(mark) :]
+                if is_plain(rest) and not rest[:1].isspace():
+                    return " ".join(rest.split())
+                break
+    return " ".join(strip_markup(line).split())
 
 
 def repeats(toks: Sequence[str], have: Counter[str], share: float = 0.8) -> bool:
