@@ -219,7 +219,7 @@ def _cached_model() -> _Model:
                 for n in _CACHE_ARRAYS
             }
             return _model_from_arrays(arrays)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RuntimeError):  # RuntimeError: no home folder to be found
         folder = None
     arrays = _unpacked_arrays(path)
     if folder is not None:
