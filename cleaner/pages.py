@@ -118,19 +118,18 @@ def make_page(
     kind = "html" if is_html else "text"
     try:
         if is_html:
-            from .extract.html import NestingError, html_body
-            from .extract.render import around, lead_lines, missed_article, render_text, trail_lines
+            from .extract.html import NestingError, html_page
+            from .extract.render import around, lead_lines, missed_article, trail_lines
 
             try:
-                extracted, note = html_body(text, config)
+                extracted, note, rendered = html_page(text, config, render=True)
             except NestingError as exc:
                 return failed(rel, rid, kind, f"could not be parsed: {exc}", notes)
             if note is not None:
                 notes += (note,)
-            if config.extractor != "trafilatura":  # the fast extractor: its text as it is
+            if rendered is None:  # the fast extractor: its text as it is
                 text = extracted
             else:
-                rendered = render_text(text)
                 max_words = config.html_recover_max_words
                 min_prose = config.html_recover_min_prose
                 if missed_article(extracted, rendered, max_words, min_prose):

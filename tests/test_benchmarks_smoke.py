@@ -91,6 +91,32 @@ def test_html_speed_smoke(tmp_path: Path) -> None:
     for row in rows:
         assert row["pages"] == 2 and row["cpu_seconds"] > 0 and row["start_up_cpu_seconds"] > 0
     assert rows[0]["cpu_ratio"] == 1.0
+    assert len(json.loads(proc.stdout)["load_average"]["before"]) == 3
+
+
+def test_html_speed_times_another_version(tmp_path: Path) -> None:
+    """--other DIR times the cleaner package in DIR beside this one, and refuses a folder
+    without one."""
+    import shutil
+
+    root = Path(__file__).resolve().parents[1]
+    other = tmp_path / "v0"
+    shutil.copytree(
+        root / "cleaner", other / "cleaner", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    data = Path(__file__).resolve().parent / "data"
+    pages = tmp_path / "eval" / "tiny" / "html"
+    pages.mkdir(parents=True)
+    (pages / "a.html").write_bytes((data / "techcrunch-com__0001.html").read_bytes())
+    bench = [sys.executable, str(BENCH / "html_speed.py"), "--eval-dir", str(tmp_path / "eval")]
+    proc = subprocess.run(
+        [*bench, "--rounds", "1", "--json", "--other", str(other)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    names = [r["contender"] for r in json.loads(proc.stdout)["rows"]]
+    assert names[3:] == ["v0: clean --jobs 1", "v0: clean --jobs 1 --extractor resiliparse"]
+    bad = subprocess.run([*bench, "--other", str(tmp_path)], capture_output=True, text=True)
+    assert bad.returncode == 2 and "no cleaner package" in bad.stderr
 
 
 def test_report_html_size_smoke() -> None:

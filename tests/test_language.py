@@ -118,3 +118,47 @@ def test_stoplists_are_justexts_and_read_without_importing_it() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.split() == ["False", "False"]
+
+
+def test_unpacked_model_is_cached_once_and_read_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first load writes the unpacked arrays to the cache folder (under a temporary
+    name, renamed into place); later loads read them memory-mapped, with the same answers
+    as the model unpacked in memory."""
+    import py3langid.modelio
+
+    from cleaner.heuristics import language
+
+    monkeypatch.setenv("CLEANER_CACHE_DIR", str(tmp_path / "cache"))
+    texts = [*stopword_texts(random.Random(3))[:60], "Der Ausschuss hat den Plan gebilligt."]
+    first = LanguageIdentifier()
+    answers = [first.classify(t) for t in texts]
+    (folder,) = (tmp_path / "cache").iterdir()
+    assert folder.name.startswith("langid-") and not folder.name.startswith(".")
+    assert sorted(p.stem for p in folder.iterdir()) == sorted(language._CACHE_ARRAYS)
+
+    def unpack_again(path: object) -> object:
+        raise AssertionError("the cached model is read, not unpacked again")
+
+    monkeypatch.setattr(py3langid.modelio, "load_model", unpack_again)
+    cached = LanguageIdentifier()
+    assert [cached.classify(t) for t in texts] == answers
+    model = cached._load()
+    assert isinstance(model.ptc.base, np.memmap) and model.ptc.dtype == np.float32
+    assert model.depth == first._load().depth and model.classes == first._load().classes
+
+
+def test_model_loads_when_the_cache_folder_cannot_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ident: LanguageIdentifier
+) -> None:
+    """A cache folder that cannot be made (here a file stands in its way): the model is
+    unpacked in memory for the process, with the same answers, and nothing is left."""
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("CLEANER_CACHE_DIR", str(blocker / "cache"))
+    texts = stopword_texts(random.Random(4))[:40]
+    fallback = LanguageIdentifier()
+    assert [fallback.classify(t) for t in texts] == [ident.classify(t) for t in texts]
+    assert not isinstance(fallback._load().ptc.base, np.memmap)
+    assert [p.name for p in tmp_path.iterdir()] == ["file"]

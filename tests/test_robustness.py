@@ -1655,6 +1655,7 @@ def test_no_room_for_the_language_model_is_not_an_unreadable_input(
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(py3langid.modelio, "load_model", load_model)
+    monkeypatch.setenv("CLEANER_CACHE_DIR", str(tmp_path / "cache"))  # no unpacked model there
     src = tmp_path / "in"
     src.mkdir()
     (src / "r.jsonl").write_bytes(_stdin_records(3))

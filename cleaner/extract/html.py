@@ -32,18 +32,29 @@ def html_body(html: str, config: Config) -> tuple[str, str | None]:
     """The main text of an HTML page, one block per line ("" when nothing is found), the
     rows of layout tables split into their cells (``split_layout_tables``), and a note
     when the page was nested too deep to be parsed as it is (see ``trafilatura_body``)."""
+    text, note, _ = html_page(html, config)
+    return text, note
+
+
+def html_page(
+    html: str, config: Config, render: bool = False
+) -> tuple[str, str | None, str | None]:
+    """``html_body``'s text and note, and with ``render`` the page's own text rendering
+    (``render_tree``) made from the tree trafilatura parsed, so the page is parsed once
+    (None with resiliparse, which parses the page its own way)."""
     if config.extractor == "resiliparse":
         fast = resiliparse_text(html, config.html_max_depth)
         if fast is not None:
-            return fast, None
-    text, note = trafilatura_body(html, config)
+            return fast, None, None
+    text, note, rendered = trafilatura_body(html, config, render)
     if config.extractor == "resiliparse":  # too deep for resiliparse: trafilatura unwraps it
         depth = f"HTML nested deeper than {config.html_max_depth} elements"
         note = f"{depth}: extracted with trafilatura" + (f" ({note})" if note else "")
+        rendered = None
     if "|" not in text:
-        return text, note
+        return text, note, rendered
     lines = split_layout_tables(text.splitlines(), config.body_min_words, config.long_line_words)
-    return "\n".join(lines), note
+    return "\n".join(lines), note, rendered
 
 
 def trafilatura_text(html: str, config: Config) -> str:
@@ -52,11 +63,16 @@ def trafilatura_text(html: str, config: Config) -> str:
     return trafilatura_body(html, config)[0]
 
 
-def trafilatura_body(html: str, config: Config) -> tuple[str, str | None]:
-    """trafilatura's main text of an HTML page with cleaner's extraction settings, and a
-    note when the page was nested too deep to be parsed as it is (see PARSER_DEPTH);
+def trafilatura_body(
+    html: str, config: Config, render: bool = False
+) -> tuple[str, str | None, str | None]:
+    """trafilatura's main text of an HTML page with cleaner's extraction settings, a note
+    when the page was nested too deep to be parsed as it is (see PARSER_DEPTH), and with
+    ``render`` the page's own text rendering from the same parse (else None);
     :class:`NestingError` when unwrapping did not bring it within the parser's limit."""
     import trafilatura
+
+    from .render import render_text, render_tree
 
     tree = trafilatura.load_html(html)
     note = None
@@ -66,7 +82,10 @@ def trafilatura_body(html: str, config: Config) -> tuple[str, str | None]:
         if tree is not None and too_deep(tree):
             raise NestingError(f"HTML nested deeper than {PARSER_DEPTH} elements")
     if tree is None:  # not HTML enough for trafilatura: it finds nothing
-        return "", note
+        return "", note, render_text(html) if render else None
+    # rendered before extracting: trafilatura works on a copy of the tree it is given, and
+    # the rendering only reads it
+    rendered = render_tree(tree) if render else None
     text = trafilatura.extract(
         tree,
         output_format="txt",
@@ -77,7 +96,7 @@ def trafilatura_body(html: str, config: Config) -> tuple[str, str | None]:
         deduplicate=False,
         with_metadata=False,
     )
-    return text or "", note
+    return text or "", note, rendered
 
 
 def too_deep(tree: Any, depth: int = PARSER_DEPTH) -> bool:
@@ -171,10 +190,10 @@ def resiliparse_text(html: str, max_depth: int = 256) -> str | None:
     from resiliparse.parse.html import HTMLTree
 
     try:
-        html.encode("utf-8")
+        data = html.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates (from JSON escapes): resiliparse refuses them
-        html = html.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    tree = HTMLTree.parse(html)
+        data = html.encode("utf-8", "surrogatepass").decode("utf-8", "replace").encode("utf-8")
+    tree = HTMLTree.parse_from_bytes(data, "utf-8")  # from the bytes: not encoded again
     # an element with max_depth ancestors; matched from each element upwards, so a page of
     # ordinary depth costs a few steps per element
     deep = " > ".join(["*"] * (max_depth + 1))

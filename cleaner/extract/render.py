@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..heuristics.shape import reads_as_prose
-from ..text import strip_markup, word_count, words
+from ..text import is_plain, strip_markup, word_count, words
 
 # Elements that start a new line: blocks, list items, table rows and cells, breaks.
 _BLOCKS = frozenset(
@@ -18,8 +18,11 @@ _BLOCKS = frozenset(
 )  # fmt: skip
 # Marks of the text renderings text mode reads (html2text's): headings and list items.
 _MARKS = {**{f"h{n}": "#" * n + " " for n in range(1, 7)}, "li": "* "}
-_SPACES = re.compile(r"\s+")
 _INVISIBLE = ("script", "style", "noscript", "template", "head", "title")
+
+
+# The characters str.splitlines() breaks at: spaces in a text (only blocks break lines).
+_BREAKS = dict.fromkeys(map(ord, "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"), " ")
 
 
 def render_text(html: str) -> str:
@@ -40,21 +43,49 @@ def render_text(html: str) -> str:
     import lxml.etree
     import lxml.html
 
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
     try:
-        doc = lxml.html.document_fromstring(html)
+        doc = lxml.html.document_fromstring(html, parser=parser)
     except (ValueError, lxml.etree.ParserError):
         return ""
-    lxml.etree.strip_elements(doc, lxml.etree.Comment, *_INVISIBLE, with_tail=False)
+    return render_tree(doc)
+
+
+def render_tree(tree: Any) -> str:
+    """``render_text`` of a parsed page (any element of its tree; the tree is only read).
+    Comments and processing instructions are expected removed by the parser (trafilatura's
+    and ``render_text``'s remove them), as the walk does not see them.
+
+    >>> import lxml.html
+    >>> render_tree(lxml.html.fromstring("<p>a<style>p {}</style>b</p><p>c\\u2028d</p>"))
+    'ab\\nc d'
+    """
+    import lxml.etree
+
+    kinds: dict[Any, tuple[str, str, bool]] = {}  # tag -> (at its end, at its start, hidden)
     parts: list[str] = []
-    for event, el in lxml.etree.iterwalk(doc, events=("start", "end")):
-        block = isinstance(el.tag, str) and el.tag.lower() in _BLOCKS
-        if block:
-            parts.append("\n")
-            if event == "start" and el.tag.lower() in _MARKS:
-                parts.append(_MARKS[el.tag.lower()])
-        text = el.text if event == "start" else el.tail
+    add = parts.append
+    walk = lxml.etree.iterwalk(tree.getroottree().getroot(), events=("start", "end"))
+    for event, el in walk:
+        tag = el.tag
+        kind = kinds.get(tag)
+        if kind is None:
+            name = tag.lower() if isinstance(tag, str) else ""
+            brk = "\n" if name in _BLOCKS else ""
+            kind = kinds[tag] = (brk, brk + _MARKS.get(name, ""), name in _INVISIBLE)
+        if event == "start":
+            if kind[2]:  # not shown: neither it nor its children (its tail is)
+                walk.skip_subtree()
+                continue
+            if kind[1]:
+                add(kind[1])
+            text = el.text
+        else:
+            if kind[0]:
+                add(kind[0])
+            text = el.tail
         if text:  # line breaks in the source are spaces; only blocks break lines
-            parts.append(_SPACES.sub(" ", text))
+            add(text.translate(_BREAKS))
     lines = (" ".join(line.split()) for line in "".join(parts).splitlines())
     return "\n".join(line for line in lines if line)
 
@@ -96,9 +127,36 @@ def around(extracted: Sequence[str], rendered: Sequence[str]) -> Around:
     return Around(
         tuple(extracted),
         frozenset(" ".join(strip_markup(line).split()) for line in extracted),
-        tuple(" ".join(strip_markup(line).split()) for line in rendered),
+        tuple(map(visible_line, rendered)),
         Counter(words("\n".join(extracted))),
     )
+
+
+_HEADING_MARKS = tuple("#" * n + " " for n in range(6, 0, -1))
+
+
+def visible_line(line: str) -> str:
+    """``strip_markup`` of a line, spaces collapsed; a line that is a list item's or a
+    heading's mark (as ``render_text`` writes them) before plain text is its text, found
+    without the markup rules (most lines of a rendering).
+
+    >>> [visible_line(x) for x in ["* Home", "## A  title", "* [a](b)", "* -=-", "* - x"]]
+    ['Home', 'A title', 'a', '', '- x']
+    """
+    if line.startswith("* "):
+        rest = line[2:]
+        # not a rule of dashes and the like, which strip_markup empties
+        words = rest.split()
+        if is_plain(rest) and "".join(words).strip("-=:+"):
+            return " ".join(words)
+    elif line.startswith("#"):
+        for mark in _HEADING_MARKS:
+            if line.startswith(mark):
+                rest = line[len(mark) :]
+                if is_plain(rest) and not rest[:1].isspace():
+                    return " ".join(rest.split())
+                break
+    return " ".join(strip_markup(line).split())
 
 
 def repeats(toks: Sequence[str], have: Counter[str], share: float = 0.8) -> bool:

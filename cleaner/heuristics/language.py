@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 # ISO 639-1 code -> jusText stoplist name, for the languages jusText ships a stoplist for.
@@ -176,6 +177,120 @@ def _automaton_depth(nextmove: Any, rowbase: Any) -> int:
 MODEL_UNPACKED_MB = 70  # py3langid's model file (68 MB), unpacked when it loads
 
 
+# Bump when the arrays kept in the cache folder change in kind or meaning.
+_CACHE_FORMAT = 1
+_CACHE_ARRAYS = ("nextmove", "rowbase", "output", "ptc", "pc", "classes", "depth")
+
+
+def cache_root() -> Path:
+    """The folder cleaner keeps its caches in: ``$CLEANER_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/cleaner``, else ``~/.cache/cleaner``."""
+    import os
+
+    if os.environ.get("CLEANER_CACHE_DIR"):
+        return Path(os.environ["CLEANER_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "cleaner"
+
+
+def _cached_model() -> _Model:
+    """py3langid's model, read from its unpacked arrays in the cache folder (memory-mapped:
+    the page cache holds one copy for every worker), unpacked and written there first when
+    missing. Unpacking takes about half a second of CPU (LZMA and float16 to float32); the
+    folder is named after a hash of the model file, written under a temporary name and
+    renamed into place, so a reader never sees half a cache and a changed model gets its
+    own. When the folder cannot be written (read-only home, full disk) the model is
+    unpacked in memory as before, for this process only."""
+    import hashlib
+    import os
+    import tempfile
+
+    import numpy as np
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+    path = Path(MODEL_DIR / MODEL_FILE)
+    try:
+        digest = hashlib.blake2b(path.read_bytes(), digest_size=8).hexdigest()
+        folder = cache_root() / f"langid-{_CACHE_FORMAT}-{digest}"
+        if folder.is_dir():
+            # plain arrays over the mapped files: a memmap's indexing goes through Python
+            arrays = {
+                n: np.load(folder / f"{n}.npy", mmap_mode="r").view(np.ndarray)
+                for n in _CACHE_ARRAYS
+            }
+            return _model_from_arrays(arrays)
+    except (OSError, ValueError, RuntimeError):  # RuntimeError: no home folder to be found
+        folder = None
+    arrays = _unpacked_arrays(path)
+    if folder is not None:
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+            try:
+                for name in _CACHE_ARRAYS:
+                    np.save(tmp / f"{name}.npy", arrays[name], allow_pickle=False)
+                os.rename(tmp, folder)  # atomic; fails when another process got there first
+            except OSError:
+                import shutil
+
+                shutil.rmtree(tmp, ignore_errors=True)
+        except OSError:
+            pass  # not writable: this process keeps its unpacked arrays
+    return _model_from_arrays(arrays)
+
+
+def _unpacked_arrays(path: Path) -> dict[str, Any]:
+    """The model's arrays as the classifier uses them, unpacked from py3langid's file."""
+    import numpy as np
+    from py3langid.modelio import load_model
+
+    try:  # py3langid unpacks the model to a temporary file
+        ptc, pc, classes, nextmove, row, output = load_model(path)
+    except OSError as exc:
+        import tempfile
+
+        raise OSError(
+            exc.errno,
+            f"{exc.strerror or exc}: loading the language model needs about "
+            f"{MODEL_UNPACKED_MB} MB free in the temporary folder (TMPDIR)",
+            tempfile.gettempdir(),
+        ) from None
+    # kept at the model's width (not widened to int64)
+    moves = np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}")
+    rowbase = np.frombuffer(row, dtype=f"u{row.itemsize}").astype(np.int64) << 8
+    return {
+        "nextmove": moves,
+        "rowbase": rowbase,
+        "output": np.asarray(output, np.int64),
+        # float32: numpy would convert the rows used at every call, slowly
+        "ptc": np.asarray(ptc, np.float32),
+        "pc": np.asarray(pc),
+        "classes": np.asarray([str(c) for c in classes]),
+        "depth": np.asarray(_automaton_depth(moves, rowbase), np.int64),
+    }
+
+
+def _model_from_arrays(arrays: dict[str, Any]) -> _Model:
+    classes = tuple(str(c) for c in arrays["classes"].tolist())
+    first: dict[str, int] = {}
+    aliases = []
+    for i, label in enumerate(classes):
+        if label in first:
+            aliases.append((first[label], i))
+        else:
+            first[label] = i
+    return _Model(
+        arrays["nextmove"],
+        arrays["rowbase"],
+        arrays["output"],
+        int(arrays["depth"]),
+        arrays["ptc"],
+        arrays["pc"],
+        classes,
+        tuple(aliases),
+    )
+
+
 class LanguageIdentifier:
     """py3langid's classifier, with its automaton run over all byte positions at once.
 
@@ -193,42 +308,7 @@ class LanguageIdentifier:
 
     def _load(self) -> _Model:
         if self._model is None:
-            import numpy as np
-            from py3langid.langid import MODEL_DIR, MODEL_FILE
-            from py3langid.modelio import load_model
-
-            try:  # py3langid unpacks the model to a temporary file
-                ptc, pc, classes, nextmove, row, output = load_model(MODEL_DIR / MODEL_FILE)
-            except OSError as exc:
-                import tempfile
-
-                raise OSError(
-                    exc.errno,
-                    f"{exc.strerror or exc}: loading the language model needs about "
-                    f"{MODEL_UNPACKED_MB} MB free in the temporary folder (TMPDIR)",
-                    tempfile.gettempdir(),
-                ) from None
-            # kept at the model's width (2 bytes a transition: 20 MB, not 78 as int64)
-            moves = np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}")
-            rowbase = np.frombuffer(row, dtype=f"u{row.itemsize}").astype(np.int64) << 8
-            first: dict[str, int] = {}
-            aliases = []
-            for i, label in enumerate(classes):
-                if label in first:
-                    aliases.append((first[label], i))
-                else:
-                    first[label] = i
-            self._model = _Model(
-                moves,
-                rowbase,
-                np.asarray(output, np.int64),
-                _automaton_depth(moves, rowbase),
-                # float32: numpy would convert the rows used at every call, slowly
-                np.asarray(ptc, np.float32),
-                np.asarray(pc),
-                tuple(str(c) for c in classes),
-                tuple(aliases),
-            )
+            self._model = _cached_model()
         return self._model
 
     def features(self, data: bytes) -> Any:

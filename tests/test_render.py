@@ -1,0 +1,47 @@
+"""The page's own text rendering: from trafilatura's parse, and its visible lines."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner.config import Config
+from cleaner.extract.html import html_page
+from cleaner.extract.render import render_text, visible_line
+from cleaner.text import strip_markup
+
+# characters the markup rules look at, spaces and line breaks of several kinds, letters
+MARKUP_ALPHABET = "ab #*_>|~![]()-+=:09.) \t\n\x0b\u2022\u25cf\u25aa\u00a0\u3000\u2028"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.sampled_from(["", "* ", "*  ", "# ", "### ", "###### ", "####### ", "#"]),
+    st.text(MARKUP_ALPHABET, max_size=12),
+)
+def test_visible_line_is_strip_markup(mark: str, text: str) -> None:
+    line = mark + text
+    assert visible_line(line) == " ".join(strip_markup(line).split())
+
+
+PAGE = (
+    "<!DOCTYPE html><html><head><title>T</title><style>p {color: red}</style></head><body>"
+    "<nav><ul><li><a href='/'>Home</a></li><li>News</li></ul></nav>"
+    "<h1>The bridge</h1><!-- a comment --><p>The new bridge over the river will open to "
+    "traffic in May,\ntwo months late, the council said.</p><script>var x = 1;</script>"
+    "<table><tr><td>A</td><td>B<br>C</td></tr></table><p>Its engineers said that the delay "
+    "was caused by the floods of last winter.</p><footer>Contact</footer></body></html>"
+)
+
+
+def test_rendering_from_trafilaturas_parse_is_render_text() -> None:
+    """html_page renders the tree trafilatura parsed; the result is what rendering the
+    page's HTML on its own gives (hidden elements and comments left out, the tree not
+    changed for the extraction)."""
+    text, note, rendered = html_page(PAGE, Config(), render=True)
+    assert rendered == render_text(PAGE)
+    assert rendered.splitlines()[:3] == ["* Home", "* News", "# The bridge"]
+    assert "var x" not in rendered and "color" not in rendered and "comment" not in rendered
+    assert text == html_page(PAGE, Config())[0]  # rendering does not change the extraction
+    assert note is None
+    assert html_page(PAGE, Config(extractor="resiliparse"), render=True)[2] is None
