@@ -10,7 +10,8 @@ seen before (a run remembers short lines, so a repeated template line costs it l
 - normalize + key: the normalized form of the line and its 64-bit key;
 - fingerprint: normalization, key and token ids (``LinePrinter`` with no line memo);
 - fingerprint by page: the same, a page at a time (``LinePrinter.page``, as a run calls
-  it), in Python and with the compiled kernel (``cleaner.kernels``, loaded beforehand);
+  it), in Python (without and with the memo of short lines a run keeps) and with the
+  compiled kernel (``cleaner.kernels``, loaded beforehand);
 - classify: the line's features and class (``line_features``, the language's stoplist);
 - exact-hash count: ``benchmarks/speed.py``'s exact-hash contender on the pages read
   (normalize, SHA-1, count across files, label each line).
@@ -83,9 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         for line in lines:
             printer.line(line)
 
-    def by_page(kernel_after: int) -> Callable[[], None]:
+    def by_page(kernel_after: int, short: int = -1) -> Callable[[], None]:
         def step() -> None:
-            printer = LinePrinter(short_chars=-1, kernel_after=kernel_after)
+            printer = LinePrinter(short_chars=short, kernel_after=kernel_after)
             for page in pages:
                 printer.page(page)
 
@@ -114,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         ("normalize + key", normalize_and_key),
         ("fingerprint (normalize, key, token ids)", fingerprint),
         ("fingerprint by page, Python", by_page(-1)),
+        ("fingerprint by page, Python, run's memo", by_page(-1, config.near_dup_max_chars)),
         *([("fingerprint by page, kernel", by_page(0))] if has_kernel else []),
         ("classify (features, no memo)", classify),
         ("exact-hash count (speed.py's contender)", exact_hash),

@@ -37,10 +37,12 @@ _CHUNK_CELLS = 1 << 18
 # Characters of lines whose shingles are hashed together (arrays of 8 bytes per shingle)
 _PIECE_CHARS = 1 << 17
 # Lines a printer fingerprints in Python before it loads the compiled kernel
-# (cleaner.kernels): loading costs a process about 0.45 s (numba's import and the cached
-# kernel; 2 s when it compiles), which the kernel wins back in about 35,000 lines. A small
-# run never pays it; a large one pays it once per worker.
-KERNEL_AFTER_LINES = 20_000
+# (cleaner.kernels): loading costs a process about 0.7 s (numba's import 0.2 s, the
+# character table 0.17 s, the cached kernel 0.3 s; 2.1 s when it compiles), which the
+# kernel wins back in about 80,000 lines (it saves about 9 µs a line). Loading after about
+# as much Python time as loading costs: a small run never pays it, and a large run pays it
+# and the Python lines before it (about 0.4 s) once per worker.
+KERNEL_AFTER_LINES = 50_000
 # CLEANER_KERNELS=0 keeps every line on the Python reference, =1 loads the kernel at once
 KERNELS_ENV = "CLEANER_KERNELS"
 
