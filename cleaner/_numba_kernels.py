@@ -33,13 +33,23 @@ def _token_id(base, lo, hi, kind):
 
 
 @njit(cache=True, nogil=True)
+def _grown(a, used):
+    """``a`` in an array twice its size (its first ``used`` items copied)."""
+    b = np.empty(2 * a.size, a.dtype)
+    b[:used] = a[:used]
+    return b
+
+
+@njit(cache=True, nogil=True)
 def page_prints(buf, n_lines, start, length, out_cp, out_cls, expansion):
     """Keys, token ids, tokens per line, normalized text, its line ends and the lines done
     (see ``cleaner.kernels.PagePrints``) of ``n_lines`` lines in ``buf``, UTF-8 separated
     by newlines."""
     n = buf.size
-    text = np.empty(n * expansion + 16, np.uint8)
-    ids = np.empty(n * expansion // 2 + n_lines + 16, np.uint64)
+    # ASCII text grows at most twofold; text beyond that, and ids, make the arrays grow
+    # (``expansion`` bounds the bytes one input byte can become)
+    text = np.empty(2 * n + 64, np.uint8)
+    ids = np.empty(n // 2 + n_lines + 16, np.uint64)
     keys = np.zeros(n_lines, np.uint64)
     counts = np.zeros(n_lines, np.int64)
     ends = np.zeros(n_lines, np.int64)
@@ -77,6 +87,11 @@ def page_prints(buf, n_lines, start, length, out_cp, out_cls, expansion):
             if s < 0:
                 good = False
                 break
+            if w + 4 * expansion + 1 > text.size:
+                text = _grown(text, w)
+                base = text.ctypes.data
+            if t + 4 * expansion + 1 > ids.size:
+                ids = _grown(ids, t)
             for j in range(s, s + length[cp]):
                 c = np.int64(out_cp[j])
                 k = out_cls[j]

@@ -247,3 +247,13 @@ def test_a_run_with_the_kernel_writes_what_a_run_without_it_writes(
         )
     assert runs["0"] == runs["1"]
     assert any(runs["1"][0].values())
+
+
+def test_a_page_that_grows_past_its_first_buffers() -> None:
+    """Text that expands (½ becomes three tokens, 0 ⁄ 0) outgrows the arrays the kernel
+    starts with; they grow."""
+    lines = ["½" * 3000, "x", "½ ﬁ ™ " * 500, "é" * 5000]
+    printer = assert_exact(lines)
+    assert printer.kernels(0) is not None
+    prints = KERNELS.page(lines) if KERNELS is not None else None
+    assert prints is not None and prints.ok.all()
