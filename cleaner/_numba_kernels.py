@@ -33,9 +33,10 @@ def _token_id(base, lo, hi, kind):
 
 
 @njit(cache=True, nogil=True)
-def _grown(a, used):
-    """``a`` in an array twice its size (its first ``used`` items copied)."""
-    b = np.empty(2 * a.size, a.dtype)
+def _grown(a, used, size):
+    """``a`` in an array of at least ``size`` items, twice its size or more (its first
+    ``used`` items copied)."""
+    b = np.empty(max(2 * a.size, size), a.dtype)
     b[:used] = a[:used]
     return b
 
@@ -46,9 +47,9 @@ def page_prints(buf, n_lines, start, length, out_cp, out_cls, expansion):
     (see ``cleaner.kernels.PagePrints``) of ``n_lines`` lines in ``buf``, UTF-8 separated
     by newlines."""
     n = buf.size
-    # ASCII text grows at most twofold; text beyond that, and ids, make the arrays grow
-    # (``expansion`` bounds the bytes one input byte can become)
-    text = np.empty(2 * n + 64, np.uint8)
+    # ``expansion`` bounds the bytes one input byte can become; the ids (8 bytes each) start
+    # at a token per two bytes, and grow before a line that could outgrow them
+    text = np.empty(n * expansion + 16, np.uint8)
     ids = np.empty(n // 2 + n_lines + 16, np.uint64)
     keys = np.zeros(n_lines, np.uint64)
     counts = np.zeros(n_lines, np.int64)
@@ -59,6 +60,12 @@ def page_prints(buf, n_lines, start, length, out_cp, out_cls, expansion):
     w = 0  # bytes of text written
     t = 0  # token ids written
     for line in range(n_lines):
+        end = pos
+        while end < n and buf[end] != 10:
+            end += 1
+        need = ((end - pos) * expansion + 1) // 2 + 1  # tokens of this line, at most
+        if t + need > ids.size:
+            ids = _grown(ids, t, t + need)
         line_w = w
         line_t = t
         tok_start = 0
@@ -87,11 +94,6 @@ def page_prints(buf, n_lines, start, length, out_cp, out_cls, expansion):
             if s < 0:
                 good = False
                 break
-            if w + 4 * expansion + 1 > text.size:
-                text = _grown(text, w)
-                base = text.ctypes.data
-            if t + 4 * expansion + 1 > ids.size:
-                ids = _grown(ids, t)
             for j in range(s, s + length[cp]):
                 c = np.int64(out_cp[j])
                 k = out_cls[j]
