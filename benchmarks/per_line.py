@@ -9,18 +9,24 @@ seen before (a run remembers short lines, so a repeated template line costs it l
 - read: read each file and split it into lines;
 - normalize + key: the normalized form of the line and its 64-bit key;
 - fingerprint: normalization, key and token ids (``LinePrinter`` with no line memo);
+- fingerprint by page: the same, a page at a time (``LinePrinter.page``, as a run calls
+  it), in Python (without and with the memo of short lines a run keeps) and with the
+  compiled kernel (``cleaner.kernels``, loaded beforehand);
 - classify: the line's features and class (``line_features``, the language's stoplist);
 - exact-hash count: ``benchmarks/speed.py``'s exact-hash contender on the pages read
   (normalize, SHA-1, count across files, label each line).
 
 Then the whole run: ``clean_corpus`` with one job (CPU time of the process, writing the
-cleaned pages to a temporary folder), divided by the number of lines. The minimum of
+cleaned pages to a temporary folder), divided by the number of lines: with the kernel off
+(``CLEANER_KERNELS=0``), as a run does by default (the kernel loads after
+``KERNEL_AFTER_LINES`` lines), and with the kernel from the first line. The minimum of
 ``--repeat`` runs of each is shown.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
@@ -32,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from speed import run_exact
 
 from cleaner import Config, clean_corpus
-from cleaner.fingerprint import LinePrinter, line_key
+from cleaner.fingerprint import KERNELS_ENV, LinePrinter, line_key
 from cleaner.heuristics.classify import line_features
 from cleaner.heuristics.language import Stoplists
 from cleaner.text import normal_tokens
@@ -78,6 +84,14 @@ def main(argv: list[str] | None = None) -> int:
         for line in lines:
             printer.line(line)
 
+    def by_page(kernel_after: int, short: int = -1) -> Callable[[], None]:
+        def step() -> None:
+            printer = LinePrinter(short_chars=short, kernel_after=kernel_after)
+            for page in pages:
+                printer.page(page)
+
+        return step
+
     def classify() -> None:
         for line in lines:
             line_features(line, stop, config)
@@ -85,23 +99,41 @@ def main(argv: list[str] | None = None) -> int:
     def exact_hash() -> None:
         run_exact(pages)
 
-    def whole_run() -> None:
-        with tempfile.TemporaryDirectory() as out:
-            clean_corpus([args.folder], Path(out), config=config, jobs=1)
+    def whole_run(kernels: str) -> Callable[[], None]:
+        def step() -> None:
+            os.environ[KERNELS_ENV] = kernels
+            with tempfile.TemporaryDirectory() as out:
+                clean_corpus([args.folder], Path(out), config=config, jobs=1)
+
+        return step
+
+    has_kernel = LinePrinter(-1, kernel_after=0).kernels(0) is not None  # loaded once here
 
     print(f"{len(files):,} pages, {n:,} lines; µs of CPU per line (min of {args.repeat})")
     steps = [
         ("read", read),
         ("normalize + key", normalize_and_key),
         ("fingerprint (normalize, key, token ids)", fingerprint),
+        ("fingerprint by page, Python", by_page(-1)),
+        ("fingerprint by page, Python, run's memo", by_page(-1, config.near_dup_max_chars)),
+        *([("fingerprint by page, kernel", by_page(0))] if has_kernel else []),
         ("classify (features, no memo)", classify),
         ("exact-hash count (speed.py's contender)", exact_hash),
-        ("whole run, one job (clean_corpus)", whole_run),
+        ("whole run, one job, kernel off", whole_run("0")),
+        *(
+            [
+                ("whole run, one job, default", whole_run("")),
+                ("whole run, one job, kernel from line 1", whole_run("1")),
+            ]
+            if has_kernel
+            else []
+        ),
     ]
     for name, step in steps:
         started = time.perf_counter()
         cost = per_line(step, n, args.repeat)
         print(f"{name:<42}{cost:8.1f}   ({time.perf_counter() - started:.1f} s)", flush=True)
+    os.environ.pop(KERNELS_ENV, None)
     return 0
 
 

@@ -14,13 +14,17 @@ template lines are exact repeats, and a repeat costs a dictionary look-up.
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xxhash
 
 from .text import normal_tokens
+
+if TYPE_CHECKING:
+    from .kernels import Kernels, PagePrints
 
 _MULT = np.uint64(0x100000001B3)  # FNV-64 prime, used as the polynomial base
 _MASK64 = (1 << 64) - 1
@@ -32,6 +36,15 @@ _FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2
 _CHUNK_CELLS = 1 << 18
 # Characters of lines whose shingles are hashed together (arrays of 8 bytes per shingle)
 _PIECE_CHARS = 1 << 17
+# Lines a printer fingerprints in Python before it loads the compiled kernel
+# (cleaner.kernels): loading costs a process about 0.7 s (numba's import 0.2 s, the
+# character table 0.17 s, the cached kernel 0.3 s; 2.1 s when it compiles), which the
+# kernel wins back in about 80,000 lines (it saves about 9 µs a line). Loading after about
+# as much Python time as loading costs: a small run never pays it, and a large run pays it
+# and the Python lines before it (about 0.4 s) once per worker.
+KERNEL_AFTER_LINES = 50_000
+# CLEANER_KERNELS=0 keeps every line on the Python reference, =1 loads the kernel at once
+KERNELS_ENV = "CLEANER_KERNELS"
 
 
 def line_key(normalized: str) -> int:
@@ -142,11 +155,24 @@ class LinePrinter:
     "it ' s 0 : 0 ."
     """
 
-    def __init__(self, short_chars: int, limit: int = 1 << 16) -> None:
+    def __init__(
+        self, short_chars: int, limit: int = 1 << 16, kernel_after: int | None = None
+    ) -> None:
         self.short_chars = short_chars
         self.limit = limit
         self._lines = Memo(limit)  # raw line -> (key, normalized, token ids)
         self._tokens: dict[str, int] = {}  # token -> word id, 0 for punctuation tokens
+        # lines printed in Python before the kernel loads; -1: never
+        self.kernel_after = kernel_after if kernel_after is not None else _kernel_after()
+        self._printed = 0
+        self._kernels: Kernels | None = None
+        self._last: tuple[Sequence[str], PagePrints] | None = None  # the last page's prints
+
+    def __getstate__(self) -> dict[str, Any]:
+        # a printer sent to another process loads the kernel there
+        state = self.__dict__.copy()
+        state["_kernels"] = state["_last"] = None
+        return state
 
     def _word_ids(self, tokens: list[str]) -> list[int]:
         """The id of each lower-case token of a normalized line: 0 for a punctuation token."""
@@ -175,12 +201,38 @@ class LinePrinter:
                 self._lines.put(line, hit)
         return hit
 
-    def normalized(self, line: str) -> str:
+    def normalized(self, line: str, at: int | None = None) -> str:
+        """The normalized form of ``line``; ``at``: its position on the page printed last,
+        whose normalized lines the kernel has already made."""
+        if at is not None and self._last is not None:
+            view, prints = self._last
+            if at < len(view) and view[at] == line and prints.ok[at]:
+                return prints.normalized(at)
         return self.line(line)[1]
+
+    def kernels(self, n_lines: int) -> Kernels | None:
+        """The compiled kernel, once this printer has printed ``kernel_after`` lines in
+        Python (``n_lines`` more are about to be printed); None before, and where numba is
+        missing or cannot build it."""
+        if self._kernels is None and self.kernel_after >= 0:
+            if self._printed >= self.kernel_after:
+                from .kernels import load_kernels
+
+                self._kernels = load_kernels()
+                if self._kernels is None:
+                    self.kernel_after = -1  # never again
+            self._printed += n_lines
+        return self._kernels
 
     def page(self, lines: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Keys (uint64, one per line), token ids (uint64, all lines' tokens in order; 0 for
         punctuation) and the number of tokens of each line (int64)."""
+        kernels = self.kernels(len(lines))
+        if kernels is not None:
+            fast = kernels.page(lines)
+            if fast is not None:
+                self._last = (lines, fast)
+                return self._completed(lines, fast)
         prints = [self.line(line) for line in lines]
         n = len(prints)
         keys = np.fromiter((p[0] for p in prints), dtype=np.uint64, count=n)
@@ -191,6 +243,35 @@ class LinePrinter:
             count=int(counts.sum()),
         )
         return keys, ids, counts
+
+    def _completed(
+        self, lines: Sequence[str], prints: PagePrints
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The kernel's keys, ids and counts, with the lines it left to the reference
+        printed here."""
+        if prints.ok.all():
+            return prints.keys, prints.ids, prints.counts
+        keys, counts = prints.keys.copy(), prints.counts.copy()
+        at = np.concatenate([[0], np.cumsum(counts)])
+        where: list[int] = []
+        values: list[int] = []
+        for i in np.flatnonzero(~prints.ok).tolist():
+            keys[i], _, line_ids = self.line(lines[i])
+            counts[i] = len(line_ids)
+            where += [int(at[i])] * len(line_ids)
+            values += line_ids
+        ids = np.insert(prints.ids, np.array(where, np.int64), np.array(values, np.uint64))
+        return keys, ids, counts
+
+
+def _kernel_after() -> int:
+    """:data:`KERNEL_AFTER_LINES`, or what ``CLEANER_KERNELS`` asks for."""
+    setting = os.environ.get(KERNELS_ENV, "").strip().lower()
+    if setting in ("0", "off", "no", "false"):
+        return -1
+    if setting in ("1", "on", "yes", "true"):
+        return 0
+    return KERNEL_AFTER_LINES
 
 
 def shingles(normalized: str, k: int) -> list[str]:

@@ -82,7 +82,7 @@ def _fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
                         at = at[memo.unsigned(page.keys[at])]
                     for i, key in zip(at.tolist(), page.keys[at].tolist(), strict=True):
                         if key not in pending:
-                            pending[key] = printer.normalized(lines[i])
+                            pending[key] = printer.normalized(lines[i], i)
                     if len(pending) >= SIGNATURE_CHUNK:
                         flush()
                 yield page
