@@ -42,6 +42,47 @@ def _grown(a, used, size):
 
 
 @njit(cache=True, nogil=True)
+def _decoded(buf, pos):
+    """The code point whose UTF-8 starts at ``buf[pos]`` and its length in bytes; length 0
+    for a code point of four bytes (none of them is in the table)."""
+    b0 = np.int64(buf[pos])
+    if b0 < 0x80:
+        return b0, 1
+    if b0 < 0xE0:
+        return ((b0 & 0x1F) << 6) | (np.int64(buf[pos + 1]) & 0x3F), 2
+    if b0 < 0xF0:
+        cp = (
+            ((b0 & 0x0F) << 12)
+            | ((np.int64(buf[pos + 1]) & 0x3F) << 6)
+            | (np.int64(buf[pos + 2]) & 0x3F)
+        )
+        return cp, 3
+    return np.int64(0), 0
+
+
+@njit(cache=True, nogil=True)
+def _encoded(text, w, c):
+    """Writes code point ``c`` as UTF-8 at ``text[w]``; returns the position after it."""
+    if c < 0x80:
+        text[w] = c
+        return w + 1
+    if c < 0x800:
+        text[w] = 0xC0 | (c >> 6)
+        text[w + 1] = 0x80 | (c & 0x3F)
+        return w + 2
+    if c < 0x10000:
+        text[w] = 0xE0 | (c >> 12)
+        text[w + 1] = 0x80 | ((c >> 6) & 0x3F)
+        text[w + 2] = 0x80 | (c & 0x3F)
+        return w + 3
+    text[w] = 0xF0 | (c >> 18)
+    text[w + 1] = 0x80 | ((c >> 12) & 0x3F)
+    text[w + 2] = 0x80 | ((c >> 6) & 0x3F)
+    text[w + 3] = 0x80 | (c & 0x3F)
+    return w + 4
+
+
+@njit(cache=True, nogil=True)
 def page_prints(buf, n_lines, start, length, out_cp, out_cls, expansion):
     """Keys, token ids, tokens per line, normalized text, its line ends and the lines done
     (see ``cleaner.kernels.PagePrints``) of ``n_lines`` lines in ``buf``, UTF-8 separated
@@ -73,23 +114,11 @@ def page_prints(buf, n_lines, start, length, out_cp, out_cls, expansion):
         last_digit = False
         good = True
         while pos < n and buf[pos] != 10:
-            b0 = np.int64(buf[pos])
-            if b0 < 0x80:
-                cp = b0
-                pos += 1
-            elif b0 < 0xE0:
-                cp = ((b0 & 0x1F) << 6) | (np.int64(buf[pos + 1]) & 0x3F)
-                pos += 2
-            elif b0 < 0xF0:
-                cp = (
-                    ((b0 & 0x0F) << 12)
-                    | ((np.int64(buf[pos + 1]) & 0x3F) << 6)
-                    | (np.int64(buf[pos + 2]) & 0x3F)
-                )
-                pos += 3
-            else:
+            cp, size = _decoded(buf, pos)
+            if size == 0:
                 good = False
                 break
+            pos += size
             s = start[cp]
             if s < 0:
                 good = False
@@ -121,24 +150,7 @@ def page_prints(buf, n_lines, start, length, out_cp, out_cls, expansion):
                         w += 1
                     tok_start = w
                     tok_kind = k
-                if c < 0x80:
-                    text[w] = c
-                    w += 1
-                elif c < 0x800:
-                    text[w] = 0xC0 | (c >> 6)
-                    text[w + 1] = 0x80 | (c & 0x3F)
-                    w += 2
-                elif c < 0x10000:
-                    text[w] = 0xE0 | (c >> 12)
-                    text[w + 1] = 0x80 | ((c >> 6) & 0x3F)
-                    text[w + 2] = 0x80 | (c & 0x3F)
-                    w += 3
-                else:
-                    text[w] = 0xF0 | (c >> 18)
-                    text[w + 1] = 0x80 | ((c >> 12) & 0x3F)
-                    text[w + 2] = 0x80 | ((c >> 6) & 0x3F)
-                    text[w + 3] = 0x80 | (c & 0x3F)
-                    w += 4
+                w = _encoded(text, w, c)
         if good:
             if tok_kind != _SPACE:
                 ids[t] = _token_id(base, tok_start, w, tok_kind)

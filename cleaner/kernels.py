@@ -209,13 +209,13 @@ def load_kernels() -> Kernels | None:
     table = char_table()
     try:
         try:
-            from . import _numba_kernels
+            from ._numba_kernels import page_prints
         except RuntimeError:  # numba: "cannot cache function ...: no locator available"
             from numba.core import config as numba_config
 
             setattr(numba_config, "CACHE_DIR", cache_dir_fallback())  # noqa: B010
-            from . import _numba_kernels
-        kernels = Kernels(_numba_kernels.page_prints, table)
+            from ._numba_kernels import page_prints
+        kernels = Kernels(page_prints, table)
         kernels.page(["a"])  # compiles it (or loads it from the cache) now
     except Exception:  # a numba or LLVM that cannot build the kernel: the reference runs
         return None
