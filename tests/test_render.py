@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from cleaner.config import Config
 from cleaner.extract.html import html_page
-from cleaner.extract.render import render_text, visible_line
+from cleaner.extract.render import render_text, render_tree, render_walk, visible_line
 from cleaner.text import strip_markup
 
 # characters the markup rules look at, spaces and line breaks of several kinds, letters
@@ -45,3 +45,34 @@ def test_rendering_from_trafilaturas_parse_is_render_text() -> None:
     assert text == html_page(PAGE, Config())[0]  # rendering does not change the extraction
     assert note is None
     assert html_page(PAGE, Config(extractor="resiliparse"), render=True)[2] is None
+
+
+TAGS = ["p", "div", "span", "b", "li", "ul", "h1", "h3", "br", "td", "tr", "table", "script",
+        "style", "title", "a", "section", "pre"]  # fmt: skip
+TEXTS = st.text("ab \t\n\r\x0b\x0c\x1c\x85\u2028\u2029\u00a0\u200b\ue000*#", max_size=6)
+
+
+@st.composite
+def html_fragments(draw: st.DrawFn, depth: int = 3) -> str:
+    parts = []
+    for _ in range(draw(st.integers(0, 4))):
+        if depth and draw(st.booleans()):
+            tag = draw(st.sampled_from(TAGS))
+            parts.append(f"<{tag}>{draw(html_fragments(depth - 1))}</{tag}>")
+        else:
+            text = draw(TEXTS)
+            parts.append(text.replace("&", "&amp;").replace("<", "&lt;"))
+    return "".join(parts)
+
+
+@settings(max_examples=500, deadline=None)
+@given(html_fragments())
+def test_rendering_by_stylesheet_is_the_walks(body: str) -> None:
+    """render_tree's stylesheet gives what the walk in Python gives, line breaks and spaces
+    of every kind in the texts (a page holding the stylesheet's own break character is
+    rendered by the walk)."""
+    import lxml.html
+
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
+    tree = lxml.html.document_fromstring(f"<html><body>{body}x</body></html>", parser=parser)
+    assert render_tree(tree) == render_walk(tree)
