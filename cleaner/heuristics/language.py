@@ -201,16 +201,16 @@ def _cached_model() -> _Model:
     renamed into place, so a reader never sees half a cache and a changed model gets its
     own. When the folder cannot be written (read-only home, full disk) the model is
     unpacked in memory as before, for this process only."""
-    import hashlib
     import os
     import tempfile
 
     import numpy as np
+    import xxhash
     from py3langid.langid import MODEL_DIR, MODEL_FILE
 
     path = Path(MODEL_DIR / MODEL_FILE)
     try:
-        digest = hashlib.blake2b(path.read_bytes(), digest_size=8).hexdigest()
+        digest = xxhash.xxh3_64_hexdigest(path.read_bytes())  # 0.1 ms; blake2b took 5
         folder = cache_root() / f"langid-{_CACHE_FORMAT}-{digest}"
         if folder.is_dir():
             # plain arrays over the mapped files: a memmap's indexing goes through Python

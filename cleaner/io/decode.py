@@ -302,6 +302,7 @@ def read_source(source: Source, max_bytes: int = MAX_PAGE_BYTES) -> tuple[str, s
     if len(data) > max_bytes:
         raise InputError(f"larger than {max_bytes >> 20} MiB: too large for a page")
     text, note = decode(data, html=source.kind == "html")
-    if max(text.count("\n"), text.count("\r")) >= MAX_PAGE_LINES:
+    # (a text shorter than the limit cannot hold that many lines: not counted)
+    if len(text) >= MAX_PAGE_LINES and max(text.count("\n"), text.count("\r")) >= MAX_PAGE_LINES:
         raise InputError(f"more than {MAX_PAGE_LINES:,} lines: too many for a page")
     return text, note
