@@ -172,23 +172,29 @@ class Around:
     ``trail_lines`` both read them (made once per page by :func:`around`)."""
 
     extracted: tuple[str, ...]  # the extractor's lines as given
-    kept: frozenset[str]  # the extractor's lines, visible text, spaces collapsed
     visible: tuple[str, ...]  # the rendering's lines, visible text, spaces collapsed
-    have: Counter[str]  # the words of the extractor's text
+
+    # made when first asked for: only a page with a prose line beside the extractor's
+    # text needs them
+    @functools.cached_property
+    def kept(self) -> frozenset[str]:
+        """The extractor's lines, visible text, spaces collapsed."""
+        return frozenset(" ".join(strip_markup(line).split()) for line in self.extracted)
+
+    @functools.cached_property
+    def have(self) -> Counter[str]:
+        """The words of the extractor's text."""
+        return Counter(words("\n".join(self.extracted)))
 
 
 def around(extracted: Sequence[str], rendered: Sequence[str]) -> Around:
     """The extractor's lines and the page's rendering, read once for both neighbours.
 
-    >>> around(["**Kept** line"], ["* Menu", "Kept line"]).visible
-    ('Menu', 'Kept line')
+    >>> page = around(["**Kept** line"], ["* Menu", "Kept line"])
+    >>> page.visible, page.kept, page.have
+    (('Menu', 'Kept line'), frozenset({'Kept line'}), Counter({'kept': 1, 'line': 1}))
     """
-    return Around(
-        tuple(extracted),
-        frozenset(" ".join(strip_markup(line).split()) for line in extracted),
-        tuple(map(visible_line, rendered)),
-        Counter(words("\n".join(extracted))),
-    )
+    return Around(tuple(extracted), tuple(map(visible_line, rendered)))
 
 
 _HEADING_MARKS = tuple("#" * n + " " for n in range(6, 0, -1))
@@ -215,6 +221,8 @@ def visible_line(line: str) -> str:
                 if is_plain(rest) and not rest[:1].isspace():
                     return " ".join(rest.split())
                 break
+    elif is_plain(line):  # strip_markup only collapses its spaces
+        return " ".join(line.split())
     return " ".join(strip_markup(line).split())
 
 
@@ -246,7 +254,7 @@ def lead_lines(page: Around, min_words: int = 8, long_words: int = 40) -> list[s
     >>> lead_lines(around([body], [body.replace("Monday", "Monday..."), body]))
     []
     """
-    extracted, kept, visible, have = page.extracted, page.kept, page.visible, page.have
+    extracted, visible = page.extracted, page.visible
     where = {line: i for i, line in reversed(list(enumerate(visible)))}
     first = next(
         (where[v] for v in map(" ".join, map(str.split, extracted)) if v in where and
@@ -257,8 +265,9 @@ def lead_lines(page: Around, min_words: int = 8, long_words: int = 40) -> list[s
         return []
 
     def new_prose(line: str) -> bool:  # prose, and not a teaser repeating the kept text
-        repeated = repeats(words(line), have)
-        return reads_as_prose(line, min_words, long_words) and line not in kept and not repeated
+        if not reads_as_prose(line, min_words, long_words) or line in page.kept:
+            return False
+        return not repeats(words(line), page.have)
 
     start = first
     while start > 0 and new_prose(visible[start - 1]):
@@ -299,7 +308,7 @@ def trail_lines(
     """
     if max_gap < 0:
         return []
-    extracted, kept, visible, have = page.extracted, page.kept, page.visible, page.have
+    extracted, visible = page.extracted, page.visible
     where = {line: i for i, line in enumerate(visible)}
     last = next(
         (where[v] for v in map(" ".join, map(str.split, reversed(extracted))) if v in where and
@@ -316,10 +325,9 @@ def trail_lines(
             if gap > max_gap:
                 break
             continue
-        toks = words(line)
-        if line in kept:
+        if line in page.kept:
             break
-        if repeats(toks, have):
+        if repeats(words(line), page.have):
             gap += 1  # a teaser of the kept text: not added, passed over like a label
             if gap > max_gap:
                 break
