@@ -119,7 +119,6 @@ def make_page(
     try:
         if is_html:
             from .extract.html import NestingError, html_page
-            from .extract.render import around, lead_lines, missed_article, trail_lines
 
             try:
                 extracted, note, rendered = html_page(text, config, render=True)
@@ -130,6 +129,8 @@ def make_page(
             if rendered is None:  # the fast extractor: its text as it is
                 text = extracted
             else:
+                from .extract.render import around, lead_lines, missed_article, trail_lines
+
                 max_words = config.html_recover_max_words
                 min_prose = config.html_recover_min_prose
                 if missed_article(extracted, rendered, max_words, min_prose):

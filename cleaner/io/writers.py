@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,7 +35,7 @@ def temp_beside(path: Path) -> tuple[int, Path]:
     stem = path.name[:40]  # the name must stay under the file system's limit
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(100):
-        tmp = path.with_name(f".{stem}.{secrets.token_hex(4)}.part")
+        tmp = path.with_name(f".{stem}.{os.urandom(4).hex()}.part")
         try:
             return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:
