@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
@@ -381,7 +382,6 @@ def _install_signal_handlers() -> None:
     tell themselves apart by their pid: they ignore Ctrl-C (the terminal sends it to the
     whole process group; the main process stops them) and leave quietly on SIGTERM (how a
     pool stops its workers), removing the temporary file they were writing."""
-    import os
     import signal
 
     main_pid = os.getpid()
@@ -396,10 +396,25 @@ def _install_signal_handlers() -> None:
     signal.signal(signal.SIGTERM, on_signal)
 
 
+def _quiet_from_now() -> None:
+    """An interrupted run has said so; while the interpreter shuts down, a thread of the
+    stopped worker pool may still fail to write to the pool's closed pipes. Its message
+    (a traceback) goes nowhere."""
+    sys.stderr.flush()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
 def main() -> None:
     _install_signal_handlers()
     try:
         app()
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
+        _quiet_from_now()
         sys.exit(EXIT_INTERRUPTED)
+    except SystemExit as exc:
+        if exc.code == EXIT_INTERRUPTED:
+            _quiet_from_now()
+        raise
