@@ -44,6 +44,18 @@ def clean_one_page(tmp_path: Path, page: str) -> tuple[list[str], dict]:
     return kept, json.loads(report.read_text(encoding="utf-8"))["files"][0]
 
 
+def clean_pages(tmp_path: Path, pages: dict[str, str]) -> dict[str, list[str]]:
+    """Clean ``pages`` (file name -> HTML) as one folder: each page's kept lines, by the
+    name of its output."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for name, page in pages.items():
+        (src / name).write_text(page, encoding="utf-8")
+    out = tmp_path / "out"
+    clean_corpus([src], out)
+    return {p.name: p.read_text(encoding="utf-8").splitlines() for p in out.iterdir()}
+
+
 def test_html_page_keeps_the_article_and_drops_the_chrome(tmp_path: Path) -> None:
     src = tmp_path / "in"
     src.mkdir()
@@ -145,18 +157,16 @@ def test_html_lines_beside_a_template_line_stay(tmp_path: Path) -> None:
     """In HTML the extractor chose the body: a template line goes, but the short lines
     next to it (a subheading, a list of a story's own) are not dropped with it as a block,
     since the block rule rests on line shape, which HTML mode does not judge."""
-    src = tmp_path / "in"
-    src.mkdir()
     subheads = ["What the divers found", "Opening hours this winter", "The judges' verdict"]
-    for n, (title, first, second) in enumerate(STORIES):
-        page = ARTICLE.format(title=title, first=first, second=second).replace(
+    pages = {
+        f"story{n}.html": ARTICLE.format(title=title, first=first, second=second).replace(
             "every social network</p>", f"every social network</p><h2>{subheads[n]}</h2>"
         )
-        (src / f"story{n}.html").write_text(page, encoding="utf-8")
-    out = tmp_path / "out"
-    clean_corpus([src], out)
+        for n, (title, first, second) in enumerate(STORIES)
+    }
+    kept = clean_pages(tmp_path, pages)
     for n, (_title, first, second) in enumerate(STORIES):
-        lines = (out / f"story{n}.txt").read_text(encoding="utf-8").splitlines()
+        lines = kept[f"story{n}.txt"]
         assert subheads[n] in lines and first in lines and second in lines
         assert not any(line.startswith("Follow Example News") for line in lines)
 
@@ -233,16 +243,9 @@ def test_html_lead_paragraph_outside_the_article_is_kept(tmp_path: Path) -> None
     teaser = LEAD.format(title=title, lead=first[:80] + "...", first=first, second=second,
                          third=third)  # fmt: skip
     assert lead not in trafilatura_text(page, Config())  # what the extractor gives
-    src = tmp_path / "in"
-    src.mkdir()
-    (src / "lead.html").write_text(page, encoding="utf-8")
-    (src / "teaser.html").write_text(teaser, encoding="utf-8")
-    out = tmp_path / "out"
-    clean_corpus([src], out)
-    lines = (out / "lead.txt").read_text(encoding="utf-8").splitlines()
-    assert lines[:4] == [lead, first, second, third]
-    lines = (out / "teaser.txt").read_text(encoding="utf-8").splitlines()
-    assert lines[:3] == [first, second, third]
+    kept = clean_pages(tmp_path, {"lead.html": page, "teaser.html": teaser})
+    assert kept["lead.txt"][:4] == [lead, first, second, third]
+    assert kept["teaser.txt"][:3] == [first, second, third]
 
 
 SOURCES = """<!DOCTYPE html>
@@ -332,11 +335,6 @@ def test_html_article_split_in_two_containers_is_read_whole(tmp_path: Path) -> N
     whole = SPLIT.format(title="Harbour reopens", first="".join(paras), second=f"<p>{NOTE}</p>")
     assert PARAGRAPHS[4] not in trafilatura_text(split, Config())  # what the extractor gives
     assert NOTE not in trafilatura_text(whole, Config())
-    src = tmp_path / "in"
-    src.mkdir()
-    (src / "split.html").write_text(split, encoding="utf-8")
-    (src / "whole.html").write_text(whole, encoding="utf-8")
-    out = tmp_path / "out"
-    clean_corpus([src], out)
-    assert (out / "split.txt").read_text(encoding="utf-8").splitlines() == PARAGRAPHS
-    assert (out / "whole.txt").read_text(encoding="utf-8").splitlines() == PARAGRAPHS
+    kept = clean_pages(tmp_path, {"split.html": split, "whole.html": whole})
+    assert kept["split.txt"] == PARAGRAPHS
+    assert kept["whole.txt"] == PARAGRAPHS
