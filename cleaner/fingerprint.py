@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xxhash
 
+from .compiled import KERNELS_ENV
 from .text import normal_tokens
 
 if TYPE_CHECKING:
@@ -36,15 +37,14 @@ _FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2
 _CHUNK_CELLS = 1 << 18
 # Characters of lines whose shingles are hashed together (arrays of 8 bytes per shingle)
 _PIECE_CHARS = 1 << 17
-# Lines a printer fingerprints in Python before it loads the compiled kernel
-# (cleaner.kernels): loading costs a process about 0.7 s (numba's import 0.2 s, the
-# character table 0.17 s, the cached kernel 0.3 s; 2.1 s when it compiles), which the
-# kernel wins back in about 80,000 lines (it saves about 9 µs a line). Loading after about
-# as much Python time as loading costs: a small run never pays it, and a large run pays it
-# and the Python lines before it (about 0.4 s) once per worker.
+# Lines a printer fingerprints in Python before it loads numba's kernel, when the package
+# was installed without its compiled loops (cleaner.kernels; with them the kernel loads in a
+# millisecond and runs from the first line): loading numba's costs a process about 0.7 s
+# (numba's import 0.3 s, the cached kernel 0.3 s; 2.1 s when it compiles), which the kernel
+# wins back in about 80,000 lines (it saves about 9 µs a line). Loading after about as much
+# Python time as loading costs: a small run never pays it, and a large run pays it and the
+# Python lines before it (about 0.4 s) once per worker.
 KERNEL_AFTER_LINES = 50_000
-# CLEANER_KERNELS=0 keeps every line on the Python reference, =1 loads the kernel at once
-KERNELS_ENV = "CLEANER_KERNELS"
 
 
 def line_key(normalized: str) -> int:
@@ -265,11 +265,14 @@ class LinePrinter:
 
 
 def _kernel_after() -> int:
-    """:data:`KERNEL_AFTER_LINES`, or what ``CLEANER_KERNELS`` asks for."""
+    """0 (from the first line) with the loops compiled at install, else
+    :data:`KERNEL_AFTER_LINES`; or what ``CLEANER_KERNELS`` asks for."""
+    from .compiled import compiled
+
     setting = os.environ.get(KERNELS_ENV, "").strip().lower()
     if setting in ("0", "off", "no", "false"):
         return -1
-    if setting in ("1", "on", "yes", "true"):
+    if setting in ("1", "on", "yes", "true") or compiled() is not None:
         return 0
     return KERNEL_AFTER_LINES
 

@@ -26,9 +26,13 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import xxhash
+
+from .compiled import compiled
 
 # Blocks whose characters are candidates for the table (all in the Basic Multilingual
 # Plane); a candidate stays only if :func:`composes_alone` holds for it.
@@ -113,15 +117,61 @@ class CharTable:
     expansion: int
 
 
+_TABLE_ARRAYS = ("start", "length", "out_cp", "out_cls")
+
+
 @cache
 def char_table() -> CharTable:
     """The table of every supported character, made from the reference functions of this
     Python's ``unicodedata`` (so it follows its Unicode version).
 
+    Making it takes about 0.2 s of CPU, so it is kept in the cache folder (see
+    :func:`cleaner.cachedir.cache_root`) under a name hashed from the Unicode
+    version and the source of the modules that define it (this one and ``cleaner.text``), and
+    read from there in a millisecond; written atomically, and made in memory only when the
+    folder cannot be read or written.
+
     >>> t = char_table()
     >>> int(t.length[ord("A")]), chr(int(t.out_cp[t.start[ord("A")]])), int(t.start[0x301])
     (1, 'a', -1)
     """
+    from .cachedir import cache_root
+
+    path: Path | None
+    try:
+        here = Path(__file__)
+        source = here.read_bytes() + here.with_name("text.py").read_bytes()
+        name = xxhash.xxh3_64_hexdigest(unicodedata.unidata_version.encode() + source)
+        path = cache_root() / f"chartable-{name}.npz"
+    except (OSError, RuntimeError):  # RuntimeError: no home folder to be found
+        path = None
+    try:
+        if path is not None and path.is_file():
+            with np.load(path) as stored:
+                arrays = {n: stored[n] for n in _TABLE_ARRAYS}
+                return CharTable(**arrays, expansion=int(stored["expansion"]))
+    except (OSError, ValueError, KeyError, EOFError):  # unreadable or damaged: made again
+        pass
+    table = built_char_table()
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    named = {n: getattr(table, n) for n in _TABLE_ARRAYS}
+                    np.savez(out, expansion=np.int64(table.expansion), **named)
+                os.replace(tmp, path)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        except OSError:
+            pass  # not writable: made again by the next process
+    return table
+
+
+def built_char_table() -> CharTable:
+    """:func:`char_table`, made from ``unicodedata`` (not read from the cache)."""
     start = np.full(0x10000, -1, np.int32)
     length = np.zeros(0x10000, np.uint8)
     out_cp: list[int] = []
@@ -198,7 +248,18 @@ def cache_dir_fallback() -> str:
 
 @cache
 def load_kernels() -> Kernels | None:
-    """The kernels, compiled (or read from numba's cache); None when numba cannot be
+    """The page kernel: the one compiled at install (:func:`compiled`), else numba's
+    (:func:`numba_kernels`); None when neither can be had, and then the Python reference
+    does all the work."""
+    module = compiled()
+    if module is not None:
+        return Kernels(module.page_prints, char_table())
+    return numba_kernels()
+
+
+@cache
+def numba_kernels() -> Kernels | None:
+    """The kernels, compiled by numba (or read from its cache); None when numba cannot be
     imported or compile them, and then the Python reference does all the work. When
     numba finds no writable cache folder (a read-only installation and no writable home),
     the cache goes to a temporary folder instead."""

@@ -1,7 +1,9 @@
 """The compiled per-line kernel (cleaner.kernels) gives exactly what the Python reference
 gives: keys (persisted in --index), token ids, tokens per line and normalized lines, on any
-text; lines it cannot do exactly are left to the reference. Plus its loading: the threshold,
-numba missing, and a read-only installation without a writable home."""
+text; lines it cannot do exactly are left to the reference. Each backend is tested: the
+loops compiled at install (cleaner._compiled) and numba's. Plus their loading: the
+threshold, numba missing, the character table's cache, and a read-only installation without
+a writable home."""
 
 from __future__ import annotations
 
@@ -12,7 +14,10 @@ import shutil
 import subprocess
 import sys
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -20,13 +25,50 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner import Config, clean_corpus
-from cleaner.fingerprint import KERNELS_ENV, LinePrinter, line_key
-from cleaner.kernels import SUPPORTED_BLOCKS, char_table, load_kernels
+from cleaner.compiled import compiled
+from cleaner.fingerprint import KERNEL_AFTER_LINES, KERNELS_ENV, LinePrinter, line_key
+from cleaner.kernels import (
+    SUPPORTED_BLOCKS,
+    Kernels,
+    built_char_table,
+    char_table,
+    load_kernels,
+    numba_kernels,
+)
 from cleaner.text import normalize_line
 
-pytest.importorskip("numba", reason="numba is not installed: the reference does all the work")
-KERNELS = load_kernels()
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _backend(name: str) -> Kernels | None:
+    if name == "compiled":
+        module = compiled()
+        return None if module is None else Kernels(module.page_prints, char_table())
+    return numba_kernels()
+
+
+BACKENDS = ("compiled", "numba")
+WHY_MISSING = {
+    "compiled": "the package was installed without its compiled loops (no C compiler)",
+    "numba": "numba is not installed or cannot build its kernel",
+}
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    if _backend(request.param) is None:
+        pytest.skip(WHY_MISSING[request.param])
+    return str(request.param)
+
+
+@contextmanager
+def using(name: str) -> Iterator[Kernels]:
+    """Printers made inside load this backend's kernel."""
+    kernels = _backend(name)
+    assert kernels is not None
+    with mock.patch("cleaner.kernels.load_kernels", lambda: kernels):
+        yield kernels
+
 
 # What makes most real lines non-ASCII, and the markdown rendered pages carry
 COMMON = (
@@ -87,51 +129,91 @@ def assert_exact(lines: list[str]) -> LinePrinter:
     return printer
 
 
-def test_the_kernel_loads_where_numba_is_installed() -> None:
-    assert KERNELS is not None
-    prints = KERNELS.page(["Dernière  mise à jour à 08h22 le 16/06"])
-    assert prints is not None and prints.ok.all()
-    assert prints.normalized(0) == "dernière mise à jour à 0h0 le 0 / 0"
-    assert int(prints.keys[0]) == line_key("dernière mise à jour à 0h0 le 0 / 0")
+def test_the_compiled_loops_are_built_where_a_compiler_is() -> None:
+    if not (shutil.which("cc") or shutil.which("gcc")):
+        pytest.skip("no C compiler: the package installs without its compiled loops")
+    assert compiled() is not None
+    assert load_kernels() is not None and LinePrinter(-1).kernel_after == 0
 
 
+def test_the_kernel_loads(backend: str) -> None:
+    with using(backend) as kernels:
+        prints = kernels.page(["Dernière  mise à jour à 08h22 le 16/06"])
+        assert prints is not None and prints.ok.all()
+        assert prints.normalized(0) == "dernière mise à jour à 0h0 le 0 / 0"
+        assert int(prints.keys[0]) == line_key("dernière mise à jour à 0h0 le 0 / 0")
+
+
+@pytest.mark.parametrize("name", BACKENDS)
 @settings(max_examples=300)
-@given(st.lists(SUPPORTED_LINE, max_size=8))
-def test_kernel_equals_reference_on_common_text_and_does_it_itself(lines: list[str]) -> None:
-    assert_exact(lines)
-    assert KERNELS is not None
-    prints = KERNELS.page(lines)
-    assert prints is not None and prints.ok.all()  # no line of these left to the reference
-
-
-@settings(max_examples=300)
-@given(st.lists(st.one_of(ANY_LINE, SUPPORTED_LINE), max_size=8))
-def test_kernel_equals_reference_on_any_text(lines: list[str]) -> None:
-    assert_exact(lines)
-
-
-def test_lines_outside_the_table_are_left_to_the_reference() -> None:
-    lines = ["plain", "e\u0301te\u0301", "smile 🙂", "lone \ud800 surrogate", "ok «oui»"]
-    assert KERNELS is not None
-    prints = KERNELS.page(lines)
-    assert prints is not None
-    assert prints.ok.tolist() == [True, False, False, False, True]
-    assert_exact(lines)
-
-
-def test_a_line_holding_a_newline_is_printed_by_the_reference() -> None:
-    assert KERNELS is not None
-    assert KERNELS.page(["a\nb", "c"]) is None
-    assert_exact(["a\nb", "c"])
-
-
-def test_every_supported_character_alone_and_among_others() -> None:
-    table = char_table()
-    for lo, hi in SUPPORTED_BLOCKS:
-        chars = [chr(c) for c in range(lo, hi + 1) if c != 10 and table.start[c] >= 0]
-        lines = [f"{c}|a{c}b {c}{c}1É{c}9{c}" for c in chars]
+@given(lines=st.lists(SUPPORTED_LINE, max_size=8))
+def test_kernel_equals_reference_on_common_text_and_does_it_itself(
+    name: str, lines: list[str]
+) -> None:
+    if _backend(name) is None:
+        pytest.skip(WHY_MISSING[name])
+    with using(name) as kernels:
         assert_exact(lines)
+        prints = kernels.page(lines)
+        assert prints is not None and prints.ok.all()  # no line of these left to the reference
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+@settings(max_examples=300)
+@given(lines=st.lists(st.one_of(ANY_LINE, SUPPORTED_LINE), max_size=8))
+def test_kernel_equals_reference_on_any_text(name: str, lines: list[str]) -> None:
+    if _backend(name) is None:
+        pytest.skip(WHY_MISSING[name])
+    with using(name):
+        assert_exact(lines)
+
+
+def test_lines_outside_the_table_are_left_to_the_reference(backend: str) -> None:
+    lines = ["plain", "e\u0301te\u0301", "smile 🙂", "lone \ud800 surrogate", "ok «oui»"]
+    with using(backend) as kernels:
+        prints = kernels.page(lines)
+        assert prints is not None
+        assert prints.ok.tolist() == [True, False, False, False, True]
+        assert_exact(lines)
+
+
+def test_a_line_holding_a_newline_is_printed_by_the_reference(backend: str) -> None:
+    with using(backend) as kernels:
+        assert kernels.page(["a\nb", "c"]) is None
+        assert_exact(["a\nb", "c"])
+
+
+def test_every_supported_character_alone_and_among_others(backend: str) -> None:
+    table = char_table()
+    with using(backend):
+        for lo, hi in SUPPORTED_BLOCKS:
+            chars = [chr(c) for c in range(lo, hi + 1) if c != 10 and table.start[c] >= 0]
+            lines = [f"{c}|a{c}b {c}{c}1É{c}9{c}" for c in chars]
+            assert_exact(lines)
     assert table.start[ord("\u0301")] < 0 and table.start[ord("é")] >= 0
+
+
+def test_the_character_table_is_kept_in_the_cache_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Made once, then read from the cache folder; a damaged file is made again."""
+    monkeypatch.setenv("CLEANER_CACHE_DIR", str(tmp_path))
+    built = built_char_table()
+
+    def fresh() -> object:
+        return char_table.__wrapped__()
+
+    def same(a: object, b: object) -> bool:
+        names = ("start", "length", "out_cp", "out_cls")
+        arrays = all(np.array_equal(getattr(a, n), getattr(b, n)) for n in names)
+        return arrays and getattr(a, "expansion") == getattr(b, "expansion")  # noqa: B009
+
+    assert same(fresh(), built)
+    (stored,) = tmp_path.glob("chartable-*.npz")
+    assert same(fresh(), built)  # read back
+    stored.write_bytes(b"not an archive")
+    assert same(fresh(), built)
+    assert stored.read_bytes() != b"not an archive"  # written again
 
 
 def test_no_supported_character_starts_with_a_second_of_a_composition() -> None:
@@ -149,12 +231,13 @@ def test_no_supported_character_starts_with_a_second_of_a_composition() -> None:
         assert ord(first) not in seconds, hex(cp)
 
 
-def test_the_printer_loads_the_kernel_after_its_threshold() -> None:
-    printer = LinePrinter(-1, kernel_after=3)
-    printer.page(["a", "b"])
-    assert printer.kernels(0) is None
-    printer.page(["c", "d"])  # the third and fourth lines: still the reference
-    assert printer.kernels(0) is KERNELS is not None
+def test_the_printer_loads_the_kernel_after_its_threshold(backend: str) -> None:
+    with using(backend) as kernels:
+        printer = LinePrinter(-1, kernel_after=3)
+        printer.page(["a", "b"])
+        assert printer.kernels(0) is None
+        printer.page(["c", "d"])  # the third and fourth lines: still the reference
+        assert printer.kernels(0) is kernels
     never = LinePrinter(-1, kernel_after=-1)
     never.page(["a"] * 10)
     assert never.kernels(0) is None
@@ -166,20 +249,36 @@ def test_the_environment_switches_the_kernel(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv(KERNELS_ENV, "1")
     assert LinePrinter(-1).kernel_after == 0
     monkeypatch.delenv(KERNELS_ENV)
-    assert LinePrinter(-1).kernel_after > 0
+    # from the first line with the loops compiled at install, else after its threshold
+    assert LinePrinter(-1).kernel_after == (0 if compiled() is not None else KERNEL_AFTER_LINES)
 
 
-def test_without_numba_the_reference_does_the_work(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_the_compiled_loops_or_numba_the_reference_does_the_work(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setitem(sys.modules, "numba", None)  # import numba raises ImportError
-    assert load_kernels.__wrapped__() is None
+    assert numba_kernels.__wrapped__() is None
+    monkeypatch.setitem(sys.modules, "cleaner._compiled", None)
+    assert compiled.__wrapped__() is None
+    missing = {"compiled": lambda: None, "numba_kernels": numba_kernels.__wrapped__}
+    with (
+        mock.patch.multiple("cleaner.kernels", **missing),
+        mock.patch("cleaner.compiled.compiled", lambda: None),
+    ):
+        assert load_kernels.__wrapped__() is None
+        assert LinePrinter(-1).kernel_after == KERNEL_AFTER_LINES
 
 
 def test_a_read_only_installation_without_a_writable_home_caches_in_tmp(tmp_path: Path) -> None:
     """numba caches beside the module or in the user's cache folder; where it can write
     neither (here: a file where its __pycache__ folder would be, a home that cannot exist),
-    the kernel still loads, cached in a folder of the temporary folder."""
+    the kernel still loads, cached in a folder of the temporary folder. (The compiled loops
+    are kept from loading, so numba's kernel is the one loaded.)"""
+    if numba_kernels() is None:
+        pytest.skip(WHY_MISSING["numba"])
     pkg = tmp_path / "site"
-    shutil.copytree(ROOT / "cleaner", pkg / "cleaner", ignore=shutil.ignore_patterns("__pycache__"))
+    skip = shutil.ignore_patterns("__pycache__", "_compiled.*.so", "_compiled.*.pyd")
+    shutil.copytree(ROOT / "cleaner", pkg / "cleaner", ignore=skip)
     (pkg / "cleaner" / "__pycache__").write_text("not a folder")
     tmp = tmp_path / "tmp"
     tmp.mkdir()
@@ -192,7 +291,8 @@ def test_a_read_only_installation_without_a_writable_home_caches_in_tmp(tmp_path
         PYTHONDONTWRITEBYTECODE="1",
     )
     code = (
-        "import cleaner, json\n"
+        "import cleaner, json, sys\n"
+        "sys.modules['cleaner._compiled'] = None\n"
         "from cleaner.fingerprint import LinePrinter\n"
         "p = LinePrinter(-1, kernel_after=0)\n"
         "keys = p.page(['L’État,  «le» ＢＩＧ 2024'])[0]\n"
@@ -249,11 +349,12 @@ def test_a_run_with_the_kernel_writes_what_a_run_without_it_writes(
     assert any(runs["1"][0].values())
 
 
-def test_a_page_that_grows_past_its_first_buffers() -> None:
+def test_a_page_that_grows_past_its_first_buffers(backend: str) -> None:
     """Text that expands (½ becomes three tokens, 0 ⁄ 0) outgrows the arrays the kernel
     starts with; they grow."""
     lines = ["½" * 3000, "x", "½ ﬁ ™ " * 500, "é" * 5000]
-    printer = assert_exact(lines)
-    assert printer.kernels(0) is not None
-    prints = KERNELS.page(lines) if KERNELS is not None else None
-    assert prints is not None and prints.ok.all()
+    with using(backend) as kernels:
+        printer = assert_exact(lines)
+        assert printer.kernels(0) is kernels
+        prints = kernels.page(lines)
+        assert prints is not None and prints.ok.all()

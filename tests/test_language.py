@@ -1,4 +1,5 @@
-"""Language detection: the array-at-once automaton gives py3langid's own answers."""
+"""Language detection: the automaton walked by the compiled loop, or all byte positions at
+once by arrays, gives py3langid's own answers."""
 
 from __future__ import annotations
 
@@ -24,6 +25,19 @@ EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 @pytest.fixture(scope="module")
 def ident() -> LanguageIdentifier:
     return LanguageIdentifier()
+
+
+@pytest.fixture(params=["compiled", "arrays"])
+def walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The automaton walked by the loop compiled at install, or by arrays (the loop kept
+    from loading)."""
+    from cleaner.compiled import compiled
+
+    if request.param == "compiled" and compiled() is None:
+        pytest.skip("the package was installed without its compiled loops")
+    if request.param == "arrays":
+        monkeypatch.setattr("cleaner.heuristics.language.compiled", lambda: None)
+    return str(request.param)
 
 
 def stopword_texts(rng: random.Random) -> list[str]:
@@ -53,7 +67,7 @@ def odd_texts(rng: random.Random) -> list[str]:
     ]
 
 
-def test_same_answers_as_py3langid(ident: LanguageIdentifier) -> None:
+def test_same_answers_as_py3langid(ident: LanguageIdentifier, walk: str) -> None:
     rng = random.Random(7)
     texts = stopword_texts(rng) + odd_texts(rng)
     assert len(texts) > 500
@@ -74,7 +88,7 @@ def test_same_answers_on_web_pages(ident: LanguageIdentifier) -> None:
     assert [ident.classify(t) for t in texts] == [py3langid.classify(t)[0] for t in texts]
 
 
-def test_features_are_the_byte_walks(ident: LanguageIdentifier) -> None:
+def test_features_are_the_byte_walks(ident: LanguageIdentifier, walk: str) -> None:
     """Every position's feature equals the one a byte-by-byte walk of the automaton meets."""
     m = ident._load()
     data = "Ein kurzer Satz, and a few English words; 中文也有。".encode() * 3

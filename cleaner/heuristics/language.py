@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..cachedir import cache_root
+from ..compiled import compiled
+
 # ISO 639-1 code -> jusText stoplist name, for the languages jusText ships a stoplist for.
 _JUSTEXT_NAMES = {
     "af": "Afrikaans", "sq": "Albanian", "ar": "Arabic", "an": "Aragonese", "hy": "Armenian",
@@ -182,17 +185,6 @@ _CACHE_FORMAT = 1
 _CACHE_ARRAYS = ("nextmove", "rowbase", "output", "ptc", "pc", "classes", "depth")
 
 
-def cache_root() -> Path:
-    """The folder cleaner keeps its caches in: ``$CLEANER_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/cleaner``, else ``~/.cache/cleaner``."""
-    import os
-
-    if os.environ.get("CLEANER_CACHE_DIR"):
-        return Path(os.environ["CLEANER_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "cleaner"
-
-
 def _cached_model() -> _Model:
     """py3langid's model, read from its unpacked arrays in the cache folder (memory-mapped:
     the page cache holds one copy for every worker), unpacked and written there first when
@@ -316,6 +308,12 @@ class LanguageIdentifier:
         import numpy as np
 
         m = self._load()
+        module = compiled()
+        if module is not None and m.nextmove.dtype == np.uint32 and m.rowbase.dtype == np.int64:
+            # the walk itself, one step per byte, compiled
+            raw = np.frombuffer(data, np.uint8)
+            found = m.output[module.automaton_states(raw, m.nextmove, m.rowbase)]
+            return found[found >= 0]
         b = np.frombuffer(data, np.uint8).astype(np.int64)
         n, d = len(b), m.depth
         head = []

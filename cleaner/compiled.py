@@ -1,0 +1,33 @@
+"""The loops compiled when the package was installed (``cleaner/_compiled.pyx``), loaded
+on first use."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from functools import cache
+from typing import Any
+
+# CLEANER_KERNELS=0 keeps every line on the Python reference, =1 loads the kernel at once
+KERNELS_ENV = "CLEANER_KERNELS"
+
+
+@cache
+def compiled() -> Any | None:
+    """The module of loops compiled when the package was installed (``cleaner._compiled``,
+    built from ``_compiled.pyx``), given xxhash's ``XXH3_64bits``; None when the package was
+    installed without it (no C compiler then) or ``CLEANER_KERNELS=0`` keeps the Python
+    reference. Loads in a millisecond."""
+    if os.environ.get(KERNELS_ENV, "").strip().lower() in ("0", "off", "no", "false"):
+        return None
+    try:
+        _compiled = importlib.import_module(f"{__package__}._compiled")
+    except ImportError:
+        return None
+    import ctypes
+
+    import xxhash._xxhash
+
+    library = ctypes.CDLL(xxhash._xxhash.__file__)
+    _compiled.set_hash(ctypes.cast(library.XXH3_64bits, ctypes.c_void_p).value)
+    return _compiled
