@@ -101,6 +101,8 @@ def word_count(text: str) -> int:
     >>> word_count("中国和美国举行了第二次对话")
     7
     """
+    if text.isascii():  # no CJK to look for (isascii is a flag of the string: no scan)
+        return len(_WORD.findall(text))
     cjk = len(_CJK.findall(text))
     if not cjk:
         return len(_WORD.findall(text))
