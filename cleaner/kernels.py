@@ -41,6 +41,12 @@ SUPPORTED_BLOCKS = (
     (0x00A0, 0x024F),  # Latin-1 (NBSP, ©, «», ´, letters), Latin Extended-A and -B
     (0x0370, 0x03FF),  # Greek
     (0x0400, 0x04FF),  # Cyrillic
+    (0x0530, 0x058F),  # Armenian
+    (0x0590, 0x05FF),  # Hebrew (its points, combining marks, are left out: see below)
+    (0x0600, 0x06FF),  # Arabic (its harakat likewise)
+    (0x0900, 0x097F),  # Devanagari (vowel signs of class 0 stay; nukta and virama do not)
+    (0x0E00, 0x0E7F),  # Thai
+    (0x10A0, 0x10FF),  # Georgian
     (0x1E00, 0x1EFF),  # Latin Extended Additional (Vietnamese letters)
     (0x2000, 0x206F),  # General Punctuation: spaces, dashes, curly quotes, bullets, …
     (0x2070, 0x209F),  # superscripts and subscripts
