@@ -18,8 +18,9 @@ seen before (a run remembers short lines, so a repeated template line costs it l
 
 Then the whole run: ``clean_corpus`` with one job (CPU time of the process, writing the
 cleaned pages to a temporary folder), divided by the number of lines: with the kernel off
-(``CLEANER_KERNELS=0``), as a run does by default (the kernel loads after
-``KERNEL_AFTER_LINES`` lines), and with the kernel from the first line. The minimum of
+(``CLEANER_KERNELS=0``: the compiled loops off), as a run does by default (the loops
+compiled at install from the first line; without them numba's kernel after
+``KERNEL_AFTER_LINES`` lines), and with a kernel from the first line. The minimum of
 ``--repeat`` runs of each is shown.
 """
 

@@ -12,16 +12,21 @@ from typing import Any
 KERNELS_ENV = "CLEANER_KERNELS"
 
 
-@cache
 def compiled() -> Any | None:
     """The module of loops compiled when the package was installed (``cleaner._compiled``,
     built from ``_compiled.pyx``), given xxhash's ``XXH3_64bits``; None when the package was
     installed without it (no C compiler then) or ``CLEANER_KERNELS=0`` keeps the Python
-    reference. Loads in a millisecond."""
+    reference (read at each call). Loads in a millisecond, once."""
     if os.environ.get(KERNELS_ENV, "").strip().lower() in ("0", "off", "no", "false"):
         return None
+    return loaded()
+
+
+@cache
+def loaded() -> Any | None:
+    """:func:`compiled`'s module, whatever ``CLEANER_KERNELS`` says."""
     try:
-        _compiled = importlib.import_module(f"{__package__}._compiled")
+        module = importlib.import_module(f"{__package__}._compiled")
     except ImportError:
         return None
     import ctypes
@@ -29,5 +34,5 @@ def compiled() -> Any | None:
     import xxhash._xxhash
 
     library = ctypes.CDLL(xxhash._xxhash.__file__)
-    _compiled.set_hash(ctypes.cast(library.XXH3_64bits, ctypes.c_void_p).value)
-    return _compiled
+    module.set_hash(ctypes.cast(library.XXH3_64bits, ctypes.c_void_p).value)
+    return module

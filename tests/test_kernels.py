@@ -25,7 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner import Config, clean_corpus
-from cleaner.compiled import compiled
+from cleaner.compiled import compiled, loaded
 from cleaner.fingerprint import KERNEL_AFTER_LINES, KERNELS_ENV, LinePrinter, line_key
 from cleaner.kernels import (
     SUPPORTED_BLOCKS,
@@ -260,7 +260,7 @@ def test_without_the_compiled_loops_or_numba_the_reference_does_the_work(
     monkeypatch.setitem(sys.modules, "numba", None)  # import numba raises ImportError
     assert numba_kernels.__wrapped__() is None
     monkeypatch.setitem(sys.modules, "cleaner._compiled", None)
-    assert compiled.__wrapped__() is None
+    assert loaded.__wrapped__() is None
     missing = {"compiled": lambda: None, "numba_kernels": numba_kernels.__wrapped__}
     with (
         mock.patch.multiple("cleaner.kernels", **missing),
