@@ -1,4 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+# distutils: extra_compile_args = -O3
 """Compiled loops of :mod:`cleaner.kernels` and :mod:`cleaner.heuristics.language`, built
 when the package is installed (a C compiler is needed then; without one the package installs
 without this module and the Python reference does the work).
@@ -186,3 +187,75 @@ def automaton_states(const uint8_t[::1] data, const uint32_t[::1] nextmove, cons
         state = nextmove[rowbase[state] + data[i]]
         states[i] = state
     return states_a
+
+
+cdef inline uint64_t fmix64(uint64_t h) noexcept:
+    h ^= h >> 33
+    h *= 0xFF51AFD7ED558CCDULL
+    h ^= h >> 33
+    h *= 0xC4CEB9FE1A85EC53ULL
+    return h ^ (h >> 33)
+
+
+cdef inline uint32_t fmix32(uint32_t h) noexcept:
+    h ^= h >> 16
+    h *= 0x85EBCA6BU
+    h ^= h >> 13
+    h *= 0xC2B2AE35U
+    return h ^ (h >> 16)
+
+
+def shingle_hashes(const uint32_t[::1] codes, const int64_t[::1] offsets, Py_ssize_t k, uint64_t mult):
+    """``cleaner.fingerprint._hash_windows`` over the code points of the lines (``codes``,
+    line ``i`` at ``offsets[i]:offsets[i + 1]``): the 32-bit hash of each k-shingle (a
+    shorter line is one shingle) and the line it belongs to."""
+    cdef Py_ssize_t n_lines = offsets.shape[0] - 1, i, w, j, n_windows, width, at, length
+    cdef Py_ssize_t total = 0
+    for i in range(n_lines):
+        length = offsets[i + 1] - offsets[i]
+        total += length - k + 1 if length > k else 1
+    hashes_a = np.empty(total, np.uint32)
+    owner_a = np.empty(total, np.int64)
+    cdef uint32_t[::1] hashes = hashes_a
+    cdef int64_t[::1] owner = owner_a
+    cdef uint64_t poly
+    at = 0
+    for i in range(n_lines):
+        length = offsets[i + 1] - offsets[i]
+        n_windows = length - k + 1 if length > k else 1
+        width = length if length < k else k
+        for w in range(n_windows):
+            poly = 0
+            for j in range(width):
+                poly = poly * mult + (<uint64_t>codes[offsets[i] + w + j] + 1)
+            hashes[at] = <uint32_t>(fmix64(poly) >> 32)
+            owner[at] = i
+            at += 1
+    return hashes_a, owner_a
+
+
+def minhash_rows(
+    const uint32_t[::1] hashes,
+    const int64_t[::1] owner,
+    Py_ssize_t n_rows,
+    const uint32_t[::1] a,
+    const uint32_t[::1] b,
+):
+    """``cleaner.fingerprint.minhash_rows``: the affine32 MinHash signature of each row's
+    set of 32-bit hashes (a row without any keeps the all-max signature)."""
+    cdef Py_ssize_t n_perm = a.shape[0], i, p
+    sig_a = np.full((n_rows, n_perm), 0xFFFFFFFF, np.uint32)
+    if n_perm == 0 or hashes.shape[0] == 0:
+        return sig_a
+    cdef uint32_t[:, ::1] sig = sig_a
+    cdef const uint32_t *pa = &a[0]
+    cdef const uint32_t *pb = &b[0]
+    cdef uint32_t h, v
+    cdef uint32_t *row
+    for i in range(hashes.shape[0]):
+        h = fmix32(hashes[i])
+        row = &sig[owner[i], 0]
+        for p in range(n_perm):  # a loop the compiler turns into vector instructions
+            v = pa[p] * h + pb[p]
+            row[p] = v if v < row[p] else row[p]
+    return sig_a

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xxhash
 
-from .compiled import KERNELS_ENV
+from .compiled import KERNELS_ENV, compiled
 from .text import normal_tokens
 
 if TYPE_CHECKING:
@@ -314,17 +314,31 @@ def shingle_hash(shingle: str) -> int:
 
 
 def _hash_windows(lines: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Hashes of every k-shingle of every line, and the index of the line each belongs to."""
+    """Hashes of every k-shingle of every line, and the index of the line each belongs to
+    (by the compiled loop when the package has it: the same numbers, tested)."""
     lengths = np.fromiter((len(s) for s in lines), dtype=np.int64, count=len(lines))
-    codes = np.frombuffer(
+    code_points = np.frombuffer(
         "".join(lines).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
-    ).astype(np.uint64) + np.uint64(1)
+    )
     offsets = np.zeros(len(lines) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
+    module = compiled()
+    if module is not None:
+        hashes, owner = module.shingle_hashes(code_points, offsets, k, int(_MULT))
+        return hashes, owner
+    return _hash_windows_arrays(code_points, lengths, offsets, k)
+
+
+def _hash_windows_arrays(
+    code_points: np.ndarray, lengths: np.ndarray, offsets: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_hash_windows` by array operations, a shingle position at a time."""
+    n_lines = len(lengths)
+    codes = code_points.astype(np.uint64) + np.uint64(1)
     n_windows = np.maximum(lengths - k + 1, 1)
-    owner = np.repeat(np.arange(len(lines), dtype=np.int64), n_windows)
+    owner = np.repeat(np.arange(n_lines, dtype=np.int64), n_windows)
     # start of each window: line offset + position within the line
-    first = np.zeros(len(lines) + 1, dtype=np.int64)
+    first = np.zeros(n_lines + 1, dtype=np.int64)
     np.cumsum(n_windows, out=first[1:])
     starts = offsets[owner] + (np.arange(len(owner), dtype=np.int64) - first[owner])
     width = np.minimum(lengths, k)[owner]
@@ -364,6 +378,19 @@ def minhash_rows(
     >>> bool((sig[1] == np.iinfo(np.uint32).max).all()), bool((sig[2] >= sig[0]).all())
     (True, True)
     """
+    module = compiled()
+    if module is not None:
+        hashes = np.ascontiguousarray(hashes, np.uint32)
+        owner = np.ascontiguousarray(owner, np.int64)
+        a, b = np.ascontiguousarray(a, np.uint32), np.ascontiguousarray(b, np.uint32)
+        return module.minhash_rows(hashes, owner, n_rows, a, b)
+    return minhash_rows_arrays(hashes, owner, n_rows, a, b)
+
+
+def minhash_rows_arrays(
+    hashes: np.ndarray, owner: np.ndarray, n_rows: int, a: np.ndarray, b: np.ndarray
+) -> np.ndarray:
+    """:func:`minhash_rows` by array operations, a chunk of hashes at a time."""
     sig = np.full((n_rows, len(a)), np.iinfo(np.uint32).max, dtype=np.uint32)
     if not len(hashes):
         return sig

@@ -288,3 +288,54 @@ def test_id_set_membership_is_isin(ids: list[int], others: list[int]) -> None:
     members = np.array(ids, np.uint64)
     values = np.array(ids[::3] + others + [0, 1], np.uint64)
     assert IdSet(members).contains(values).tolist() == np.isin(values, members).tolist()
+
+
+def _compiled_or_skip() -> object:
+    from cleaner.compiled import compiled
+
+    module = compiled()
+    if module is None:
+        pytest.skip("the package was installed without its compiled loops")
+    return module
+
+
+@given(
+    st.lists(st.text(max_size=30), max_size=12),
+    st.integers(min_value=1, max_value=9),
+)
+def test_compiled_shingle_hashes_are_the_array_ones(lines: list[str], k: int) -> None:
+    """The compiled loop hashes every k-shingle as the array version does, on any text
+    (characters beyond the BMP, surrogates, empty and short lines)."""
+    from cleaner import fingerprint as fp
+
+    _compiled_or_skip()
+    lengths = np.array([len(s) for s in lines], np.int64)
+    points = np.frombuffer("".join(lines).encode("utf-32-le", "surrogatepass"), np.uint32)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    want = fp._hash_windows_arrays(points, lengths, offsets, k)
+    got = fp._hash_windows(lines, k)
+    for g, w in zip(got, want, strict=True):
+        assert g.dtype == w.dtype and g.tolist() == w.tolist()
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 2**32 - 1), st.integers(0, 5)), max_size=60),
+    st.integers(min_value=1, max_value=40),
+    st.integers(min_value=0, max_value=2**16),
+)
+def test_compiled_minhash_rows_are_the_array_ones(
+    items: list[tuple[int, int]], num_perm: int, seed: int
+) -> None:
+    """Signatures of sets given in any order of rows, rows without elements included."""
+    from cleaner.fingerprint import affine32_permutations, minhash_rows, minhash_rows_arrays
+
+    _compiled_or_skip()
+    items.sort(key=lambda x: x[1])  # the array version reads runs of one row
+    hashes = np.array([h for h, _ in items], np.uint32)
+    owner = np.array([o for _, o in items], np.int64)
+    a, b = affine32_permutations(num_perm, seed)
+    want = minhash_rows_arrays(hashes, owner, 6, a, b)
+    assert minhash_rows(hashes, owner, 6, a, b).tolist() == want.tolist()
+    if len(items) > 1:  # the compiled loop needs no order
+        turn = np.arange(len(items))[::-1]
+        assert minhash_rows(hashes[turn], owner[turn], 6, a, b).tolist() == want.tolist()
