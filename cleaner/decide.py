@@ -98,7 +98,7 @@ def _runs(feats: Sequence[LineFeatures], template: Sequence[bool]) -> list[range
 def _anchor(feats: Sequence[LineFeatures], out: Decisions, i: int, step: int) -> tuple[bool, int]:
     """Is the nearest decisive line in direction ``step`` body text, and how many visible
     characters stand between? Short and title-like lines are skipped, markup is transparent,
-    the page's edge counts as not body."""
+    the page's edge counts as not body. (:func:`_anchors` gives it for every line at once.)"""
     gap = 0
     j = i + step
     while 0 <= j < len(feats):
@@ -118,6 +118,42 @@ def _anchor(feats: Sequence[LineFeatures], out: Decisions, i: int, step: int) ->
     return False, gap
 
 
+def _anchors(feats: Sequence[LineFeatures], out: Decisions, step: int) -> list[tuple[bool, int]]:
+    """``_anchor(feats, out, i, step)`` of every line ``i``, in one sweep against ``step``
+    (a page of many short lines is not scanned again from each of them).
+
+    >>> from cleaner.heuristics.classify import LineFeatures as F, LineClass as C
+    >>> good, title = F(C.GOOD, 20, 120, False, False), F(C.TITLE, 6, 40, False, True)
+    >>> mark = F(C.MARKUP, 0, 3, False, True)
+    >>> feats = [title, good, title, mark, title, title]
+    >>> out = [None] * 6
+    >>> all(_anchors(feats, out, s) == [_anchor(feats, out, i, s) for i in range(6)]
+    ...     for s in (1, -1))
+    True
+    >>> _anchors(feats, out, -1)[4], _anchors(feats, out, 1)[0]
+    ((True, 40), (True, 0))
+    """
+    n = len(feats)
+    found: list[tuple[bool, int]] = [(False, 0)] * n
+    reach = (False, 0)  # what a scan that starts beyond the line about to be read finds
+    order = range(n - 1, -1, -1) if step > 0 else range(n)
+    for j in order:
+        found[j] = reach  # the scan from line j starts at its neighbour in direction step
+        f = feats[j]
+        d = out[j]
+        if f.cls is LineClass.MARKUP:
+            continue
+        if d is not None:
+            reach = (d.keep, 0)
+        elif f.cls is LineClass.GOOD:
+            reach = (True, 0)
+        elif f.cls is LineClass.BAD:
+            reach = (False, 0)
+        else:
+            reach = (reach[0], reach[1] + f.n_chars)
+    return found
+
+
 def _context(
     feats: Sequence[LineFeatures], out: Decisions, groups: Sequence[LineGroup], config: Config
 ) -> None:
@@ -132,11 +168,12 @@ def _context(
         body_after[i] = body_after[i + 1] or (
             feats[i].cls is LineClass.GOOD and d is not None and d.keep
         )
+    before, after = _anchors(feats, snapshot, -1), _anchors(feats, snapshot, +1)
     for i, f in enumerate(feats):
         if out[i] is not None:
             continue
-        prev_good, _ = _anchor(feats, snapshot, i, -1)
-        next_good, gap = _anchor(feats, snapshot, i, +1)
+        prev_good, _ = before[i]
+        next_good, gap = after[i]
         if f.cls is LineClass.NEAR:
             keep = prev_good or next_good
             reason = Reason.BODY if keep else Reason.SHORT

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from cleaner import Config, clean_corpus
 from cleaner.extract.html import html_to_text
+from cleaner.heuristics.classify import LineClass
 from cleaner.io.decode import InputError, decode
 from cleaner.io.writers import safe_join
 from cleaner.pages import language_sample
@@ -244,3 +245,32 @@ def test_pipeline_on_html_pages(pages: list[list[tuple[str, str]]]) -> None:
             extracted = segment(html_to_text(decode(data, html=True)[0], Config()))
             kept = (out / f"p{i}.txt").read_text(encoding="utf-8").splitlines()
             assert subsequence(kept, extracted)
+
+
+_CLASSES = st.sampled_from(list(LineClass))
+
+
+@given(
+    st.lists(
+        st.tuples(_CLASSES, st.integers(0, 300), st.sampled_from([None, True, False])),
+        max_size=40,
+    )
+)
+def test_the_anchors_of_every_line_are_each_lines_own_scan(
+    lines: list[tuple[object, int, bool | None]],
+) -> None:
+    """The one-sweep anchors of the block-context step equal a scan from each line."""
+    from cleaner.decide import _anchor, _anchors
+    from cleaner.heuristics.classify import LineFeatures
+    from cleaner.models import Decision, Reason
+
+    feats = []
+    out: list[Decision | None] = []
+    for cls, chars, keep in lines:
+        assert isinstance(cls, LineClass)
+        feats.append(LineFeatures(cls, chars // 6, chars, False, True))
+        out.append(None if keep is None else Decision(keep, Reason.BODY))
+    for step in (1, -1):
+        assert _anchors(feats, out, step) == [
+            _anchor(feats, out, i, step) for i in range(len(feats))
+        ]
