@@ -176,16 +176,37 @@ def page_prints(
     return keys_a, ids_a[:t].copy(), counts_a, text_a[:w].copy(), ends_a, ok_a
 
 
-def automaton_states(const uint8_t[::1] data, const uint32_t[::1] nextmove, const int64_t[::1] rowbase):
-    """The state of py3langid's byte automaton after each byte of ``data``, from the start
-    state: its walk (``state = nextmove[rowbase[state] + byte]``), one step per byte."""
-    cdef Py_ssize_t n = data.shape[0], i
+def automaton_states(
+    const uint8_t[::1] data,
+    const uint32_t[::1] nextmove,
+    const int64_t[::1] rowbase,
+    Py_ssize_t depth,
+):
+    """The state of py3langid's byte automaton after each byte of ``data``, as
+    ``cleaner.heuristics.language.LanguageIdentifier.features`` finds them with arrays: the
+    first ``depth - 1`` bytes walked from the start, then every later position reached
+    from the start ``depth`` bytes back (the state depends on the last ``depth`` bytes only),
+    all positions stepped together. The steps of different positions do not wait for each
+    other, so the processor overlaps their reads of the large transition table."""
+    cdef Py_ssize_t n = data.shape[0], i, k, m, head
+    if depth < 1:
+        raise ValueError("an automaton's depth is at least 1")
     states_a = np.empty(n, np.int64)
     cdef int64_t[::1] states = states_a
     cdef int64_t state = 0
-    for i in range(n):
+    head = depth - 1 if depth - 1 < n else n
+    for i in range(head):
         state = nextmove[rowbase[state] + data[i]]
         states[i] = state
+    m = n - depth + 1
+    if m <= 0:
+        return states_a
+    cdef int64_t *cur = &states[depth - 1]
+    for i in range(m):
+        cur[i] = 0
+    for k in range(depth):
+        for i in range(m):
+            cur[i] = nextmove[rowbase[cur[i]] + data[i + k]]
     return states_a
 
 

@@ -310,9 +310,9 @@ class LanguageIdentifier:
         m = self._load()
         module = compiled()
         if module is not None and m.nextmove.dtype == np.uint32 and m.rowbase.dtype == np.int64:
-            # the walk itself, one step per byte, compiled
+            # the same walk as below, compiled
             raw = np.frombuffer(data, np.uint8)
-            found = m.output[module.automaton_states(raw, m.nextmove, m.rowbase)]
+            found = m.output[module.automaton_states(raw, m.nextmove, m.rowbase, m.depth)]
             return found[found >= 0]
         b = np.frombuffer(data, np.uint8).astype(np.int64)
         n, d = len(b), m.depth
