@@ -214,6 +214,62 @@ def test_html_page_whose_article_the_extractor_misses_is_judged_as_text(tmp_path
     assert entry["kind"] == "text" and any("rendering" in note for note in entry["notes"])
 
 
+HIDDEN_COPY = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><nav><ul>{menu}</ul></nav>
+<div class="story"><h1>{title}</h1>{paragraphs}</div>
+<div style="Display: none" itemscope itemtype="http://schema.org/NewsArticle">
+<h1 itemprop="name">{title}</h1><div itemprop="headline">{title}</div>
+<div itemprop="datePublished">2019-11-19T08:57:40+01:00</div>
+<div itemprop="articleBody">{copy}</div>
+<div itemprop="articleSection">regional news</div>
+</div>
+<footer><p>Copyright Example News</p></footer>
+</body></html>
+"""
+HARBOUR = [
+    STORIES[0][1],
+    STORIES[0][2],
+    "Divers will inspect the harbour walls next week, and the council expects their report "
+    "to show that the old stonework came through the storm without damage.",
+    "The mayor thanked the crews who had worked through two nights, and said that the town "
+    "would hold a small ceremony for them at the end of the month.",
+]
+
+
+def test_html_hidden_copy_of_the_article_is_left_out(tmp_path: Path) -> None:
+    """A page that hides a second copy of its article for search engines (display:none
+    schema.org markup, the article as one block): trafilatura alone gives the article
+    twice with the copy's metadata; cleaner removes what the reader does not see before
+    extracting, so each paragraph comes out once."""
+    from cleaner.extract.html import trafilatura_text
+
+    title = STORIES[0][0]
+    menu = "".join(f'<li><a href="/{n}">{n}</a></li>' for n in MENU[:6])
+    paragraphs = "".join(f"<p>{p}</p>" for p in HARBOUR)
+    page = HIDDEN_COPY.format(
+        title=title, menu=menu, paragraphs=paragraphs, copy="\n".join(HARBOUR)
+    )
+    extracted = trafilatura_text(page, Config()).splitlines()  # what the extractor gives
+    assert extracted.count(HARBOUR[0]) == 2 and "regional news" in extracted
+    lines, _ = clean_one_page(tmp_path, page)
+    assert [line for line in lines if line != title] == HARBOUR
+
+
+def test_html_page_hidden_until_a_script_shows_it_keeps_its_article(tmp_path: Path) -> None:
+    """A page that hides nearly all of itself until a script has run: its hidden text is
+    its content, and stays."""
+    title = STORIES[0][0]
+    paragraphs = "".join(f"<p>{p}</p>" for p in HARBOUR)
+    page = (
+        f"<!DOCTYPE html><html><head><title>{title}</title></head><body>"
+        f"<p>Loading</p><div style='display:none' id='app'><h1>{title}</h1>{paragraphs}</div>"
+        "</body></html>"
+    )
+    lines, _ = clean_one_page(tmp_path, page)
+    assert set(HARBOUR) <= set(lines)
+
+
 LEAD = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
 <body><nav><a href="/">Home</a> <a href="/world">World</a></nav>

@@ -46,7 +46,7 @@ def html_page(
         fast = resiliparse_text(html, config.html_max_depth)
         if fast is not None:
             return fast, None, None
-    text, note, rendered = trafilatura_body(html, config, render)
+    text, note, rendered = trafilatura_body(html, config, render, config.html_hidden_max_share)
     if config.extractor == "resiliparse":  # too deep for resiliparse: trafilatura unwraps it
         depth = f"HTML nested deeper than {config.html_max_depth} elements"
         note = f"{depth}: extracted with trafilatura" + (f" ({note})" if note else "")
@@ -59,17 +59,21 @@ def html_page(
 
 def trafilatura_text(html: str, config: Config) -> str:
     """trafilatura's main text of an HTML page with cleaner's extraction settings, one
-    block per line ("" when nothing is found)."""
+    block per line ("" when nothing is found). The page is given as it is: hidden
+    elements stay (``html_page`` removes them first)."""
     return trafilatura_body(html, config)[0]
 
 
 def trafilatura_body(
-    html: str, config: Config, render: bool = False
+    html: str, config: Config, render: bool = False, hidden_max_share: float = 0.0
 ) -> tuple[str, str | None, str | None]:
     """trafilatura's main text of an HTML page with cleaner's extraction settings, a note
     when the page was nested too deep to be parsed as it is (see PARSER_DEPTH), and with
     ``render`` the page's own text rendering from the same parse (else None);
-    :class:`NestingError` when unwrapping did not bring it within the parser's limit."""
+    :class:`NestingError` when unwrapping did not bring it within the parser's limit.
+    The elements a reader does not see are removed first, from the extraction and from
+    the rendering, when they hold at most ``hidden_max_share`` of the page's text (see
+    :func:`drop_hidden`; 0 removes none)."""
     import trafilatura
 
     from .render import render_text, render_tree
@@ -83,6 +87,8 @@ def trafilatura_body(
             raise NestingError(f"HTML nested deeper than {PARSER_DEPTH} elements")
     if tree is None:  # not HTML enough for trafilatura: it finds nothing
         return "", note, render_text(html) if render else None
+    if hidden_max_share > 0:
+        drop_hidden(tree, hidden_max_share)
     # rendered before extracting: trafilatura works on a copy of the tree it is given, and
     # the rendering only reads it
     rendered = render_tree(tree) if render else None
@@ -97,6 +103,60 @@ def trafilatura_body(
         with_metadata=False,
     )
     return text or "", note, rendered
+
+
+# Elements a browser does not show: the hidden attribute (but hidden="until-found", which
+# the browser's find in page reveals), and an inline style of display:none or
+# visibility:hidden (property names and keywords in any case, spaces anywhere).
+_STYLE = "translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ \t\n\r', 'abcdefghijklmnopqrstuvwxyz')"
+_HIDDEN_XPATH = (
+    "//body//*[(@hidden and @hidden != 'until-found')"
+    f" or contains({_STYLE}, 'display:none') or contains({_STYLE}, 'visibility:hidden')]"
+)
+# The text a reader could see in an element: not that of scripts, styles and templates.
+_SHOWN_TEXT = ".//text()[not(ancestor::script or ancestor::style or ancestor::template)]"
+
+
+def _text_chars(el: Any) -> int:
+    """Visible characters (spaces aside) in an element's text, scripts and styles aside."""
+    return sum(len("".join(t.split())) for t in el.xpath(_SHOWN_TEXT))
+
+
+def drop_hidden(tree: Any, max_share: float) -> bool:
+    """Remove from a parsed page the elements its reader does not see (hidden, styled
+    display:none or visibility:hidden; their tails stay), unless they hold more than
+    ``max_share`` of the body's text: such a page is shown by a script once loaded, and
+    its hidden text is its content. Whether anything was removed.
+
+    Pages hide copies of their article for search engines (schema.org markup), menus and
+    dialogs that a click opens, and templates for scripts: none of it is what a reader
+    reads, and an extractor that falls back on another algorithm may take it for the
+    article (a second copy, or the copy without its visible parts).
+
+    >>> import lxml.html
+    >>> page = lxml.html.fromstring(
+    ...     "<html><body><p>Shown text here.</p><div style='Display: None'>Metadata copy</div>"
+    ...     "tail<p hidden>Dialog</p><p hidden='until-found'>Folded</p></body></html>")
+    >>> drop_hidden(page, 0.5), page.text_content()
+    (True, 'Shown text here.tailFolded')
+    >>> page = lxml.html.fromstring(
+    ...     "<html><body><div style='display:none'><p>All of the page's text.</p></div>"
+    ...     "<p>Loading</p></body></html>")
+    >>> drop_hidden(page, 0.5), page.text_content()
+    (False, "All of the page's text.Loading")
+    """
+    found = tree.xpath(_HIDDEN_XPATH)
+    if not found:
+        return False
+    inside = set(found)
+    outer = [el for el in found if not any(up in inside for up in el.iterancestors())]
+    hidden = sum(_text_chars(el) for el in outer)
+    body = tree.xpath("//body")[0]  # the hidden elements are in one
+    if hidden > max_share * _text_chars(body):
+        return False
+    for el in outer:
+        el.drop_tree()
+    return True
 
 
 def too_deep(tree: Any, depth: int = PARSER_DEPTH) -> bool:
