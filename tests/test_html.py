@@ -270,6 +270,39 @@ def test_html_page_hidden_until_a_script_shows_it_keeps_its_article(tmp_path: Pa
     assert set(HARBOUR) <= set(lines)
 
 
+EMBEDDED = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><nav><ul>{menu}</ul></nav>
+<article><h1>{title}</h1><p>{p[0]}</p><p>{p[1]}</p>
+<div class="social-embed"><blockquote class="embedded-post"><p>{post}</p>
+— Harbour Master (@harbourmaster) <a href="https://example.org/s/1">November 18, 2019</a>
+</blockquote></div>
+<p>{p[2]}</p><p>{p[3]}</p></article>
+<aside><blockquote><p>{aside}</p></blockquote></aside>
+<footer><p>Copyright Example News</p></footer>
+</body></html>
+"""
+
+
+def test_html_post_embedded_in_the_article_is_put_back(tmp_path: Path) -> None:
+    """An embedded post (a blockquote in a container trafilatura takes for a share widget)
+    between two paragraphs of the article: trafilatura passes over it, cleaner puts its
+    text back between them (its date line goes as any date stamp). A quotation outside the
+    article (beside it, after its last line) is not added."""
+    from cleaner.extract.html import trafilatura_text
+
+    title = STORIES[0][0]
+    post = "So proud of the crews who worked all weekend to get our harbour open again"
+    aside = "Our readers say that the new ferry timetable is the best one in years, so far."
+    menu = "".join(f'<li><a href="/{n}">{n}</a></li>' for n in MENU[:6])
+    page = EMBEDDED.format(title=title, menu=menu, p=HARBOUR, post=post, aside=aside)
+    assert post not in trafilatura_text(page, Config())  # what the extractor gives
+    lines, entry = clean_one_page(tmp_path, page)
+    assert [line for line in lines if line != title] == [*HARBOUR[:2], post, *HARBOUR[2:]]
+    reasons = {ln["text"]: ln["reason"] for ln in entry["lines"]}
+    assert reasons["— Harbour Master (@harbourmaster) November 18, 2019"] == "datetime"
+
+
 LEAD = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
 <body><nav><a href="/">Home</a> <a href="/world">World</a></nav>

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Config
 from ..heuristics.shape import split_layout_tables
+
+if TYPE_CHECKING:
+    from .render import Rendering
 
 # libxml2, which trafilatura parses with, stops reading a page at 256 nested elements and
 # drops the rest of it without an error. A page whose tree reaches PARSER_DEPTH was cut
@@ -38,10 +41,10 @@ def html_body(html: str, config: Config) -> tuple[str, str | None]:
 
 def html_page(
     html: str, config: Config, render: bool = False
-) -> tuple[str, str | None, str | None]:
-    """``html_body``'s text and note, and with ``render`` the page's own text rendering
-    (``render_tree``) made from the tree trafilatura parsed, so the page is parsed once
-    (None with resiliparse, which parses the page its own way)."""
+) -> tuple[str, str | None, Rendering | None]:
+    """``html_body``'s text and note, and with ``render`` the page's own text rendering and
+    its quotations (``render.rendering``) made from the tree trafilatura parsed, so the page
+    is parsed once (None with resiliparse, which parses the page its own way)."""
     if config.extractor == "resiliparse":
         fast = resiliparse_text(html, config.html_max_depth)
         if fast is not None:
@@ -66,17 +69,17 @@ def trafilatura_text(html: str, config: Config) -> str:
 
 def trafilatura_body(
     html: str, config: Config, render: bool = False, hidden_max_share: float = 0.0
-) -> tuple[str, str | None, str | None]:
+) -> tuple[str, str | None, Rendering | None]:
     """trafilatura's main text of an HTML page with cleaner's extraction settings, a note
     when the page was nested too deep to be parsed as it is (see PARSER_DEPTH), and with
-    ``render`` the page's own text rendering from the same parse (else None);
-    :class:`NestingError` when unwrapping did not bring it within the parser's limit.
+    ``render`` the page's own text rendering and its quotations from the same parse (else
+    None); :class:`NestingError` when unwrapping did not bring it within the parser's limit.
     The elements a reader does not see are removed first, from the extraction and from
     the rendering, when they hold at most ``hidden_max_share`` of the page's text (see
     :func:`drop_hidden`; 0 removes none)."""
     import trafilatura
 
-    from .render import render_text, render_tree
+    from .render import Rendering, render_text, rendering
 
     tree = trafilatura.load_html(html)
     note = None
@@ -86,12 +89,12 @@ def trafilatura_body(
         if tree is not None and too_deep(tree):
             raise NestingError(f"HTML nested deeper than {PARSER_DEPTH} elements")
     if tree is None:  # not HTML enough for trafilatura: it finds nothing
-        return "", note, render_text(html) if render else None
+        return "", note, Rendering(render_text(html)) if render else None
     if hidden_max_share > 0:
         drop_hidden(tree, hidden_max_share)
     # rendered before extracting: trafilatura works on a copy of the tree it is given, and
     # the rendering only reads it
-    rendered = render_tree(tree) if render else None
+    rendered = rendering(tree) if render else None
     text = trafilatura.extract(
         tree,
         output_format="txt",
