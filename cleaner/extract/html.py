@@ -108,13 +108,13 @@ def trafilatura_body(
     return text or "", note, rendered
 
 
-# Elements a browser does not show: the hidden attribute (but hidden="until-found", which
-# the browser's find in page reveals), and an inline style of display:none or
-# visibility:hidden (property names and keywords in any case, spaces anywhere).
+# Elements a browser does not show, nor anything inside them: the hidden attribute (but
+# hidden="until-found", which the browser's find in page reveals) and an inline style of
+# display:none (in any case, spaces anywhere). Not visibility:hidden, which a child can
+# undo with visibility:visible.
 _STYLE = "translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ \t\n\r', 'abcdefghijklmnopqrstuvwxyz')"
 _HIDDEN_XPATH = (
-    "//body//*[(@hidden and @hidden != 'until-found')"
-    f" or contains({_STYLE}, 'display:none') or contains({_STYLE}, 'visibility:hidden')]"
+    f"//body//*[(@hidden and @hidden != 'until-found') or contains({_STYLE}, 'display:none')]"
 )
 # The text a reader could see in an element: not that of scripts, styles and templates.
 _SHOWN_TEXT = ".//text()[not(ancestor::script or ancestor::style or ancestor::template)]"
@@ -127,9 +127,9 @@ def _text_chars(el: Any) -> int:
 
 def drop_hidden(tree: Any, max_share: float) -> bool:
     """Remove from a parsed page the elements its reader does not see (hidden, styled
-    display:none or visibility:hidden; their tails stay), unless they hold more than
-    ``max_share`` of the body's text: such a page is shown by a script once loaded, and
-    its hidden text is its content. Whether anything was removed.
+    display:none; their tails stay), unless they hold more than ``max_share`` of the
+    body's text: such a page is shown by a script once loaded, and its hidden text is its
+    content. Whether anything was removed.
 
     Pages hide copies of their article for search engines (schema.org markup), menus and
     dialogs that a click opens, and templates for scripts: none of it is what a reader
