@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -108,33 +109,55 @@ def trafilatura_body(
     return text or "", note, rendered
 
 
-# Elements a browser does not show, nor anything inside them: the hidden attribute (but
-# hidden="until-found", which the browser's find in page reveals) and an inline style of
-# display:none (in any case, spaces anywhere). Not visibility:hidden, which a child can
-# undo with visibility:visible.
-_STYLE = "translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ \t\n\r', 'abcdefghijklmnopqrstuvwxyz')"
-_HIDDEN_XPATH = (
-    f"//body//*[(@hidden and @hidden != 'until-found') or contains({_STYLE}, 'display:none')]"
-)
-# The text a reader could see in an element: not that of scripts, styles and templates.
-_SHOWN_TEXT = ".//text()[not(ancestor::script or ancestor::style or ancestor::template)]"
+def hides(el: Any) -> bool:
+    """Whether a browser shows neither an element nor anything inside it: the hidden
+    attribute (but hidden="until-found", which the browser's find in page reveals), or an
+    inline style of display:none (in any case, spaces anywhere). Not visibility:hidden,
+    which a child can undo with visibility:visible.
+
+    >>> import lxml.html
+    >>> [hides(lxml.html.fromstring(x)) for x in ["<p hidden>a</p>", "<p hidden='until-found'>"
+    ...     "a</p>", "<p style='color: red; DISPLAY : None'>a</p>", "<p style='display:block'>"
+    ...     "a</p>", "<p style='visibility:hidden'>a</p>"]]
+    [True, False, True, False, False]
+    """
+    value = el.get("hidden")
+    if value is not None and value.lower() != "until-found":
+        return True
+    style = el.get("style")
+    return style is not None and "display:none" in "".join(style.split()).lower()
+
+
+# Elements whose text no reader sees, even when shown.
+_UNSEEN = ("script", "style", "template")
 
 
 def _text_chars(el: Any) -> int:
-    """Visible characters (spaces aside) in an element's text, scripts and styles aside."""
-    return sum(len("".join(t.split())) for t in el.xpath(_SHOWN_TEXT))
+    """Characters of an element's text, those of its scripts, styles and templates aside."""
+    n = len(el.text_content())
+    for inner in el.iter(*_UNSEEN):
+        n -= len(inner.text_content())
+    return max(n, 0)
+
+
+@functools.cache
+def _styled() -> Any:
+    """An XPath of an element's descendants that carry a style or the hidden attribute."""
+    import lxml.etree
+
+    return lxml.etree.XPath("descendant::*[@hidden or @style]")
 
 
 def drop_hidden(tree: Any, max_share: float) -> bool:
-    """Remove from a parsed page the elements its reader does not see (hidden, styled
-    display:none; their tails stay), unless they hold more than ``max_share`` of the
-    body's text: such a page is shown by a script once loaded, and its hidden text is its
-    content. Whether anything was removed.
+    """Remove from a parsed page the elements its reader does not see (:func:`hides`; their
+    tails stay), unless they hold more than ``max_share`` of the body's text: such a page
+    is shown by a script once loaded, and its hidden text is its content. Whether anything
+    was removed.
 
     Pages hide copies of their article for search engines (schema.org markup), menus and
-    dialogs that a click opens, and templates for scripts: none of it is what a reader
-    reads, and an extractor that falls back on another algorithm may take it for the
-    article (a second copy, or the copy without its visible parts).
+    dialogs that a click opens: none of it is what a reader reads, and an extractor that
+    falls back on another algorithm may take it for the article (a second copy, or the
+    copy without its visible parts).
 
     >>> import lxml.html
     >>> page = lxml.html.fromstring(
@@ -148,14 +171,16 @@ def drop_hidden(tree: Any, max_share: float) -> bool:
     >>> drop_hidden(page, 0.5), page.text_content()
     (False, "All of the page's text.Loading")
     """
-    found = tree.xpath(_HIDDEN_XPATH)
+    body = tree.getroottree().getroot().find("body")
+    if body is None:
+        return False
+    found = [el for el in _styled()(body) if hides(el)]
     if not found:
         return False
     inside = set(found)
     outer = [el for el in found if not any(up in inside for up in el.iterancestors())]
-    hidden = sum(_text_chars(el) for el in outer)
-    body = tree.xpath("//body")[0]  # the hidden elements are in one
-    if hidden > max_share * _text_chars(body):
+    hidden = sum(map(_text_chars, outer))
+    if hidden and hidden > max_share * _text_chars(body):
         return False
     for el in outer:
         el.drop_tree()
