@@ -184,6 +184,12 @@ class Config:
     # square of the depth (about 2 s at 10,000 levels, minutes at 100,000); real pages nest
     # a few dozen levels. Higher lets stranger pages through at that cost.
     html_max_depth: int = 256
+    # Elements a reader does not see (the hidden attribute, an inline style display:none)
+    # are removed before trafilatura extracts a page, unless they hold more than this share
+    # of its text (a page a script shows once loaded: its hidden text is its content).
+    # They are copies of the article for search engines, closed menus and dialogs. Higher
+    # removes them from more pages that hide most of themselves; 0 removes none.
+    html_hidden_max_share: float = 0.9
     # Keep tables found in HTML bodies (table rows are still judged line by line).
     html_include_tables: bool = True
     # Ask the extractor to favour precision: fewer stray blocks kept, some short body blocks

@@ -129,15 +129,21 @@ def make_page(
             if rendered is None:  # the fast extractor: its text as it is
                 text = extracted
             else:
-                from .extract.render import around, lead_lines, missed_article, trail_lines
+                from .extract.render import (
+                    around,
+                    lead_lines,
+                    missed_article,
+                    trail_lines,
+                    with_quotes,
+                )
 
                 max_words = config.html_recover_max_words
                 min_prose = config.html_recover_min_prose
-                if missed_article(extracted, rendered, max_words, min_prose):
+                if missed_article(extracted, rendered.text, max_words, min_prose):
                     # the extractor missed the article: judge the page's text as text
-                    text, kind, notes = rendered, "text", (*notes, RECOVERED)
+                    text, kind, notes = rendered.text, "text", (*notes, RECOVERED)
                 else:  # with the prose that leads into the extractor's text
-                    page = around(extracted.splitlines(), rendered.splitlines())
+                    page = around(extracted.splitlines(), rendered.text.splitlines())
                     lead = lead_lines(page, config.body_min_words, config.long_line_words)
                     trail = trail_lines(
                         page,
@@ -146,6 +152,10 @@ def make_page(
                         config.html_trail_max_gap,
                         config.html_trail_min_share,
                     )
+                    # and the quotations it passed over inside the article
+                    quoted = with_quotes(page, rendered.quotes)
+                    if quoted is not None:
+                        extracted = "\n".join(quoted)
                     text = "\n".join([*lead, extracted, *trail])
     except (ValueError, RecursionError, MemoryError) as exc:
         return failed(rel, rid, kind, f"could not be parsed: {type(exc).__name__}", notes)

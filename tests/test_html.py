@@ -214,6 +214,95 @@ def test_html_page_whose_article_the_extractor_misses_is_judged_as_text(tmp_path
     assert entry["kind"] == "text" and any("rendering" in note for note in entry["notes"])
 
 
+HIDDEN_COPY = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><nav><ul>{menu}</ul></nav>
+<div class="story"><h1>{title}</h1>{paragraphs}</div>
+<div style="Display: none" itemscope itemtype="http://schema.org/NewsArticle">
+<h1 itemprop="name">{title}</h1><div itemprop="headline">{title}</div>
+<div itemprop="datePublished">2019-11-19T08:57:40+01:00</div>
+<div itemprop="articleBody">{copy}</div>
+<div itemprop="articleSection">regional news</div>
+</div>
+<footer><p>Copyright Example News</p></footer>
+</body></html>
+"""
+HARBOUR = [
+    STORIES[0][1],
+    STORIES[0][2],
+    "Divers will inspect the harbour walls next week, and the council expects their report "
+    "to show that the old stonework came through the storm without damage.",
+    "The mayor thanked the crews who had worked through two nights, and said that the town "
+    "would hold a small ceremony for them at the end of the month.",
+]
+
+
+def test_html_hidden_copy_of_the_article_is_left_out(tmp_path: Path) -> None:
+    """A page that hides a second copy of its article for search engines (display:none
+    schema.org markup, the article as one block): trafilatura alone gives the article
+    twice with the copy's metadata; cleaner removes what the reader does not see before
+    extracting, so each paragraph comes out once."""
+    from cleaner.extract.html import trafilatura_text
+
+    title = STORIES[0][0]
+    menu = "".join(f'<li><a href="/{n}">{n}</a></li>' for n in MENU[:6])
+    paragraphs = "".join(f"<p>{p}</p>" for p in HARBOUR)
+    page = HIDDEN_COPY.format(
+        title=title, menu=menu, paragraphs=paragraphs, copy="\n".join(HARBOUR)
+    )
+    extracted = trafilatura_text(page, Config()).splitlines()  # what the extractor gives
+    assert extracted.count(HARBOUR[0]) == 2 and "regional news" in extracted
+    lines, _ = clean_one_page(tmp_path, page)
+    assert [line for line in lines if line != title] == HARBOUR
+
+
+def test_html_page_hidden_until_a_script_shows_it_keeps_its_article(tmp_path: Path) -> None:
+    """A page that hides nearly all of itself until a script has run: its hidden text is
+    its content, and stays."""
+    title = STORIES[0][0]
+    paragraphs = "".join(f"<p>{p}</p>" for p in HARBOUR)
+    page = (
+        f"<!DOCTYPE html><html><head><title>{title}</title></head><body>"
+        f"<p>Loading</p><div style='display:none' id='app'><h1>{title}</h1>{paragraphs}</div>"
+        "</body></html>"
+    )
+    lines, _ = clean_one_page(tmp_path, page)
+    assert set(HARBOUR) <= set(lines)
+
+
+EMBEDDED = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><nav><ul>{menu}</ul></nav>
+<article><h1>{title}</h1><p>{p[0]}</p><p>{p[1]}</p>
+<div class="social-embed"><blockquote class="embedded-post"><p>{post}</p>
+— Harbour Master (@harbourmaster) <a href="https://example.org/s/1">November 18, 2019</a>
+</blockquote></div>
+<p>{p[2]}</p><p>{p[3]}</p></article>
+<aside><blockquote><p>{aside}</p></blockquote></aside>
+<footer><p>Copyright Example News</p></footer>
+</body></html>
+"""
+
+
+def test_html_post_embedded_in_the_article_is_put_back(tmp_path: Path) -> None:
+    """An embedded post (a blockquote in a container trafilatura takes for a share widget)
+    between two paragraphs of the article: trafilatura passes over it, cleaner puts its
+    text back between them (its date line goes as any date stamp). A quotation outside the
+    article (beside it, after its last line) is not added."""
+    from cleaner.extract.html import trafilatura_text
+
+    title = STORIES[0][0]
+    post = "So proud of the crews who worked all weekend to get our harbour open again"
+    aside = "Our readers say that the new ferry timetable is the best one in years, so far."
+    menu = "".join(f'<li><a href="/{n}">{n}</a></li>' for n in MENU[:6])
+    page = EMBEDDED.format(title=title, menu=menu, p=HARBOUR, post=post, aside=aside)
+    assert post not in trafilatura_text(page, Config())  # what the extractor gives
+    lines, entry = clean_one_page(tmp_path, page)
+    assert [line for line in lines if line != title] == [*HARBOUR[:2], post, *HARBOUR[2:]]
+    reasons = {ln["text"]: ln["reason"] for ln in entry["lines"]}
+    assert reasons["— Harbour Master (@harbourmaster) November 18, 2019"] == "datetime"
+
+
 LEAD = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
 <body><nav><a href="/">Home</a> <a href="/world">World</a></nav>

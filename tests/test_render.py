@@ -38,7 +38,9 @@ def test_rendering_from_trafilaturas_parse_is_render_text() -> None:
     """html_page renders the tree trafilatura parsed; the result is what rendering the
     page's HTML on its own gives (hidden elements and comments left out, the tree not
     changed for the extraction)."""
-    text, note, rendered = html_page(PAGE, Config(), render=True)
+    text, note, rendering = html_page(PAGE, Config(), render=True)
+    assert rendering is not None
+    rendered = rendering.text
     assert rendered == render_text(PAGE)
     assert rendered.splitlines()[:3] == ["* Home", "* News", "# The bridge"]
     assert "var x" not in rendered and "color" not in rendered and "comment" not in rendered

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Config
 from ..heuristics.shape import split_layout_tables
+
+if TYPE_CHECKING:
+    from .render import Rendering
 
 # libxml2, which trafilatura parses with, stops reading a page at 256 nested elements and
 # drops the rest of it without an error. A page whose tree reaches PARSER_DEPTH was cut
@@ -38,15 +42,15 @@ def html_body(html: str, config: Config) -> tuple[str, str | None]:
 
 def html_page(
     html: str, config: Config, render: bool = False
-) -> tuple[str, str | None, str | None]:
-    """``html_body``'s text and note, and with ``render`` the page's own text rendering
-    (``render_tree``) made from the tree trafilatura parsed, so the page is parsed once
-    (None with resiliparse, which parses the page its own way)."""
+) -> tuple[str, str | None, Rendering | None]:
+    """``html_body``'s text and note, and with ``render`` the page's own text rendering and
+    its quotations (``render.rendering``) made from the tree trafilatura parsed, so the page
+    is parsed once (None with resiliparse, which parses the page its own way)."""
     if config.extractor == "resiliparse":
         fast = resiliparse_text(html, config.html_max_depth)
         if fast is not None:
             return fast, None, None
-    text, note, rendered = trafilatura_body(html, config, render)
+    text, note, rendered = trafilatura_body(html, config, render, config.html_hidden_max_share)
     if config.extractor == "resiliparse":  # too deep for resiliparse: trafilatura unwraps it
         depth = f"HTML nested deeper than {config.html_max_depth} elements"
         note = f"{depth}: extracted with trafilatura" + (f" ({note})" if note else "")
@@ -59,20 +63,24 @@ def html_page(
 
 def trafilatura_text(html: str, config: Config) -> str:
     """trafilatura's main text of an HTML page with cleaner's extraction settings, one
-    block per line ("" when nothing is found)."""
+    block per line ("" when nothing is found). The page is given as it is: hidden
+    elements stay (``html_page`` removes them first)."""
     return trafilatura_body(html, config)[0]
 
 
 def trafilatura_body(
-    html: str, config: Config, render: bool = False
-) -> tuple[str, str | None, str | None]:
+    html: str, config: Config, render: bool = False, hidden_max_share: float = 0.0
+) -> tuple[str, str | None, Rendering | None]:
     """trafilatura's main text of an HTML page with cleaner's extraction settings, a note
     when the page was nested too deep to be parsed as it is (see PARSER_DEPTH), and with
-    ``render`` the page's own text rendering from the same parse (else None);
-    :class:`NestingError` when unwrapping did not bring it within the parser's limit."""
+    ``render`` the page's own text rendering and its quotations from the same parse (else
+    None); :class:`NestingError` when unwrapping did not bring it within the parser's limit.
+    The elements a reader does not see are removed first, from the extraction and from
+    the rendering, when they hold at most ``hidden_max_share`` of the page's text (see
+    :func:`drop_hidden`; 0 removes none)."""
     import trafilatura
 
-    from .render import render_text, render_tree
+    from .render import Rendering, render_text, rendering
 
     tree = trafilatura.load_html(html)
     note = None
@@ -82,10 +90,12 @@ def trafilatura_body(
         if tree is not None and too_deep(tree):
             raise NestingError(f"HTML nested deeper than {PARSER_DEPTH} elements")
     if tree is None:  # not HTML enough for trafilatura: it finds nothing
-        return "", note, render_text(html) if render else None
+        return "", note, Rendering(render_text(html)) if render else None
+    if hidden_max_share > 0:
+        drop_hidden(tree, hidden_max_share)
     # rendered before extracting: trafilatura works on a copy of the tree it is given, and
     # the rendering only reads it
-    rendered = render_tree(tree) if render else None
+    rendered = rendering(tree) if render else None
     text = trafilatura.extract(
         tree,
         output_format="txt",
@@ -97,6 +107,84 @@ def trafilatura_body(
         with_metadata=False,
     )
     return text or "", note, rendered
+
+
+def hides(el: Any) -> bool:
+    """Whether a browser shows neither an element nor anything inside it: the hidden
+    attribute (but hidden="until-found", which the browser's find in page reveals), or an
+    inline style of display:none (in any case, spaces anywhere). Not visibility:hidden,
+    which a child can undo with visibility:visible.
+
+    >>> import lxml.html
+    >>> [hides(lxml.html.fromstring(x)) for x in ["<p hidden>a</p>", "<p hidden='until-found'>"
+    ...     "a</p>", "<p style='color: red; DISPLAY : None'>a</p>", "<p style='display:block'>"
+    ...     "a</p>", "<p style='visibility:hidden'>a</p>"]]
+    [True, False, True, False, False]
+    """
+    value = el.get("hidden")
+    if value is not None and value.lower() != "until-found":
+        return True
+    style = el.get("style")
+    return style is not None and "display:none" in "".join(style.split()).lower()
+
+
+# Elements whose text no reader sees, even when shown.
+_UNSEEN = ("script", "style", "template")
+
+
+def _text_chars(el: Any) -> int:
+    """Characters of an element's text, those of its scripts, styles and templates aside."""
+    n = len(el.text_content())
+    for inner in el.iter(*_UNSEEN):
+        n -= len(inner.text_content())
+    return max(n, 0)
+
+
+@functools.cache
+def _styled() -> Any:
+    """An XPath of an element's descendants that carry a style or the hidden attribute."""
+    import lxml.etree
+
+    return lxml.etree.XPath("descendant::*[@hidden or @style]")
+
+
+def drop_hidden(tree: Any, max_share: float) -> bool:
+    """Remove from a parsed page the elements its reader does not see (:func:`hides`; their
+    tails stay), unless they hold more than ``max_share`` of the body's text: such a page
+    is shown by a script once loaded, and its hidden text is its content. Whether anything
+    was removed.
+
+    Pages hide copies of their article for search engines (schema.org markup), menus and
+    dialogs that a click opens: none of it is what a reader reads, and an extractor that
+    falls back on another algorithm may take it for the article (a second copy, or the
+    copy without its visible parts).
+
+    >>> import lxml.html
+    >>> page = lxml.html.fromstring(
+    ...     "<html><body><p>Shown text here.</p><div style='Display: None'>Metadata copy</div>"
+    ...     "tail<p hidden>Dialog</p><p hidden='until-found'>Folded</p></body></html>")
+    >>> drop_hidden(page, 0.5), page.text_content()
+    (True, 'Shown text here.tailFolded')
+    >>> page = lxml.html.fromstring(
+    ...     "<html><body><div style='display:none'><p>All of the page's text.</p></div>"
+    ...     "<p>Loading</p></body></html>")
+    >>> drop_hidden(page, 0.5), page.text_content()
+    (False, "All of the page's text.Loading")
+    """
+    body = tree.getroottree().getroot().find("body")
+    if body is None:
+        return False
+    found = [el for el in _styled()(body) if hides(el)]
+    if not found:
+        return False
+    inside = set(found)
+    outer = [el for el in found if not any(up in inside for up in el.iterancestors())]
+    hidden = sum(map(_text_chars, outer))
+    if hidden and hidden > max_share * _text_chars(body):
+        return False
+    for el in outer:
+        el.drop_tree()
+    return True
 
 
 def too_deep(tree: Any, depth: int = PARSER_DEPTH) -> bool:

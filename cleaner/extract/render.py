@@ -167,6 +167,25 @@ def missed_article(extracted: str, rendered: str, max_words: int, min_prose_word
 
 
 @dataclass(frozen=True)
+class Rendering:
+    """A page's own text rendering (``render_tree``) and its quotations (``quoted_blocks``),
+    made from the tree the extractor parsed."""
+
+    text: str
+    quotes: tuple[tuple[str, ...], ...] = ()
+
+
+def rendering(tree: Any) -> Rendering:
+    """The rendering and the quotations of a parsed page (the tree is only read).
+
+    >>> import lxml.html
+    >>> rendering(lxml.html.fromstring("<p>a</p><blockquote>b</blockquote>"))
+    Rendering(text='a\\nb', quotes=(('b',),))
+    """
+    return Rendering(render_tree(tree), quoted_blocks(tree))
+
+
+@dataclass(frozen=True)
 class Around:
     """The extractor's lines beside the page's rendering, as ``lead_lines`` and
     ``trail_lines`` both read them (made once per page by :func:`around`)."""
@@ -224,6 +243,74 @@ def visible_line(line: str) -> str:
     elif is_plain(line):  # strip_markup only collapses its spaces
         return " ".join(line.split())
     return " ".join(strip_markup(line).split())
+
+
+def quoted_blocks(tree: Any) -> tuple[tuple[str, ...], ...]:
+    """The visible lines of each quotation of a parsed page (each outermost ``blockquote``:
+    a cited passage, an embedded post), as its rendering gives them.
+
+    >>> import lxml.html
+    >>> page = lxml.html.fromstring("<p>Said:</p><blockquote><p>We are <b>open</b>.</p>"
+    ...     "<blockquote>Inner</blockquote>Someone</blockquote>after<blockquote> </blockquote>")
+    >>> quoted_blocks(page)
+    (('We are open.', 'Inner', 'Someone'),)
+    """
+    import copy
+
+    out = []
+    for el in tree.xpath("//blockquote[not(ancestor::blockquote)]"):
+        alone = copy.deepcopy(el)  # the root of a tree of its own: rendered without its tail
+        lines = tuple(filter(None, map(visible_line, render_tree(alone).splitlines())))
+        if lines:
+            out.append(lines)
+    return tuple(out)
+
+
+def with_quotes(page: Around, quotes: Sequence[Sequence[str]]) -> list[str] | None:
+    """The extractor's lines with the quotations it left out of the article put back (None
+    when there is none). A
+    quotation (see :func:`quoted_blocks`) whose lines stand once in the rendering, between
+    two lines the extractor kept one after the other (each once in its text), goes between
+    them: the extractor read the article on both sides and passed over the quotation alone
+    (an embedded post in a container it takes for a share widget). A quotation with a line
+    kept already, or whose words mostly stand in the kept text (a pull quote), is left out.
+
+    >>> one = "The council met on Monday to discuss the plan for the new bridge."
+    >>> two = "Its members will vote on the plan next week, the mayor said."
+    >>> quote = ("The bridge will be open by May.", "A Member (@member) May 1, 2019")
+    >>> page = around([one, two], ["* Home", one, *quote, two, "* Share"])
+    >>> with_quotes(page, [quote]) == [one, *quote, two]
+    True
+    >>> page = around([one, two], [one, two, *quote])  # after the article: not put back
+    >>> with_quotes(page, [quote]) is None
+    True
+    """
+    if not quotes:
+        return None
+    extracted = page.extracted
+    kept = [" ".join(strip_markup(line).split()) for line in extracted]
+    once = Counter(kept)
+    at = {line: i for i, line in enumerate(kept) if once[line] == 1}
+    visible = page.visible
+    after: dict[int, list[str]] = {}
+    for quote in map(tuple, quotes):
+        if any(line in page.kept for line in quote) or repeats(words(" ".join(quote)), page.have):
+            continue
+        n = len(quote)
+        starts = [i for i in range(len(visible) - n + 1) if visible[i : i + n] == quote]
+        if len(starts) != 1:
+            continue
+        before = next((v for v in reversed(visible[: starts[0]]) if v in page.kept), None)
+        beyond = next((v for v in visible[starts[0] + n :] if v in page.kept), None)
+        if before in at and beyond in at and at[beyond] == at[before] + 1:
+            after.setdefault(at[before], []).extend(quote)
+    if not after:
+        return None
+    out: list[str] = []
+    for i, line in enumerate(extracted):
+        out.append(line)
+        out.extend(after.get(i, ()))
+    return out
 
 
 def repeats(toks: Sequence[str], have: Counter[str], share: float = 0.8) -> bool:
