@@ -163,7 +163,7 @@ class LinePrinter:
         self._lines = Memo(limit)  # raw line -> (key, normalized, token ids)
         self._tokens: dict[str, int] = {}  # token -> word id, 0 for punctuation tokens
         # lines printed in Python before the kernel loads; -1: never
-        self.kernel_after = kernel_after if kernel_after is not None else _kernel_after()
+        self.kernel_after = kernel_after if kernel_after is not None else kernel_after_setting()
         self._printed = 0
         self._kernels: Kernels | None = None
         self._last: tuple[Sequence[str], PagePrints] | None = None  # the last page's prints
@@ -264,9 +264,10 @@ class LinePrinter:
         return keys, ids, counts
 
 
-def _kernel_after() -> int:
-    """0 (from the first line) with the loops compiled at install, else
-    :data:`KERNEL_AFTER_LINES`; or what ``CLEANER_KERNELS`` asks for."""
+def kernel_after_setting() -> int:
+    """Lines a worker handles in Python before it loads a compiled kernel: 0 (from the
+    first line) with the loops compiled at install, else :data:`KERNEL_AFTER_LINES`; or
+    what ``CLEANER_KERNELS`` asks for (-1: never)."""
     from .compiled import compiled
 
     setting = os.environ.get(KERNELS_ENV, "").strip().lower()

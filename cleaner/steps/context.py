@@ -12,7 +12,9 @@ import numpy as np
 from ..config import Config
 from ..dedup import GroupTable
 from ..docdedup import DocHasher
-from ..fingerprint import IdSet, LinePrinter, Memo, MinHasher, word_id
+from ..fingerprint import IdSet, LinePrinter, Memo, MinHasher, kernel_after_setting, word_id
+from ..heuristics.classify import LineFeatures
+from ..heuristics.compiled import FeatureJudge, stop_ids
 from ..heuristics.language import LanguageIdentifier, Stoplists
 from ..io.records import RecordKeys
 from ..models import Source
@@ -57,6 +59,9 @@ class WorkerMemo:
         self.langid = LanguageIdentifier()
         self._features: dict[str | None, Memo] = {}
         self._stop_ids: dict[str | None, tuple[bool, IdSet | None]] = {}
+        self.judge = FeatureJudge(kernel_after_setting())
+        self.shared_features: dict[int, LineFeatures] = {}  # packed -> one object each
+        self._feature_stops: dict[str | None, tuple[IdSet | None, bool]] = {}
 
     def features(self, language: str | None) -> Memo:
         memo = self._features.get(language)
@@ -78,6 +83,14 @@ class WorkerMemo:
                 ids = IdSet(np.fromiter(map(word_id, plain), np.uint64, len(plain)))
             self._stop_ids[language] = (usable, ids)
         return self._stop_ids[language]
+
+    def feature_stops(self, language: str | None) -> tuple[IdSet | None, bool]:
+        """:func:`cleaner.heuristics.compiled.stop_ids` of the stoplist of ``language``
+        ((None, False) without one)."""
+        if language not in self._feature_stops:
+            stop = self.stoplists.get(language)
+            self._feature_stops[language] = (None, False) if stop is None else stop_ids(stop)
+        return self._feature_stops[language]
 
     def mark_signed(self, keys: np.ndarray) -> None:
         """Remember sorted, distinct ``keys`` as signed (at most 16 x limit keys in all)."""

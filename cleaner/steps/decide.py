@@ -16,6 +16,7 @@ from ..dedup import GroupTable
 from ..docdedup import doc_print_dtype
 from ..fingerprint import IdSet
 from ..heuristics.classify import LineFeatures, line_features
+from ..heuristics.compiled import features_of
 from ..io.writers import WriteBatch
 from ..models import Decision, FileResult, LineResult, Source
 from ..pages import Page
@@ -84,26 +85,46 @@ def token_counts(
 
 
 def page_features(page: Page, memo: WorkerMemo, config: Config) -> list[LineFeatures]:
-    """The features of each line; a short line's are remembered per language. A long
-    line's words and stopwords are counted from the word ids of its fingerprint."""
+    """The features of each line: by the compiled kernel where it is loaded
+    (:mod:`cleaner.heuristics.compiled`; equal features share one object), else by
+    :func:`line_features`, a short line's remembered per language and a long line's words
+    and stopwords counted from the word ids of its fingerprint."""
     stop = memo.stoplists.get(page.language)
+    found: list[LineFeatures | None] = [None] * len(page.lines)
+    codes: list[int] = []
+    kernel = memo.judge.kernel(len(page.lines))
+    if kernel is not None:
+        stop_ids, digits = memo.feature_stops(page.language)
+        made = kernel.codes(page.lines, page.words, page.word_counts, stop_ids, digits, config)
+        if made is not None:
+            codes = made.tolist()
+            shared = memo.shared_features
+            found = list(map(shared.get, codes))  # None for -1 (left here) and new codes
     seen = memo.features(page.language)
     short = memo.short_chars
     counted: list[tuple[int, int]] | None = None
-    feats = []
-    for n, line in enumerate(page.lines):
-        if len(line) > short:
+    for n, f in enumerate(found):
+        if f is not None:
+            continue
+        line = page.lines[n]
+        if codes and codes[n] >= 0:  # new to this worker, or met earlier on this page
+            f = shared.get(codes[n])
+            if f is None:
+                if len(shared) >= memo.limit:
+                    shared.clear()
+                f = shared[codes[n]] = features_of(codes[n])
+        elif len(line) > short:
             if counted is None:
                 usable, stop_ids = memo.stop_ids(page.language)
                 counted = token_counts(page.words, page.word_counts, stop_ids) if usable else []
-            feats.append(line_features(line, stop, config, counted[n] if counted else None))
-            continue
-        f = seen.get(line)
-        if f is None:
-            f = line_features(line, stop, config)
-            seen.put(line, f)
-        feats.append(f)
-    return feats
+            f = line_features(line, stop, config, counted[n] if counted else None)
+        else:
+            f = seen.get(line)
+            if f is None:
+                f = line_features(line, stop, config)
+                seen.put(line, f)
+        found[n] = f
+    return found  # type: ignore[return-value]
 
 
 def decide_page(page: Page, ctx: RunContext, memo: WorkerMemo | None = None) -> FileResult:

@@ -1,0 +1,270 @@
+"""The features of a page's lines at once, compiled: what :func:`.classify.line_features`
+gives, for the lines whose features reduce to counts over their characters.
+
+Such a line is plain text (:func:`cleaner.text.is_plain`), or a heading's or list item's
+mark before plain text, every character of it in :func:`feature_table` (characters the
+line's fingerprint normalizes one by one to their lower case; see
+:func:`cleaner.kernels.composes_alone`). Its visible text is its text after the mark, spaces
+collapsed; its word tokens are its runs of word characters, and they are the word tokens
+of its fingerprint (pass 1), whose word ids then say which are stopwords. The kernel (numba,
+``cleaner/_numba_features.py``) counts words, CJK characters, visible characters and tokens
+holding digits, reads the sentence ending and the marks, and classifies as the reference
+does. It leaves to the reference (-1): a line holding another character, a web address
+(the link rules), a second mark or other markup, a line whose word tokens are not its
+fingerprint's, a line that may be a date line (digits in few enough words: the reference's
+date patterns decide) and a line longer than ``max_feature_chars``.
+
+The packed features (:func:`features_of`) hold the class, the words, the visible
+characters and the flags; equal codes share one :class:`.classify.LineFeatures`.
+
+Everything here that needs numba loads lazily (see :class:`FeatureJudge`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from ..config import Config
+from ..fingerprint import IdSet, word_id
+from ..segment import MAX_FINGERPRINT_CHARS
+from ..text import _BULLET, _CJK, _MARKUP_CHARS
+from .classify import LineClass, LineFeatures
+from .shape import _CLOSERS, _QUESTION_OR_EXCLAIM, _TERMINAL
+
+# Character flags of the kernel's table (cleaner/_numba_features.py holds the same values)
+OK, SPACE, WORD, DECIMAL, DIGIT, CJK = 1, 2, 4, 8, 16, 32
+CLOSER, TERMINAL, QE, MARKUP, BULLET = 64, 128, 256, 512, 1024
+# The classes of a packed code, by number
+CLASSES = (
+    LineClass.GOOD,
+    LineClass.NEAR,
+    LineClass.TITLE,
+    LineClass.BAD,
+    LineClass.MARKUP,
+    LineClass.DATETIME,
+)
+_NO_TABLE = np.zeros(1, np.uint64)
+# The counts a code holds have 24 and 31 bits: the kernel leaves longer lines to the reference
+MAX_CHARS = (1 << 23) - 1
+
+_SPACE_RE, _WORD_RE, _DECIMAL_RE = re.compile(r"\s"), re.compile(r"\w"), re.compile(r"\d")
+_WORD_TOKEN = re.compile(r"\w+")
+# The one character whose lower case depends on its neighbours (str.lower's final sigma)
+_FINAL_SIGMA = "\u03a3"
+
+
+def _kind(ch: str) -> int:
+    """SPACE, WORD or 0 (punctuation), as the reference's patterns and ``str.split`` see
+    ``ch``; -1 when they disagree."""
+    space = bool(_SPACE_RE.match(ch))
+    if space != ch.isspace():
+        return -1
+    return SPACE if space else WORD if _WORD_RE.match(ch) else 0
+
+
+def char_flags(ch: str, mapped: str) -> int:
+    """The flags of ``ch``, whose fingerprint normalization (``cleaner.kernels.mapped``) is
+    ``mapped``; 0 when the kernel leaves lines holding it to the reference: ``ch`` must
+    normalize to its lower case (a word character) or to characters of its own kind (a
+    space, a punctuation mark), and lower case must keep its kind.
+
+    >>> from cleaner.kernels import mapped
+    >>> [char_flags(c, mapped(c)) & OK for c in "aÉ’…\\u00a0"]
+    [1, 1, 1, 1, 1]
+    >>> [char_flags(c, mapped(c)) for c in ("ß", "½", "Σ", "１")]  # ss, 1⁄2, ς or σ, 1
+    [0, 0, 0, 0]
+    >>> f = char_flags("7", "7")
+    >>> bool(f & WORD), bool(f & DECIMAL), bool(f & DIGIT), bool(f & SPACE)
+    (True, True, True, False)
+    """
+    kind = _kind(ch)
+    lower = ch.lower()
+    if kind < 0 or ch == _FINAL_SIGMA or any(_kind(c) != kind for c in mapped + lower):
+        return 0
+    if kind == WORD and not (mapped == lower and len(lower) == 1):
+        return 0
+    flags = OK | kind
+    if _DECIMAL_RE.match(ch):
+        flags |= DECIMAL
+    if any(c.isdigit() for c in lower):
+        flags |= DIGIT
+    if _CJK.match(ch):
+        flags |= CJK
+    if ch in _CLOSERS and kind != SPACE:
+        flags |= CLOSER
+    if ch in _TERMINAL:
+        flags |= TERMINAL
+    if ch in _QUESTION_OR_EXCLAIM:
+        flags |= QE
+    if _MARKUP_CHARS.match(ch) and ch != "!":  # "!" marks an image only before "[", markup
+        flags |= MARKUP
+    if _BULLET.match(ch + " ") and not _DECIMAL_RE.match(ch):
+        flags |= BULLET
+    return flags
+
+
+@cache
+def feature_table() -> np.ndarray:
+    """The flags of every code point below 0x10000 (uint16): of the characters the
+    fingerprint kernel's table holds (:func:`cleaner.kernels.char_table`), made from the
+    reference's own patterns and character sets; 0 for the others and for the newline.
+
+    >>> t = feature_table()
+    >>> bool(t[ord("a")] & WORD), bool(t[ord("#")] & MARKUP), int(t[0x301]), int(t[10])
+    (True, True, 0, 0)
+    >>> bool(t[ord("!")] & MARKUP), bool(t[ord("!")] & TERMINAL)
+    (False, True)
+    """
+    from ..kernels import char_table
+
+    chars = char_table()
+    table = np.zeros(0x10000, np.uint16)
+    for cp in np.flatnonzero(chars.start >= 0).tolist():
+        s = int(chars.start[cp])
+        mapped = "".join(map(chr, chars.out_cp[s : s + int(chars.length[cp])].tolist()))
+        table[cp] = char_flags(chr(cp), mapped)
+    table[10] = 0
+    return table
+
+
+def features_of(code: int) -> LineFeatures:
+    """The features a packed code stands for: visible characters from bit 32, words from
+    bit 8, the class in bits 4 to 6, then a top-level heading, title-like, marked, lead-in.
+
+    >>> features_of((31 << 32) | (6 << 8) | (2 << 4) | 0b1110)
+    LineFeatures(cls=<LineClass.TITLE: 'title'>, n_words=6, n_chars=31, heading=True, \
+title_like=True, bare_url=False, quoted=False, marked=True, image=False, lead_in=False)
+    """
+    return LineFeatures(
+        CLASSES[(code >> 4) & 7],
+        (code >> 8) & 0xFFFFFF,
+        code >> 32,
+        bool(code & 8),
+        bool(code & 4),
+        marked=bool(code & 2),
+        lead_in=bool(code & 1),
+    )
+
+
+def stop_ids(stop: frozenset[str]) -> tuple[IdSet, bool]:
+    """The ids of the stopwords a word token can be that hold no digit, and whether some
+    stopword that a token can be holds a digit: its id is not the id of the token it
+    equals (a fingerprint folds digits), so a line with digits is then left to the
+    reference.
+
+    >>> ids, digits = stop_ids(frozenset({"the", "l'", "2il"}))
+    >>> ids.contains(np.array([word_id("the"), word_id("l'")], np.uint64)).tolist(), digits
+    ([True, False], True)
+    """
+    words = [w for w in stop if _WORD_TOKEN.fullmatch(w)]
+    plain = [w for w in words if not any(c.isdecimal() for c in w)]
+    ids = IdSet(np.fromiter(map(word_id, plain), np.uint64, len(plain)))
+    return ids, len(plain) < len(words)
+
+
+@dataclass(frozen=True)
+class FeatureKernel:
+    """The compiled kernel and its table, loaded once per process."""
+
+    kernel: Callable[..., Any]
+    table: np.ndarray
+
+    def codes(
+        self,
+        lines: Sequence[str],
+        ids: np.ndarray,
+        counts: np.ndarray,
+        stop: IdSet | None,
+        digit_stops: bool,
+        config: Config,
+    ) -> np.ndarray | None:
+        """The packed features of each line, -1 for a line left to the reference; None when
+        a line holds a newline. ``ids`` and ``counts``: the word ids of the lines' fingerprints
+        (``Page.words``, ``Page.word_counts``); ``stop``: the ids of the stopwords and
+        ``digit_stops`` whether a stopword holds a digit (:func:`stop_ids`; None: no
+        stoplist)."""
+        joined = "\n".join(lines)
+        if joined.count("\n") != max(0, len(lines) - 1) or len(counts) != len(lines):
+            return None
+        if stop is None:
+            stops = (_NO_TABLE, np.uint64(0), np.uint64(0))
+        elif stop.table is None:  # too many ids for a table: a binary search of them
+            stops = (stop.ids, np.uint64(0), np.uint64(0))
+        else:
+            stops = (stop.table, stop.shift, stop.mask)
+        buf = np.frombuffer(joined.encode("utf-8", "surrogatepass"), np.uint8)
+        # a line whose fingerprint saw only its head is never counted from it
+        max_chars = min(config.max_feature_chars, MAX_FINGERPRINT_CHARS, MAX_CHARS)
+        limits = (
+            max_chars,
+            config.title_max_words,
+            config.body_min_words,
+            config.long_line_words,
+            config.datetime_max_words,
+        )
+        shares = (float(config.min_stopword_density), float(config.datetime_min_digit_share))
+        return self.kernel(
+            buf, len(lines), self.table, ids, counts, stops, stop is not None, digit_stops,
+            limits, shares,
+        )  # fmt: skip
+
+
+@cache
+def load_feature_kernel() -> FeatureKernel | None:
+    """The kernel, compiled (or read from numba's cache); None when numba cannot be
+    imported or build it (the reference then judges every line). Cached as the
+    fingerprint kernel is (:func:`cleaner.kernels.load_kernels`)."""
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return None
+    try:
+        try:
+            from .._numba_features import line_codes
+        except RuntimeError:  # numba: "cannot cache function ...: no locator available"
+            from numba.core import config as numba_config
+
+            from ..kernels import cache_dir_fallback
+
+            setattr(numba_config, "CACHE_DIR", cache_dir_fallback())  # noqa: B010
+            from .._numba_features import line_codes
+        kernel = FeatureKernel(line_codes, feature_table())
+        # compiled (or loaded) now, for read-only arrays: a page's, read from its shard file
+        no_words = np.frombuffer(bytes(8), np.uint64)
+        one = np.frombuffer(np.ones(1, np.int64).tobytes(), np.int64)
+        kernel.codes(["a"], no_words, one, None, False, Config())
+    except Exception:  # a numba or LLVM that cannot build the kernel: the reference runs
+        return None
+    return kernel
+
+
+class FeatureJudge:
+    """Whether a worker judges lines with the kernel: after ``kernel_after`` lines judged
+    by the reference (as :class:`cleaner.fingerprint.LinePrinter` prints them; -1: never)."""
+
+    def __init__(self, kernel_after: int) -> None:
+        self.kernel_after = kernel_after
+        self._judged = 0
+        self._kernel: FeatureKernel | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_kernel"] = None  # loaded again in the process it is sent to
+        return state
+
+    def kernel(self, n_lines: int) -> FeatureKernel | None:
+        """The kernel, once ``kernel_after`` lines were judged (``n_lines`` more are about
+        to be); None before, and where numba is missing or cannot build it."""
+        if self._kernel is None and self.kernel_after >= 0:
+            if self._judged >= self.kernel_after:
+                self._kernel = load_feature_kernel()
+                if self._kernel is None:
+                    self.kernel_after = -1
+            self._judged += n_lines
+        return self._kernel

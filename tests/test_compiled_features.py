@@ -1,0 +1,231 @@
+"""The compiled line features (cleaner.heuristics.compiled) are the reference's
+(cleaner.heuristics.classify.line_features) on every line they give, with and without a
+stoplist and under other thresholds; a page's features are the same whichever computes
+them; the kernel loads after its threshold and not at all without numba."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner import Config
+from cleaner.fingerprint import KERNELS_ENV, LinePrinter
+from cleaner.heuristics.classify import LineClass, line_features
+from cleaner.heuristics.compiled import (
+    FeatureJudge,
+    feature_table,
+    features_of,
+    load_feature_kernel,
+    stop_ids,
+)
+from cleaner.heuristics.language import Stoplists
+from cleaner.pages import Page
+from cleaner.steps.context import WorkerMemo
+from cleaner.steps.decide import page_features
+
+pytest.importorskip("numba", reason="numba is not installed: the reference does all the work")
+KERNEL = load_feature_kernel()
+
+ENGLISH = Stoplists().get("en")
+# a stoplist with non-ASCII words, a word with a digit and one a token can never be
+OTHER = frozenset({"été", "和", "und", "für", "the", "a", "l'", "2il", "été0", "σε", "это"})
+# too many words for IdSet's table (the kernel searches the sorted ids instead)
+LARGE = frozenset(Stoplists().get("ko") or ()) | frozenset(f"w{n}x" for n in "abcdefgh") | OTHER
+STOPLISTS = [None, ENGLISH, OTHER, frozenset(["the", "is"]), LARGE]
+CONFIGS = [
+    Config(),
+    Config(title_max_words=6, body_min_words=3, long_line_words=12, min_stopword_density=0.35),
+    Config(datetime_max_words=4, datetime_min_digit_share=0.5, max_feature_chars=60),
+    Config(min_stopword_density=0.0, body_min_words=1, title_max_words=2),
+]
+
+# What real lines are made of: words and their separators, the non-ASCII characters most
+# pages carry, CJK, markdown marks and link syntax, digits, dates and times
+WORDS = [
+    "the", "The", "a", "is", "für", "Été", "été", "und", "σε", "ΣΕ", "это", "和", "新闻",
+    "한국", "x", "snake_case", "ﬁn", "½", "naïve", "ÉTAT", "km²", "2il", "Straße", "İzmir",
+    "l'", "l’État", "A1", "0007", "12", "2019", "08:22", "16/06", "16/06/2024", "3/4",
+    "2019-11-04", "8h22", "1.", "2)", "12.9", "www.example.com", "http://a.b/c", "mailto:x",
+]  # fmt: skip
+SEPARATORS = [
+    " ", "  ", "\t", "\u00a0", "\u2009", "\u200b", "\u3000", ", ", ". ", "? ", "! ", ": ",
+    "; ", "…", " — ", "-", "/", "«", "»", "“", "”", "'", '"', ")", "(", "。", "！", "、",
+    "・", "©", "€", "•", "●",
+]  # fmt: skip
+MARKS = [
+    "", "", "", "# ", "## ", "###### ", "####### ", "#", " # ", "    # ", "  * ", "- ", "+ ",
+    "• ", "▪\t", "1. ", "12) ", "1234. ", "3.", "> ", "* * ", "1. 2. ", "  ", "#\t", "#\u00a0",
+]  # fmt: skip
+MARKUP = ["", "", "", "", "**", "__", "_", "*", "~~", "|", " | ", "![", "](", ")", "[", "]"]
+ENDINGS = ["", "", ".", "?", "!", ":", ".)", ".”", "?»", ": ", " *", "_", "。", "!]"]
+
+LINE = st.builds(
+    lambda mark, body, ending: mark + body + ending,
+    st.sampled_from(MARKS),
+    st.lists(
+        st.one_of(
+            st.sampled_from(WORDS),
+            st.sampled_from(SEPARATORS),
+            st.sampled_from(MARKUP),
+            st.text(alphabet="abcdeéß和é1 ,.:", max_size=6),
+        ),
+        max_size=30,
+    ).map("".join),
+    st.sampled_from(ENDINGS),
+).filter(lambda line: "\n" not in line)
+
+
+def codes_of(lines: list[str], stop: frozenset[str] | None, config: Config) -> list[int]:
+    """The kernel's codes of ``lines``, the word ids made as a run makes them."""
+    assert KERNEL is not None
+    _, ids, counts = LinePrinter(-1, kernel_after=-1).page(lines)
+    ids_of, digits = (None, False) if stop is None else stop_ids(stop)
+    codes = KERNEL.codes(lines, ids, counts, ids_of, digits, config)
+    assert codes is not None
+    return codes.tolist()
+
+
+def assert_exact(lines: list[str], stop: frozenset[str] | None, config: Config) -> list[int]:
+    """Every line the kernel gives has the reference's features; returns the codes."""
+    codes = codes_of(lines, stop, config)
+    for line, code in zip(lines, codes, strict=True):
+        if code >= 0:
+            assert features_of(code) == line_features(line, stop, config), (line, code)
+    return codes
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(LINE, max_size=8),
+    st.sampled_from(range(len(STOPLISTS))),
+    st.sampled_from(range(len(CONFIGS))),
+)
+def test_the_kernel_gives_the_reference_features(lines: list[str], s: int, c: int) -> None:
+    assert_exact(lines, STOPLISTS[s], CONFIGS[c])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=30).filter(lambda t: "\n" not in t), max_size=8))
+def test_the_kernel_gives_the_reference_features_on_any_text(lines: list[str]) -> None:
+    for stop in (None, ENGLISH):
+        assert_exact(lines, stop, Config())
+
+
+def test_the_lines_a_page_is_mostly_made_of_are_the_kernels() -> None:
+    lines = [
+        "The council met on Tuesday to discuss the harbour and agreed to repair it.",
+        "Top stories in the region",
+        "# Le conseil s’est réuni — «débat» animé",
+        "## Running a business",
+        "  * Home",
+        "12. The third step: mix the flour with the water and the salt.",
+        "中国和美国举行了第二次对话。",
+        "Ceci est une phrase, naïve et très longue, à propos de l’été.",
+        "It is over!",
+        "—",
+        "The plan was approved after a debate on these three points:",
+        "In 2012, the couple published a book about their home in the valley.",
+        "Updated 08:22 16/06/2024",
+        "## Posted March 3, 2013",
+        "- 1/2 tsp ground cloves",
+    ]
+    codes = assert_exact(lines, ENGLISH, Config())
+    assert min(codes) >= 0, codes
+    feats = [features_of(c) for c in codes]
+    assert [f.cls for f in feats[:3]] == [LineClass.GOOD, LineClass.TITLE, LineClass.TITLE]
+    assert feats[2].heading and feats[3].marked and not feats[3].heading
+    assert feats[9].cls is LineClass.MARKUP and feats[10].lead_in
+    assert [f.cls for f in feats[12:]] == [LineClass.DATETIME, LineClass.DATETIME, LineClass.TITLE]
+
+
+def test_lines_the_kernel_leaves_to_the_reference() -> None:
+    lines = [
+        "![A bridge](b.jpg)",  # markup
+        "Read it at http://example.com/a",  # a web address
+        "e\u0301te\u0301 à l’été",  # a combining mark
+        "smile 🙂",  # outside the table
+        "Straße und Weg",  # ß: the fingerprint's token is not the word
+        "ΈΝΑ ΣΠΊΤΙ ΣΕ ΜΙΑ ΠΌΛΗ",  # a capital sigma's lower case depends on the next letter
+        "* * two marks",
+        "x" * 70,  # longer than max_feature_chars
+    ]
+    config = Config(max_feature_chars=60)
+    codes = assert_exact(lines, ENGLISH, config)
+    assert codes == [-1] * len(lines)
+    long = ["Il y a deux chats et 2 chiens dans la maison du voisin, et un lapin."]
+    assert codes_of(long, ENGLISH, Config())[0] >= 0  # too many words for a date line
+    assert codes_of(long, OTHER, Config()) == [-1]  # a stopword with a digit ("2il")
+
+
+def test_a_large_stoplist_is_searched() -> None:
+    assert stop_ids(LARGE)[0].table is None
+    codes = assert_exact(["und für été the a wax wbx wcx x y z w.", "Word, word."], LARGE, Config())
+    assert min(codes) >= 0
+
+
+def test_every_character_of_the_table_alone_and_among_words() -> None:
+    table = feature_table()
+    chars = [chr(c) for c in np.flatnonzero(table & 1).tolist()]
+    lines = [f"{c}a{c} b{c}{c}. {c}" for c in chars] + [f"  * {c} x" for c in chars]
+    lines += [f"# The {c}{c} and a word:" for c in chars]
+    for stop in (None, OTHER):
+        for start in range(0, len(lines), 2000):
+            assert_exact(lines[start : start + 2000], stop, Config())
+
+
+def test_a_line_holding_a_newline_leaves_the_page_to_the_reference() -> None:
+    assert KERNEL is not None
+    ids, counts = np.zeros(2, np.uint64), np.ones(2, np.int64)
+    assert KERNEL.codes(["a\nb", "c"], ids, counts, None, False, Config()) is None
+
+
+def _page(lines: list[str], language: str | None) -> Page:
+    keys, ids, counts = LinePrinter(-1, kernel_after=-1).page(lines)
+    return Page("p.txt", None, "text", tuple(lines), keys, language, words=ids, word_counts=counts)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(LINE, max_size=12), st.sampled_from(["en", "de", "zh", None]))
+def test_page_features_are_the_same_with_the_kernel_and_without(
+    lines: list[str], language: str | None
+) -> None:
+    page = _page(lines, language)
+    config = Config()
+    fast, slow = WorkerMemo(config.near_dup_max_chars), WorkerMemo(config.near_dup_max_chars)
+    fast.judge, slow.judge = FeatureJudge(0), FeatureJudge(-1)
+    got = page_features(page, fast, config)
+    assert fast.judge.kernel(0) is KERNEL is not None
+    assert got == page_features(page, slow, config)
+    assert slow.judge.kernel(0) is None
+    short = replace(config, near_dup_max_chars=0)  # the reference without its memo
+    assert got == [line_features(line, Stoplists().get(language), short) for line in lines]
+
+
+def test_equal_features_share_one_object() -> None:
+    page = _page(["Top stories", "Sport today", "  Top  stories "] * 3, "en")
+    memo = WorkerMemo(300)
+    memo.judge = FeatureJudge(0)
+    feats = page_features(page, memo, Config())
+    assert len({id(f) for f in feats}) == 1
+
+
+def test_the_judge_loads_the_kernel_after_its_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    judge = FeatureJudge(3)
+    assert judge.kernel(2) is None and judge.kernel(2) is None  # 2, then 4 lines judged
+    assert judge.kernel(2) is KERNEL is not None
+    never = FeatureJudge(-1)
+    assert never.kernel(100) is None and never.kernel(100) is None
+    monkeypatch.setenv(KERNELS_ENV, "1")
+    assert WorkerMemo(300).judge.kernel(1) is KERNEL
+    monkeypatch.setenv(KERNELS_ENV, "0")
+    assert WorkerMemo(300).judge.kernel(1) is None
+
+
+def test_without_numba_the_reference_judges(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "numba", None)  # import numba raises ImportError
+    assert load_feature_kernel.__wrapped__() is None
