@@ -1,8 +1,9 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 # distutils: extra_compile_args = -O3
-"""Compiled loops of :mod:`cleaner.kernels` and :mod:`cleaner.heuristics.language`, built
-when the package is installed (a C compiler is needed then; without one the package installs
-without this module and the Python reference does the work).
+"""Compiled loops of :mod:`cleaner.kernels`, :mod:`cleaner.heuristics.compiled` and
+:mod:`cleaner.heuristics.language`, built when the package is installed (a C compiler is
+needed then; without one the package installs without this module and the Python reference,
+or numba's version of a loop, does the work).
 
 Keys and word ids are hashed by the xxhash package's own ``XXH3_64bits`` (the C function
 ``xxhash.xxh3_64_intdigest`` calls), whose address :func:`set_hash` is given when the module
@@ -280,3 +281,484 @@ def minhash_rows(
             v = pa[p] * h + pb[p]
             row[p] = v if v < row[p] else row[p]
     return sig_a
+
+
+# The line features of cleaner.heuristics.compiled: the same loops as the numba kernel,
+# cleaner/_numba_features.py, with its character flags, classes and characters
+
+cdef enum:
+    F_OK = 1
+    F_SPACE = 2
+    F_WORD = 4
+    F_DECIMAL = 8
+    F_DIGIT = 16
+    F_CJK = 32
+    F_CLOSER = 64
+    F_TERMINAL = 128
+    F_QE = 256
+    F_MARKUP = 512
+    F_BULLET = 1024
+
+cdef enum:
+    C_GOOD = 0
+    C_NEAR = 1
+    C_TITLE = 2
+    C_BAD = 3
+    C_MARKUP = 4
+    C_DATETIME = 5
+
+cdef enum:
+    CH_HASH = 35
+    CH_DOT = 46
+    CH_PAREN = 41
+    CH_COLON = 58
+    CH_SLASH = 47
+    CH_HYPHEN = 45
+    CH_SPACE = 32
+    CH_LOWER_W = 119
+    CH_LOWER_H = 104
+    CH_UPPER_H = 72
+    CH_ZERO = 48
+    CH_ONE = 49
+    CH_TWO = 50
+    CH_EIGHT = 56
+    CH_NINE = 57
+
+
+cdef struct Limits:
+    int64_t max_chars, title_max, body_min, long_words, dt_max_words
+    double min_density, dt_min_share
+
+
+cdef struct Stops:
+    const uint64_t *table  # an IdSet's table (mask != 0) or its sorted ids (mask 0)
+    Py_ssize_t size
+    uint64_t shift, mask
+    bint has, digits  # a stoplist is given; one of its words holds a digit
+
+
+cdef struct Mark:
+    Py_ssize_t r  # where the visible text starts; -1: a second mark
+    bint prefixed, marked, heading
+    int64_t numbered
+
+
+cdef inline Py_ssize_t bullet_end(
+    const int32_t *cps, Py_ssize_t k, Py_ssize_t hi, const uint16_t *flags
+) noexcept:
+    """Where the list mark at ``k`` ends, before its spaces; -1 when there is none."""
+    cdef Py_ssize_t d, e
+    cdef uint16_t f
+    if k >= hi:
+        return -1
+    f = flags[cps[k]]
+    if f & F_BULLET:
+        e = k + 1
+    elif f & F_DECIMAL:
+        d = 0
+        while k + d < hi and (flags[cps[k + d]] & F_DECIMAL):
+            d += 1
+        if d > 3 or k + d >= hi or (cps[k + d] != CH_DOT and cps[k + d] != CH_PAREN):
+            return -1
+        e = k + d + 1
+    else:
+        return -1
+    if e < hi and (flags[cps[e]] & F_SPACE):
+        return e
+    return -1
+
+
+cdef inline bint address_at(const int32_t *cps, Py_ssize_t i, Py_ssize_t hi) noexcept:
+    """Whether ``cps[i:]`` starts with "://" or "www."."""
+    if cps[i] == CH_COLON:
+        return i + 2 < hi and cps[i + 1] == CH_SLASH and cps[i + 2] == CH_SLASH
+    return (
+        i + 3 < hi and cps[i + 1] == CH_LOWER_W and cps[i + 2] == CH_LOWER_W
+        and cps[i + 3] == CH_DOT
+    )
+
+
+cdef inline bint is_stopword(uint64_t v, const Stops *stops) noexcept:
+    """Whether ``v`` is in the stopwords' ids: their table's slot, or a binary search."""
+    cdef Py_ssize_t lo = 0, hi = stops.size, mid
+    if stops.mask:
+        return stops.table[(v >> stops.shift) & stops.mask] == v
+    while lo < hi:  # numpy's searchsorted (side "left")
+        mid = lo + (hi - lo) // 2
+        if stops.table[mid] < v:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < stops.size and stops.table[lo] == v
+
+
+cdef inline Mark line_mark(
+    const int32_t *cps, Py_ssize_t lo, Py_ssize_t hi, const uint16_t *flags
+) noexcept:
+    """Where the visible text of ``cps[lo:hi]`` starts after the line's mark, and what the
+    mark is (see ``_numba_features._mark``)."""
+    cdef Mark m
+    cdef Py_ssize_t k = lo, h, r
+    m.r = lo
+    m.prefixed = False
+    m.marked = False
+    m.heading = False
+    m.numbered = 0
+    while k < hi and (flags[cps[k]] & F_SPACE):
+        k += 1
+    if k - lo <= 3 and k < hi and cps[k] == CH_HASH:
+        h = 0
+        while k + h < hi and h < 6 and cps[k + h] == CH_HASH:
+            h += 1
+        r = k + h
+        m.marked = r < hi and (flags[cps[r]] & F_SPACE) != 0
+        m.heading = m.marked and h == 1 and cps[k + 1] == CH_SPACE
+    else:
+        r = bullet_end(cps, k, hi, flags)
+        if r < 0:
+            return m
+        if flags[cps[k]] & F_DECIMAL:
+            m.numbered = 1
+    while r < hi and (flags[cps[r]] & F_SPACE):
+        r += 1
+    m.prefixed = True
+    m.r = -1 if bullet_end(cps, r, hi, flags) >= 0 else r
+    return m
+
+
+cdef inline Py_ssize_t visible(
+    const int32_t *cps, Py_ssize_t r, Py_ssize_t hi, const uint16_t *flags, int32_t *vis
+) noexcept:
+    """Writes ``" ".join(text.split())`` of ``cps[r:hi]`` to ``vis``; returns its length."""
+    cdef Py_ssize_t m = 0, i
+    cdef int32_t c
+    for i in range(r, hi):
+        c = cps[i]
+        if flags[c] & F_SPACE:
+            if m and vis[m - 1] != CH_SPACE:
+                vis[m] = CH_SPACE
+                m += 1
+        else:
+            vis[m] = c
+            m += 1
+    if m and vis[m - 1] == CH_SPACE:
+        m -= 1
+    return m
+
+
+cdef inline Py_ssize_t digit_run(
+    const int32_t *vis, Py_ssize_t n, Py_ssize_t i, const uint16_t *flags
+) noexcept:
+    """The length of the run of decimal digits at ``vis[i]``."""
+    cdef Py_ssize_t j = i
+    while j < n and (flags[vis[j]] & F_DECIMAL):
+        j += 1
+    return j - i
+
+
+cdef inline bint starts_word(const int32_t *vis, Py_ssize_t i, const uint16_t *flags) noexcept:
+    return i == 0 or not (flags[vis[i - 1]] & F_WORD)
+
+
+cdef inline bint ends_word(
+    const int32_t *vis, Py_ssize_t n, Py_ssize_t j, const uint16_t *flags
+) noexcept:
+    return j >= n or not (flags[vis[j]] & F_WORD)
+
+
+cdef inline bint time_at(
+    const int32_t *vis, Py_ssize_t n, Py_ssize_t p, const uint16_t *flags
+) noexcept:
+    """``shape._TIME`` matches at ``p``, the start of a run of digits."""
+    cdef Py_ssize_t q = p + digit_run(vis, n, p, flags)
+    if q - p > 2 or q >= n:
+        return False
+    if vis[q] == CH_SPACE:
+        q += 1
+    if q >= n or not (vis[q] == CH_COLON or vis[q] == CH_LOWER_H or vis[q] == CH_UPPER_H):
+        return False
+    q += 1
+    if q < n and vis[q] == CH_SPACE:
+        q += 1
+    return digit_run(vis, n, q, flags) >= 2 and ends_word(vis, n, q + 2, flags)
+
+
+cdef inline Py_ssize_t date_at(
+    const int32_t *vis, Py_ssize_t n, Py_ssize_t p, const uint16_t *flags
+) noexcept:
+    """Where ``shape._DATE`` matching at ``p`` ends; -1 when it does not match there."""
+    cdef Py_ssize_t d1 = digit_run(vis, n, p, flags), d2, d3, e
+    cdef Py_ssize_t q = p + d1
+    if q >= n:
+        return -1
+    if d1 <= 2 and vis[q] == CH_SLASH:  # day/month[/year]
+        d2 = digit_run(vis, n, q + 1, flags)
+        e = q + 1 + d2
+        if not 1 <= d2 <= 2:
+            return -1
+        if e < n and vis[e] == CH_SLASH:
+            d3 = digit_run(vis, n, e + 1, flags)
+            if 2 <= d3 <= 4 and ends_word(vis, n, e + 1 + d3, flags):
+                return e + 1 + d3
+        return e if ends_word(vis, n, e, flags) else -1
+    if d1 <= 2 and (vis[q] == CH_DOT or vis[q] == CH_HYPHEN):  # day.month.year
+        d2 = digit_run(vis, n, q + 1, flags)
+        e = q + 1 + d2
+        if not 1 <= d2 <= 2 or e >= n or not (vis[e] == CH_DOT or vis[e] == CH_HYPHEN):
+            return -1
+        d3 = digit_run(vis, n, e + 1, flags)
+        return e + 1 + d3 if 2 <= d3 <= 4 and ends_word(vis, n, e + 1 + d3, flags) else -1
+    if d1 == 4 and vis[q] == CH_HYPHEN:  # year-month-day
+        d2 = digit_run(vis, n, q + 1, flags)
+        e = q + 1 + d2
+        if not 1 <= d2 <= 2 or e >= n or vis[e] != CH_HYPHEN:
+            return -1
+        d3 = digit_run(vis, n, e + 1, flags)
+        return e + 1 + d3 if 1 <= d3 <= 2 and ends_word(vis, n, e + 1 + d3, flags) else -1
+    return -1
+
+
+cdef inline bint year_at(
+    const int32_t *vis, Py_ssize_t n, Py_ssize_t p, const uint16_t *flags
+) noexcept:
+    """``shape._YEAR`` matches at ``p``, the start of a word."""
+    cdef bint century
+    if p + 4 > n or not ends_word(vis, n, p + 4, flags):
+        return False
+    century = (vis[p] == CH_ONE and (vis[p + 1] == CH_EIGHT or vis[p + 1] == CH_NINE)) or (
+        vis[p] == CH_TWO and vis[p + 1] == CH_ZERO
+    )
+    return century and (flags[vis[p + 2]] & F_DECIMAL) != 0 and (flags[vis[p + 3]] & F_DECIMAL) != 0
+
+
+cdef bint is_datetime(
+    const int32_t *vis, Py_ssize_t n, bint terminal, const uint16_t *flags
+) noexcept:
+    """``shape.is_datetime_line``'s patterns on the visible text ``vis[:n]``."""
+    cdef bint year = False, fraction
+    cdef Py_ssize_t p = 0, e
+    while p < n:
+        if (flags[vis[p]] & F_WORD) and starts_word(vis, p, flags):
+            if flags[vis[p]] & F_DECIMAL:
+                if time_at(vis, n, p, flags):
+                    return True
+                e = date_at(vis, n, p, flags)
+                if e >= 0:
+                    fraction = (
+                        e - p == 3
+                        and vis[p + 1] == CH_SLASH
+                        and CH_ONE <= vis[p] <= CH_EIGHT
+                        and CH_TWO <= vis[p + 2] <= CH_NINE
+                        and vis[p] < vis[p + 2]
+                    )
+                    if not fraction:
+                        return True
+                    p = e  # the search goes on after the match (re.finditer)
+                    continue
+            year = year or year_at(vis, n, p, flags)
+        p += 1
+    return year and not terminal
+
+
+cdef inline int64_t packed(int64_t n_chars, int64_t n, int64_t cls, int64_t bits) noexcept:
+    return (n_chars << 32) | (n << 8) | (cls << 4) | bits
+
+
+cdef inline int64_t classified(
+    int64_t n, int64_t n_chars, bint terminal, bint qe, bint colon, bint marked, bint heading,
+    bint stop_ok, const Limits *lim
+) noexcept:
+    """The packed features of a line by its shape (``classify.line_features``' last step)."""
+    cdef int64_t cls
+    cdef bint title_like = n < lim.title_max and (not terminal or qe), lead_in
+    if marked:
+        cls = C_TITLE
+    elif stop_ok and ((terminal and n >= lim.body_min) or n >= lim.long_words):
+        cls = C_GOOD
+    elif terminal and stop_ok and n >= 2:
+        cls = C_NEAR
+    elif n < lim.title_max:
+        cls = C_TITLE
+    elif stop_ok:
+        cls = C_NEAR
+    else:
+        cls = C_BAD
+    title_like = title_like or cls == C_TITLE
+    lead_in = cls == C_GOOD and colon
+    return packed(n_chars, n, cls, 8 * heading + 4 * title_like + 2 * marked + lead_in)
+
+
+cdef int64_t line_code(
+    const int32_t *cps, Py_ssize_t lo, Py_ssize_t hi, const uint16_t *flags,
+    const uint64_t *ids, Py_ssize_t t0, Py_ssize_t t1, const Stops *stops, const Limits *lim,
+    int32_t *vis,
+) noexcept:
+    """The packed features of the line ``cps[lo:hi]``, or -1 (``_numba_features._line_code``)."""
+    cdef Py_ssize_t i, t, n_tok = 0, runs = 0, cjk = 0, nonspace = 0, chunks = 0
+    cdef Py_ssize_t digit_toks = 0, id_words = 0, n_stop = 0, n_chars, n
+    cdef bint has_decimal = False, in_word = False, in_run = False, in_chunk = False
+    cdef bint tok_digit = False, colon = False, terminal, dated, stop_ok
+    cdef uint16_t f, last_sig = 0  # flags of the last character neither a space nor a closer
+    cdef int32_t c
+    cdef Mark m
+    if hi - lo > lim.max_chars:
+        return -1
+    for i in range(lo, hi):
+        c = cps[i]
+        if c < 0 or not (flags[c] & F_OK):
+            return -1
+    m = line_mark(cps, lo, hi, flags)
+    if m.r < 0:
+        return -1
+    for i in range(m.r, hi):
+        c = cps[i]
+        f = flags[c]
+        if f & F_MARKUP:
+            return -1
+        if f & F_SPACE:
+            in_word = False
+            in_run = False
+            in_chunk = False
+            continue
+        if (c == CH_COLON or c == CH_LOWER_W) and address_at(cps, i, hi):
+            return -1  # a web address: left to the reference's link rules
+        nonspace += 1
+        if not in_chunk:
+            chunks += 1
+            in_chunk = True
+        colon = c == CH_COLON
+        if not (f & F_CLOSER):
+            last_sig = f
+        if f & F_DECIMAL:
+            has_decimal = True
+        if f & F_CJK:
+            cjk += 1
+            in_run = False
+        if f & F_WORD:
+            if not in_word:
+                n_tok += 1
+                in_word = True
+                tok_digit = False
+            if (f & F_DIGIT) and not tok_digit:
+                digit_toks += 1
+                tok_digit = True
+            if not (f & F_CJK) and not in_run:
+                runs += 1
+                in_run = True
+        else:
+            in_word = False
+            in_run = False
+    n_chars = nonspace + chunks - 1 if chunks else 0
+    n = runs + (cjk + 1) // 2
+    for t in range(t0, t1):
+        if ids[t] != 0:
+            id_words += 1
+            if stops.has and is_stopword(ids[t], stops):
+                n_stop += 1
+    if id_words != n_tok + m.numbered:
+        return -1  # the fingerprint's tokens are not the line's words
+    if n == 0:
+        if m.prefixed:
+            return -1  # a rule of marks, or a mark alone
+        return packed(n_chars, 0, C_MARKUP, 4)  # title-like
+    terminal = (last_sig & F_TERMINAL) != 0
+    dated = (
+        has_decimal and 0 < n_tok <= lim.dt_max_words
+        and <double>digit_toks / <double>n_tok >= lim.dt_min_share
+    )
+    if dated and is_datetime(vis, visible(cps, m.r, hi, flags, vis), terminal, flags):
+        return packed(n_chars, n, C_DATETIME, 8 * m.heading + 4 + 2 * m.marked)  # title-like
+    stop_ok = True
+    if stops.has and n_tok:
+        if has_decimal and stops.digits:
+            return -1  # a stopword holding a digit could be one of its words
+        stop_ok = <double>n_stop / <double>n_tok >= lim.min_density
+    return classified(
+        n, n_chars, terminal, (last_sig & F_QE) != 0, colon, m.marked, m.heading, stop_ok, lim
+    )
+
+
+def line_codes(
+    buf, Py_ssize_t n_lines, flags, ids, counts, tuple stops, bint has_stop,
+    bint digit_stops, tuple limits, tuple shares,
+):
+    """The packed features of each of ``n_lines`` lines in ``buf`` (UTF-8, separated by
+    newlines), -1 for a line left to the reference: the numba kernel's ``line_codes``
+    (``cleaner/_numba_features.py``), with the same arguments. ``ids``: the word ids of
+    the lines' fingerprints (0 for punctuation), ``counts`` per line; ``stops``: the
+    stopwords' ``cleaner.fingerprint.IdSet`` as (table, shift, mask), or (sorted ids, 0,
+    0); unread without ``has_stop``."""
+    cdef const uint8_t[::1] b = np.ascontiguousarray(buf, np.uint8)
+    cdef const uint16_t[::1] fl = np.ascontiguousarray(flags, np.uint16)
+    cdef const uint64_t[::1] id_v = np.ascontiguousarray(ids, np.uint64)
+    cdef const int64_t[::1] count_v = np.ascontiguousarray(counts, np.int64)
+    cdef const uint64_t[::1] table = np.ascontiguousarray(stops[0], np.uint64)
+    cdef Py_ssize_t n = b.shape[0], pos = 0, k = 0, line = 0, t = 0, t1
+    cdef uint32_t b0
+    cdef int32_t cp
+    cdef Stops st
+    cdef Limits lim
+    out_a = np.full(n_lines, -1, np.int64)
+    if n_lines <= 0:
+        return out_a
+    if fl.shape[0] < 0x10000:
+        raise ValueError("the flags table covers the Basic Multilingual Plane")
+    if count_v.shape[0] < n_lines:
+        raise ValueError("a count of word ids per line is needed")
+    for line in range(n_lines):
+        if count_v[line] < 0:
+            raise ValueError("a negative count of word ids")
+        t += count_v[line]
+    if t > id_v.shape[0]:
+        raise ValueError("the lines' counts of word ids exceed the ids")
+    t = 0
+    line = 0
+    st.table = &table[0] if table.shape[0] else NULL
+    st.size = table.shape[0]
+    st.shift = stops[1]
+    st.mask = stops[2]
+    st.has = has_stop
+    st.digits = digit_stops
+    lim.max_chars, lim.title_max, lim.body_min, lim.long_words, lim.dt_max_words = limits
+    lim.min_density, lim.dt_min_share = shares
+    cps_a = np.empty(n + 1, np.int32)
+    vis_a = np.empty(n + 1, np.int32)
+    starts_a = np.zeros(n_lines + 1, np.int64)
+    cdef int64_t[::1] out = out_a
+    cdef int32_t[::1] cps = cps_a
+    cdef int32_t[::1] vis = vis_a
+    cdef int64_t[::1] starts = starts_a
+    # the code points of the lines (-1 outside the Basic Multilingual Plane), each line's start
+    while pos < n:
+        b0 = b[pos]
+        if b0 == 10:
+            line += 1
+            if line <= n_lines:
+                starts[line] = k
+            pos += 1
+            continue
+        if b0 < 0x80:
+            cp = <int32_t>b0
+            pos += 1
+        elif b0 < 0xE0 and pos + 1 < n:
+            cp = <int32_t>(((b0 & 0x1F) << 6) | (b[pos + 1] & 0x3F))
+            pos += 2
+        elif b0 < 0xF0 and pos + 2 < n:
+            cp = <int32_t>(((b0 & 0x0F) << 12) | ((b[pos + 1] & 0x3F) << 6) | (b[pos + 2] & 0x3F))
+            pos += 3
+        else:
+            cp = -1
+            pos += 4
+        cps[k] = cp
+        k += 1
+    starts[n_lines] = k
+    cdef const int32_t *cp_p = &cps[0]
+    cdef const uint16_t *flag_p = &fl[0]
+    cdef const uint64_t *id_p = &id_v[0] if id_v.shape[0] else NULL
+    for line in range(n_lines):
+        t1 = t + count_v[line]
+        out[line] = line_code(
+            cp_p, starts[line], starts[line + 1], flag_p, id_p, t, t1, &st, &lim, &vis[0]
+        )
+        t = t1
+    return out_a

@@ -1,12 +1,18 @@
 """The compiled line features (cleaner.heuristics.compiled) are the reference's
 (cleaner.heuristics.classify.line_features) on every line they give, with and without a
 stoplist and under other thresholds; a page's features are the same whichever computes
-them; the kernel loads after its threshold and not at all without numba."""
+them. Each backend is tested: the loops compiled at install (cleaner._compiled) and numba's.
+Plus their loading: from the first line when compiled at install, after the threshold for
+numba's, not at all without either."""
 
 from __future__ import annotations
 
+import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -14,13 +20,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner import Config
-from cleaner.fingerprint import KERNELS_ENV, LinePrinter
+from cleaner.compiled import compiled
+from cleaner.fingerprint import KERNEL_AFTER_LINES, KERNELS_ENV, LinePrinter
 from cleaner.heuristics.classify import LineClass, line_features
 from cleaner.heuristics.compiled import (
     FeatureJudge,
+    FeatureKernel,
     feature_table,
     features_of,
     load_feature_kernel,
+    numba_feature_kernel,
     stop_ids,
 )
 from cleaner.heuristics.language import Stoplists
@@ -28,8 +37,40 @@ from cleaner.pages import Page
 from cleaner.steps.context import WorkerMemo
 from cleaner.steps.decide import page_features
 
-pytest.importorskip("numba", reason="numba is not installed: the reference does all the work")
-KERNEL = load_feature_kernel()
+
+def _backend(name: str) -> FeatureKernel | None:
+    if name == "compiled":
+        module = compiled()
+        return None if module is None else FeatureKernel(module.line_codes, feature_table())
+    return numba_feature_kernel()
+
+
+BACKENDS = ("compiled", "numba")
+WHY_MISSING = {
+    "compiled": "the package was installed without its compiled loops (no C compiler)",
+    "numba": "numba is not installed or cannot build its kernel",
+}
+
+
+def kernel_of(name: str) -> FeatureKernel:
+    """The backend's kernel; the test is skipped where it is missing."""
+    kernel = _backend(name)
+    if kernel is None:
+        pytest.skip(WHY_MISSING[name])
+    return kernel
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> FeatureKernel:
+    return kernel_of(str(request.param))
+
+
+@contextmanager
+def using(kernel: FeatureKernel) -> Iterator[FeatureKernel]:
+    """Judges made inside load this kernel."""
+    with mock.patch("cleaner.heuristics.compiled.load_feature_kernel", lambda: kernel):
+        yield kernel
+
 
 ENGLISH = Stoplists().get("en")
 # a stoplist with non-ASCII words, a word with a digit and one a token can never be
@@ -80,43 +121,65 @@ LINE = st.builds(
 ).filter(lambda line: "\n" not in line)
 
 
-def codes_of(lines: list[str], stop: frozenset[str] | None, config: Config) -> list[int]:
+def codes_of(
+    kernel: FeatureKernel, lines: list[str], stop: frozenset[str] | None, config: Config
+) -> list[int]:
     """The kernel's codes of ``lines``, the word ids made as a run makes them."""
-    assert KERNEL is not None
     _, ids, counts = LinePrinter(-1, kernel_after=-1).page(lines)
     ids_of, digits = (None, False) if stop is None else stop_ids(stop)
-    codes = KERNEL.codes(lines, ids, counts, ids_of, digits, config)
+    codes = kernel.codes(lines, ids, counts, ids_of, digits, config)
     assert codes is not None
     return codes.tolist()
 
 
-def assert_exact(lines: list[str], stop: frozenset[str] | None, config: Config) -> list[int]:
+def assert_exact(
+    kernel: FeatureKernel, lines: list[str], stop: frozenset[str] | None, config: Config
+) -> list[int]:
     """Every line the kernel gives has the reference's features; returns the codes."""
-    codes = codes_of(lines, stop, config)
+    codes = codes_of(kernel, lines, stop, config)
     for line, code in zip(lines, codes, strict=True):
         if code >= 0:
             assert features_of(code) == line_features(line, stop, config), (line, code)
     return codes
 
 
+@pytest.mark.parametrize("name", BACKENDS)
 @settings(max_examples=400, deadline=None)
 @given(
     st.lists(LINE, max_size=8),
     st.sampled_from(range(len(STOPLISTS))),
     st.sampled_from(range(len(CONFIGS))),
 )
-def test_the_kernel_gives_the_reference_features(lines: list[str], s: int, c: int) -> None:
-    assert_exact(lines, STOPLISTS[s], CONFIGS[c])
+def test_the_kernel_gives_the_reference_features(
+    name: str, lines: list[str], s: int, c: int
+) -> None:
+    assert_exact(kernel_of(name), lines, STOPLISTS[s], CONFIGS[c])
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=30).filter(lambda t: "\n" not in t), max_size=8))
+def test_the_kernel_gives_the_reference_features_on_any_text(name: str, lines: list[str]) -> None:
+    kernel = kernel_of(name)
+    for stop in (None, ENGLISH):
+        assert_exact(kernel, lines, stop, Config())
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.text(max_size=30).filter(lambda t: "\n" not in t), max_size=8))
-def test_the_kernel_gives_the_reference_features_on_any_text(lines: list[str]) -> None:
-    for stop in (None, ENGLISH):
-        assert_exact(lines, stop, Config())
+@given(
+    st.lists(st.one_of(LINE, st.text(max_size=30)), max_size=8),
+    st.sampled_from(range(len(STOPLISTS))),
+    st.sampled_from(range(len(CONFIGS))),
+)
+def test_the_compiled_loops_give_numbas_codes(lines: list[str], s: int, c: int) -> None:
+    """Lines left to the reference included."""
+    lines = [line.replace("\n", " ") for line in lines]
+    compiled_kernel, numba = kernel_of("compiled"), kernel_of("numba")
+    stop, config = STOPLISTS[s], CONFIGS[c]
+    assert codes_of(compiled_kernel, lines, stop, config) == codes_of(numba, lines, stop, config)
 
 
-def test_the_lines_a_page_is_mostly_made_of_are_the_kernels() -> None:
+def test_the_lines_a_page_is_mostly_made_of_are_the_kernels(backend: FeatureKernel) -> None:
     lines = [
         "The council met on Tuesday to discuss the harbour and agreed to repair it.",
         "Top stories in the region",
@@ -134,7 +197,7 @@ def test_the_lines_a_page_is_mostly_made_of_are_the_kernels() -> None:
         "## Posted March 3, 2013",
         "- 1/2 tsp ground cloves",
     ]
-    codes = assert_exact(lines, ENGLISH, Config())
+    codes = assert_exact(backend, lines, ENGLISH, Config())
     assert min(codes) >= 0, codes
     feats = [features_of(c) for c in codes]
     assert [f.cls for f in feats[:3]] == [LineClass.GOOD, LineClass.TITLE, LineClass.TITLE]
@@ -143,7 +206,7 @@ def test_the_lines_a_page_is_mostly_made_of_are_the_kernels() -> None:
     assert [f.cls for f in feats[12:]] == [LineClass.DATETIME, LineClass.DATETIME, LineClass.TITLE]
 
 
-def test_lines_the_kernel_leaves_to_the_reference() -> None:
+def test_lines_the_kernel_leaves_to_the_reference(backend: FeatureKernel) -> None:
     lines = [
         "![A bridge](b.jpg)",  # markup
         "Read it at http://example.com/a",  # a web address
@@ -155,33 +218,35 @@ def test_lines_the_kernel_leaves_to_the_reference() -> None:
         "x" * 70,  # longer than max_feature_chars
     ]
     config = Config(max_feature_chars=60)
-    codes = assert_exact(lines, ENGLISH, config)
+    codes = assert_exact(backend, lines, ENGLISH, config)
     assert codes == [-1] * len(lines)
     long = ["Il y a deux chats et 2 chiens dans la maison du voisin, et un lapin."]
-    assert codes_of(long, ENGLISH, Config())[0] >= 0  # too many words for a date line
-    assert codes_of(long, OTHER, Config()) == [-1]  # a stopword with a digit ("2il")
+    assert codes_of(backend, long, ENGLISH, Config())[0] >= 0  # too many words for a date line
+    assert codes_of(backend, long, OTHER, Config()) == [-1]  # a stopword with a digit ("2il")
 
 
-def test_a_large_stoplist_is_searched() -> None:
+def test_a_large_stoplist_is_searched(backend: FeatureKernel) -> None:
     assert stop_ids(LARGE)[0].table is None
-    codes = assert_exact(["und für été the a wax wbx wcx x y z w.", "Word, word."], LARGE, Config())
+    lines = ["und für été the a wax wbx wcx x y z w.", "Word, word."]
+    codes = assert_exact(backend, lines, LARGE, Config())
     assert min(codes) >= 0
 
 
-def test_every_character_of_the_table_alone_and_among_words() -> None:
+def test_every_character_of_the_table_alone_and_among_words(backend: FeatureKernel) -> None:
     table = feature_table()
     chars = [chr(c) for c in np.flatnonzero(table & 1).tolist()]
     lines = [f"{c}a{c} b{c}{c}. {c}" for c in chars] + [f"  * {c} x" for c in chars]
     lines += [f"# The {c}{c} and a word:" for c in chars]
     for stop in (None, OTHER):
         for start in range(0, len(lines), 2000):
-            assert_exact(lines[start : start + 2000], stop, Config())
+            assert_exact(backend, lines[start : start + 2000], stop, Config())
 
 
-def test_a_line_holding_a_newline_leaves_the_page_to_the_reference() -> None:
-    assert KERNEL is not None
+def test_a_line_holding_a_newline_leaves_the_page_to_the_reference(
+    backend: FeatureKernel,
+) -> None:
     ids, counts = np.zeros(2, np.uint64), np.ones(2, np.int64)
-    assert KERNEL.codes(["a\nb", "c"], ids, counts, None, False, Config()) is None
+    assert backend.codes(["a\nb", "c"], ids, counts, None, False, Config()) is None
 
 
 def _page(lines: list[str], language: str | None) -> Page:
@@ -189,43 +254,92 @@ def _page(lines: list[str], language: str | None) -> Page:
     return Page("p.txt", None, "text", tuple(lines), keys, language, words=ids, word_counts=counts)
 
 
+@pytest.mark.parametrize("name", BACKENDS)
 @settings(max_examples=100, deadline=None)
 @given(st.lists(LINE, max_size=12), st.sampled_from(["en", "de", "zh", None]))
 def test_page_features_are_the_same_with_the_kernel_and_without(
-    lines: list[str], language: str | None
+    name: str, lines: list[str], language: str | None
 ) -> None:
     page = _page(lines, language)
     config = Config()
     fast, slow = WorkerMemo(config.near_dup_max_chars), WorkerMemo(config.near_dup_max_chars)
-    fast.judge, slow.judge = FeatureJudge(0), FeatureJudge(-1)
-    got = page_features(page, fast, config)
-    assert fast.judge.kernel(0) is KERNEL is not None
-    assert got == page_features(page, slow, config)
-    assert slow.judge.kernel(0) is None
+    with using(kernel_of(name)) as kernel:
+        fast.judge, slow.judge = FeatureJudge(0), FeatureJudge(-1)
+        got = page_features(page, fast, config)
+        assert fast.judge.kernel(0) is kernel
+        assert got == page_features(page, slow, config)
+        assert slow.judge.kernel(0) is None
     short = replace(config, near_dup_max_chars=0)  # the reference without its memo
     assert got == [line_features(line, Stoplists().get(language), short) for line in lines]
 
 
-def test_equal_features_share_one_object() -> None:
+def test_a_pages_read_only_arrays_are_read(backend: FeatureKernel) -> None:
+    """A page read from its shard file holds read-only arrays."""
+    lines = ["The council met on Tuesday.", "## Sport", "中国和美国。"]
+    _, ids, counts = LinePrinter(-1, kernel_after=-1).page(lines)
+    frozen_ids = np.frombuffer(ids.tobytes(), np.uint64)
+    frozen_counts = np.frombuffer(counts.tobytes(), np.int64)
+    stop, digits = stop_ids(ENGLISH)
+    got = backend.codes(lines, frozen_ids, frozen_counts, stop, digits, Config())
+    assert got is not None and got.tolist() == codes_of(backend, lines, ENGLISH, Config())
+    assert min(got.tolist()) >= 0
+
+
+def test_equal_features_share_one_object(backend: FeatureKernel) -> None:
     page = _page(["Top stories", "Sport today", "  Top  stories "] * 3, "en")
     memo = WorkerMemo(300)
-    memo.judge = FeatureJudge(0)
-    feats = page_features(page, memo, Config())
+    with using(backend):
+        memo.judge = FeatureJudge(0)
+        feats = page_features(page, memo, Config())
     assert len({id(f) for f in feats}) == 1
 
 
-def test_the_judge_loads_the_kernel_after_its_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
-    judge = FeatureJudge(3)
-    assert judge.kernel(2) is None and judge.kernel(2) is None  # 2, then 4 lines judged
-    assert judge.kernel(2) is KERNEL is not None
-    never = FeatureJudge(-1)
-    assert never.kernel(100) is None and never.kernel(100) is None
-    monkeypatch.setenv(KERNELS_ENV, "1")
-    assert WorkerMemo(300).judge.kernel(1) is KERNEL
-    monkeypatch.setenv(KERNELS_ENV, "0")
-    assert WorkerMemo(300).judge.kernel(1) is None
+def test_the_judge_loads_the_kernel_after_its_threshold(
+    backend: FeatureKernel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with using(backend):
+        judge = FeatureJudge(3)
+        assert judge.kernel(2) is None and judge.kernel(2) is None  # 2, then 4 lines judged
+        assert judge.kernel(2) is backend
+        never = FeatureJudge(-1)
+        assert never.kernel(100) is None and never.kernel(100) is None
+        monkeypatch.setenv(KERNELS_ENV, "1")
+        assert WorkerMemo(300).judge.kernel(1) is backend
+        monkeypatch.setenv(KERNELS_ENV, "0")
+        assert WorkerMemo(300).judge.kernel(1) is None
 
 
-def test_without_numba_the_reference_judges(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_compiled_loops_judge_from_the_first_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    if not (shutil.which("cc") or shutil.which("gcc")):
+        pytest.skip("no C compiler: the package installs without its compiled loops")
+    monkeypatch.delenv(KERNELS_ENV, raising=False)
+    module = compiled()
+    assert module is not None
+    kernel = load_feature_kernel()
+    assert kernel is not None and kernel.kernel is module.line_codes
+    judge = WorkerMemo(300).judge
+    assert judge.kernel_after == 0 and judge.kernel(1) is kernel
+
+
+def test_numbas_kernel_loads_after_its_threshold_without_the_compiled_loops(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    kernel_of("numba")
+    monkeypatch.delenv(KERNELS_ENV, raising=False)
+    with mock.patch("cleaner.compiled.compiled", lambda: None):
+        assert load_feature_kernel.__wrapped__() is numba_feature_kernel()
+        assert WorkerMemo(300).judge.kernel_after == KERNEL_AFTER_LINES
+
+
+def test_without_the_compiled_loops_or_numba_the_reference_judges(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setitem(sys.modules, "numba", None)  # import numba raises ImportError
-    assert load_feature_kernel.__wrapped__() is None
+    assert numba_feature_kernel.__wrapped__() is None
+    with mock.patch.multiple(
+        "cleaner.heuristics.compiled", numba_feature_kernel=numba_feature_kernel.__wrapped__
+    ):
+        kernel = load_feature_kernel.__wrapped__()  # the compiled loops, where they are built
+        assert kernel is None or kernel.kernel is getattr(compiled(), "line_codes", None)
+        with mock.patch("cleaner.compiled.compiled", lambda: None):
+            assert load_feature_kernel.__wrapped__() is None

@@ -6,7 +6,8 @@ mark before plain text, every character of it in :func:`feature_table` (characte
 line's fingerprint normalizes one by one to their lower case; see
 :func:`cleaner.kernels.composes_alone`). Its visible text is its text after the mark, spaces
 collapsed; its word tokens are its runs of word characters, and they are the word tokens
-of its fingerprint (pass 1), whose word ids then say which are stopwords. The kernel (numba,
+of its fingerprint (pass 1), whose word ids then say which are stopwords. The kernel (the
+loops compiled at install, ``line_codes`` in ``cleaner/_compiled.pyx``; else numba's,
 ``cleaner/_numba_features.py``) counts words, CJK characters, visible characters and tokens
 holding digits, reads the sentence ending and the marks, and classifies as the reference
 does. It leaves to the reference (-1): a line holding another character, a web address
@@ -17,7 +18,8 @@ date patterns decide) and a line longer than ``max_feature_chars``.
 The packed features (:func:`features_of`) hold the class, the words, the visible
 characters and the flags; equal codes share one :class:`.classify.LineFeatures`.
 
-Everything here that needs numba loads lazily (see :class:`FeatureJudge`).
+The kernel loads lazily (see :class:`FeatureJudge`): the compiled loops in a millisecond,
+from a worker's first line; numba's after a worker's first ``KERNEL_AFTER_LINES`` lines.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ from ..text import _BULLET, _CJK, _MARKUP_CHARS
 from .classify import LineClass, LineFeatures
 from .shape import _CLOSERS, _QUESTION_OR_EXCLAIM, _TERMINAL
 
-# Character flags of the kernel's table (cleaner/_numba_features.py holds the same values)
+# Character flags of the kernel's table (cleaner/_numba_features.py and cleaner/_compiled.pyx
+# hold the same values)
 OK, SPACE, WORD, DECIMAL, DIGIT, CJK = 1, 2, 4, 8, 16, 32
 CLOSER, TERMINAL, QE, MARKUP, BULLET = 64, 128, 256, 512, 1024
 # The classes of a packed code, by number
@@ -217,9 +220,22 @@ class FeatureKernel:
 
 @cache
 def load_feature_kernel() -> FeatureKernel | None:
-    """The kernel, compiled (or read from numba's cache); None when numba cannot be
-    imported or build it (the reference then judges every line). Cached as the
-    fingerprint kernel is (:func:`cleaner.kernels.load_kernels`)."""
+    """The kernel: the one compiled at install (:func:`cleaner.compiled.compiled`), else
+    numba's (:func:`numba_feature_kernel`); None when neither can be had (the reference
+    then judges every line). Cached as the fingerprint kernel is
+    (:func:`cleaner.kernels.load_kernels`)."""
+    from ..compiled import compiled
+
+    module = compiled()
+    if module is not None and hasattr(module, "line_codes"):
+        return FeatureKernel(module.line_codes, feature_table())
+    return numba_feature_kernel()
+
+
+@cache
+def numba_feature_kernel() -> FeatureKernel | None:
+    """The kernel, compiled by numba (or read from its cache); None when numba cannot be
+    imported or build it."""
     try:
         import numba  # noqa: F401
     except ImportError:
@@ -246,7 +262,8 @@ def load_feature_kernel() -> FeatureKernel | None:
 
 class FeatureJudge:
     """Whether a worker judges lines with the kernel: after ``kernel_after`` lines judged
-    by the reference (as :class:`cleaner.fingerprint.LinePrinter` prints them; -1: never)."""
+    by the reference (as :class:`cleaner.fingerprint.LinePrinter` prints them: 0, from the
+    first line, with the loops compiled at install; -1: never)."""
 
     def __init__(self, kernel_after: int) -> None:
         self.kernel_after = kernel_after
@@ -260,7 +277,7 @@ class FeatureJudge:
 
     def kernel(self, n_lines: int) -> FeatureKernel | None:
         """The kernel, once ``kernel_after`` lines were judged (``n_lines`` more are about
-        to be); None before, and where numba is missing or cannot build it."""
+        to be); None before, and where neither the compiled loops nor numba's are had."""
         if self._kernel is None and self.kernel_after >= 0:
             if self._judged >= self.kernel_after:
                 self._kernel = load_feature_kernel()
