@@ -1,10 +1,13 @@
 """Where cleaner keeps what it makes once per machine (the language model's arrays, the
-character table of the compiled kernel)."""
+character tables of the compiled kernels)."""
 
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 
 def cache_root() -> Path:
@@ -14,3 +17,18 @@ def cache_root() -> Path:
         return Path(os.environ["CLEANER_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "cleaner"
+
+
+def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write ``path`` with ``write`` (given the open file) through a temporary file in its
+    folder, made first: a reader sees the whole file or none. Raises OSError where the
+    folder cannot be made or written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            write(out)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

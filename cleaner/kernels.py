@@ -24,6 +24,7 @@ import os
 import tempfile
 import unicodedata
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -141,7 +142,7 @@ def char_table() -> CharTable:
     >>> int(t.length[ord("A")]), chr(int(t.out_cp[t.start[ord("A")]])), int(t.start[0x301])
     (1, 'a', -1)
     """
-    from .cachedir import cache_root
+    from .cachedir import cache_root, write_atomically
 
     path: Path | None
     try:
@@ -160,19 +161,11 @@ def char_table() -> CharTable:
         pass
     table = built_char_table()
     if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    named = {n: getattr(table, n) for n in _TABLE_ARRAYS}
-                    np.savez(out, expansion=np.int64(table.expansion), **named)
-                os.replace(tmp, path)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-        except OSError:
-            pass  # not writable: made again by the next process
+        named = {n: getattr(table, n) for n in _TABLE_ARRAYS}
+        with suppress(OSError):  # not writable: made again by the next process
+            write_atomically(
+                path, lambda out: np.savez(out, expansion=np.int64(table.expansion), **named)
+            )
     return table
 
 

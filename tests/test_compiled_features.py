@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
 from unittest import mock
 
 import numpy as np
@@ -26,6 +27,7 @@ from cleaner.heuristics.classify import LineClass, line_features
 from cleaner.heuristics.compiled import (
     FeatureJudge,
     FeatureKernel,
+    built_feature_table,
     feature_table,
     features_of,
     load_feature_kernel,
@@ -343,3 +345,18 @@ def test_without_the_compiled_loops_or_numba_the_reference_judges(
         assert kernel is None or kernel.kernel is getattr(compiled(), "line_codes", None)
         with mock.patch("cleaner.compiled.compiled", lambda: None):
             assert load_feature_kernel.__wrapped__() is None
+
+
+def test_the_feature_table_is_kept_in_the_cache_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Made once, then read from the cache folder; a damaged file is made again."""
+    monkeypatch.setenv("CLEANER_CACHE_DIR", str(tmp_path))
+    built = built_feature_table()
+    assert np.array_equal(feature_table.__wrapped__(), built)
+    (stored,) = tmp_path.glob("featuretable-*.npy")
+    with mock.patch("cleaner.heuristics.compiled.built_feature_table", None):
+        assert np.array_equal(feature_table.__wrapped__(), built)  # read back, not made
+    stored.write_bytes(b"not an array")
+    assert np.array_equal(feature_table.__wrapped__(), built)
+    assert stored.read_bytes() != b"not an array"  # written again
