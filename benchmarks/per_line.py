@@ -13,6 +13,9 @@ seen before (a run remembers short lines, so a repeated template line costs it l
   it), in Python (without and with the memo of short lines a run keeps) and with the
   compiled kernel (``cleaner.kernels``, loaded beforehand);
 - classify: the line's features and class (``line_features``, the language's stoplist);
+- classify by page: the same, a page at a time (``page_features``, as a run calls it, with
+  a worker's memo), in Python and with the compiled features kernel
+  (``cleaner.heuristics.compiled``, loaded beforehand);
 - exact-hash count: ``benchmarks/speed.py``'s exact-hash contender on the pages read
   (normalize, SHA-1, count across files, label each line).
 
@@ -41,7 +44,11 @@ from speed import run_exact
 from cleaner import Config, clean_corpus
 from cleaner.fingerprint import KERNELS_ENV, LinePrinter, line_key
 from cleaner.heuristics.classify import line_features
+from cleaner.heuristics.compiled import FeatureJudge
 from cleaner.heuristics.language import Stoplists
+from cleaner.pages import Page
+from cleaner.steps.context import WorkerMemo
+from cleaner.steps.decide import page_features
 from cleaner.text import normal_tokens
 
 
@@ -97,6 +104,21 @@ def main(argv: list[str] | None = None) -> int:
         for line in lines:
             line_features(line, stop, config)
 
+    printed = [LinePrinter(-1, kernel_after=-1).page(page) for page in pages]
+    as_read = [
+        Page(str(f), None, "text", tuple(p), k, args.lang, words=ids, word_counts=counts)
+        for f, p, (k, ids, counts) in zip(files, pages, printed, strict=True)
+    ]
+
+    def classify_by_page(kernel_after: int) -> Callable[[], None]:
+        def step() -> None:
+            memo = WorkerMemo(config.near_dup_max_chars)
+            memo.judge = FeatureJudge(kernel_after)
+            for page in as_read:
+                page_features(page, memo, config)
+
+        return step
+
     def exact_hash() -> None:
         run_exact(pages)
 
@@ -109,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         return step
 
     has_kernel = LinePrinter(-1, kernel_after=0).kernels(0) is not None  # loaded once here
+    has_features = FeatureJudge(0).kernel(0) is not None  # likewise
 
     print(f"{len(files):,} pages, {n:,} lines; µs of CPU per line (min of {args.repeat})")
     steps = [
@@ -119,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         ("fingerprint by page, Python, run's memo", by_page(-1, config.near_dup_max_chars)),
         *([("fingerprint by page, kernel", by_page(0))] if has_kernel else []),
         ("classify (features, no memo)", classify),
+        ("classify by page, Python, run's memo", classify_by_page(-1)),
+        *([("classify by page, kernel", classify_by_page(0))] if has_features else []),
         ("exact-hash count (speed.py's contender)", exact_hash),
         ("whole run, one job, kernel off", whole_run("0")),
         *(
