@@ -283,11 +283,22 @@ def test_a_similar_pair_is_grouped_whatever_else_shares_its_bucket() -> None:
     st.lists(st.integers(0, (1 << 64) - 1), max_size=50),
 )
 def test_id_set_membership_is_isin(ids: list[int], others: list[int]) -> None:
-    from cleaner.fingerprint import IdSet
+    from cleaner.idset import IdSet
 
     members = np.array(ids, np.uint64)
     values = np.array(ids[::3] + others + [0, 1], np.uint64)
     assert IdSet(members).contains(values).tolist() == np.isin(values, members).tolist()
+
+
+@given(st.lists(st.integers(0, (1 << 64) - 1), max_size=400, unique=True), st.integers(1, 20))
+def test_the_separating_shift_is_the_first_one_at_a_time(ids: list[int], bits: int) -> None:
+    from cleaner.idset import separating_shift
+
+    members = np.unique(np.array(ids, np.uint64))
+    mask = np.uint64((1 << bits) - 1)
+    fits = (len(np.unique((members >> np.uint64(s)) & mask)) for s in range(65 - bits))
+    first = next((s for s, n in enumerate(fits) if n == len(members)), -1)
+    assert separating_shift(members, bits) == first
 
 
 def _compiled_or_skip() -> object:

@@ -37,7 +37,8 @@ import numpy as np
 import xxhash
 
 from ..config import Config
-from ..fingerprint import IdSet, word_id
+from ..fingerprint import word_id
+from ..idset import IdSet
 from ..segment import MAX_FINGERPRINT_CHARS
 from ..text import _BULLET, _CJK, _MARKUP_CHARS
 from .classify import LineClass, LineFeatures

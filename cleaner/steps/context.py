@@ -12,10 +12,11 @@ import numpy as np
 from ..config import Config
 from ..dedup import GroupTable
 from ..docdedup import DocHasher
-from ..fingerprint import IdSet, LinePrinter, Memo, MinHasher, kernel_after_setting, word_id
+from ..fingerprint import LinePrinter, Memo, MinHasher, kernel_after_setting, word_id
 from ..heuristics.classify import LineFeatures
 from ..heuristics.compiled import FeatureJudge, stop_ids
 from ..heuristics.language import LanguageIdentifier, Stoplists
+from ..idset import IdSet
 from ..io.records import RecordKeys
 from ..models import Source
 

@@ -14,9 +14,9 @@ from ..config import Config
 from ..decide import LineGroup, decide_lines
 from ..dedup import GroupTable
 from ..docdedup import doc_print_dtype
-from ..fingerprint import IdSet
 from ..heuristics.classify import LineFeatures, line_features
 from ..heuristics.compiled import features_of
+from ..idset import IdSet
 from ..io.writers import WriteBatch
 from ..models import Decision, FileResult, LineResult, Source
 from ..pages import Page
