@@ -178,6 +178,12 @@ def test_every_character_of_the_table_alone_and_among_words() -> None:
             assert_exact(lines[start : start + 2000], stop, Config())
 
 
+def test_a_huge_line_is_left_to_the_reference_without_being_copied() -> None:
+    lines = ["Top stories", "x " * 40_000, "# A heading"]
+    codes = assert_exact(lines, ENGLISH, Config())
+    assert codes[1] == -1 and min(codes[0], codes[2]) >= 0
+
+
 def test_a_line_holding_a_newline_leaves_the_page_to_the_reference() -> None:
     assert KERNEL is not None
     ids, counts = np.zeros(2, np.uint64), np.ones(2, np.int64)

@@ -50,6 +50,7 @@ CLASSES = (
     LineClass.DATETIME,
 )
 _NO_TABLE = np.zeros(1, np.uint64)
+_UNSUPPORTED = "\ud800"  # a line the kernel leaves to the reference (a lone surrogate)
 # The counts a code holds have 24 and 31 bits: the kernel leaves longer lines to the reference
 MAX_CHARS = (1 << 23) - 1
 
@@ -189,6 +190,10 @@ class FeatureKernel:
         (``Page.words``, ``Page.word_counts``); ``stop``: the ids of the stopwords and
         ``digit_stops`` whether a stopword holds a digit (:func:`stop_ids`; None: no
         stoplist)."""
+        # a line whose fingerprint saw only its head is never counted from it
+        max_chars = min(config.max_feature_chars, MAX_FINGERPRINT_CHARS, MAX_CHARS)
+        if lines and max(map(len, lines)) > max_chars:  # left to the reference, never copied
+            lines = [line if len(line) <= max_chars else _UNSUPPORTED for line in lines]
         joined = "\n".join(lines)
         if joined.count("\n") != max(0, len(lines) - 1) or len(counts) != len(lines):
             return None
@@ -199,8 +204,6 @@ class FeatureKernel:
         else:
             stops = (stop.table, stop.shift, stop.mask)
         buf = np.frombuffer(joined.encode("utf-8", "surrogatepass"), np.uint8)
-        # a line whose fingerprint saw only its head is never counted from it
-        max_chars = min(config.max_feature_chars, MAX_FINGERPRINT_CHARS, MAX_CHARS)
         limits = (
             max_chars,
             config.title_max_words,
