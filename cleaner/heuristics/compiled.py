@@ -1,5 +1,5 @@
 """The features of a page's lines at once, compiled: what :func:`.classify.line_features`
-gives, for the lines whose features reduce to counts over their characters.
+gives, for the lines whose features reduce to counts and patterns over their characters.
 
 Such a line is plain text (:func:`cleaner.text.is_plain`), or a heading's or list item's
 mark before plain text, every character of it in :func:`feature_table` (characters the
@@ -8,11 +8,12 @@ line's fingerprint normalizes one by one to their lower case; see
 collapsed; its word tokens are its runs of word characters, and they are the word tokens
 of its fingerprint (pass 1), whose word ids then say which are stopwords. The kernel (numba,
 ``cleaner/_numba_features.py``) counts words, CJK characters, visible characters and tokens
-holding digits, reads the sentence ending and the marks, and classifies as the reference
-does. It leaves to the reference (-1): a line holding another character, a web address
-(the link rules), a second mark or other markup, a line whose word tokens are not its
-fingerprint's, a line that may be a date line (digits in few enough words: the reference's
-date patterns decide) and a line longer than ``max_feature_chars``.
+holding digits, reads the sentence ending and the marks, runs the date and time patterns of
+:func:`.shape.is_datetime_line` as the regular expressions do, and classifies as the
+reference does. It leaves to the reference (-1): a line holding another character, a web
+address (the link rules), a second mark or other markup, a line whose word tokens are not
+its fingerprint's, a line holding digits when a stopword holds one, and a line longer than
+``max_feature_chars``.
 
 The packed features (:func:`features_of`) hold the class, the words, the visible
 characters and the flags; equal codes share one :class:`.classify.LineFeatures`.
