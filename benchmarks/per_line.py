@@ -13,6 +13,9 @@ seen before (a run remembers short lines, so a repeated template line costs it l
   it), in Python (without and with the memo of short lines a run keeps) and with the
   compiled kernel (``cleaner.kernels``, loaded beforehand);
 - classify: the line's features and class (``line_features``, the language's stoplist);
+- classify by page: the same, a page at a time (``page_features``, as a run calls it, the
+  fingerprints' word ids made beforehand): in Python (with the memo of short lines a run
+  keeps) and with the compiled kernel (``cleaner.heuristics.compiled``, loaded beforehand);
 - exact-hash count: ``benchmarks/speed.py``'s exact-hash contender on the pages read
   (normalize, SHA-1, count across files, label each line).
 
@@ -40,7 +43,11 @@ from speed import run_exact
 from cleaner import Config, clean_corpus
 from cleaner.fingerprint import KERNELS_ENV, LinePrinter, line_key
 from cleaner.heuristics.classify import line_features
+from cleaner.heuristics.compiled import FeatureJudge
 from cleaner.heuristics.language import Stoplists
+from cleaner.pages import Page
+from cleaner.steps.context import WorkerMemo
+from cleaner.steps.decide import page_features
 from cleaner.text import normal_tokens
 
 
@@ -96,6 +103,23 @@ def main(argv: list[str] | None = None) -> int:
         for line in lines:
             line_features(line, stop, config)
 
+    def printed_page(path: Path, page: list[str]) -> Page:
+        keys, ids, counts = LinePrinter(-1, kernel_after=-1).page(page)
+        return Page(
+            str(path), None, "text", tuple(page), keys, args.lang, words=ids, word_counts=counts
+        )
+
+    printed = [printed_page(path, page) for path, page in zip(files, pages, strict=True)]
+
+    def classify_by_page(kernel_after: int) -> Callable[[], None]:
+        def step() -> None:
+            memo = WorkerMemo(config.near_dup_max_chars)
+            memo.judge = FeatureJudge(kernel_after)
+            for page in printed:
+                page_features(page, memo, config)
+
+        return step
+
     def exact_hash() -> None:
         run_exact(pages)
 
@@ -108,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         return step
 
     has_kernel = LinePrinter(-1, kernel_after=0).kernels(0) is not None  # loaded once here
+    has_kernel = has_kernel and FeatureJudge(0).kernel(0) is not None
 
     print(f"{len(files):,} pages, {n:,} lines; µs of CPU per line (min of {args.repeat})")
     steps = [
@@ -118,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
         ("fingerprint by page, Python, run's memo", by_page(-1, config.near_dup_max_chars)),
         *([("fingerprint by page, kernel", by_page(0))] if has_kernel else []),
         ("classify (features, no memo)", classify),
+        ("classify by page, Python, run's memo", classify_by_page(-1)),
+        *([("classify by page, kernel", classify_by_page(0))] if has_kernel else []),
         ("exact-hash count (speed.py's contender)", exact_hash),
         ("whole run, one job, kernel off", whole_run("0")),
         *(
