@@ -1,13 +1,13 @@
-"""Whole runs with and without the compiled per-line kernel, alternated, CPU time.
+"""Whole runs with and without the compiled per-line kernels, alternated, CPU time.
 
     python benchmarks/kernel_runs.py FOLDER [--rounds 4] [--before CHECKOUT]
 
 Each round runs ``clean FOLDER -o TMP --jobs 1 --lang en --quiet`` once per contender, in
 a process of its own: with ``CLEANER_KERNELS=0`` (every line on the Python reference), by
-default (the kernel after ``KERNEL_AFTER_LINES`` lines) and with ``CLEANER_KERNELS=1``
+default (the kernels after ``KERNEL_AFTER_LINES`` lines) and with ``CLEANER_KERNELS=1``
 (from the first line); with ``--before``, first the code of another checkout (put first on
-``PYTHONPATH``). Shows each contender's best CPU time (user + system of the run and its
-workers) and its ratio to the first.
+``PYTHONPATH``), by default and with ``CLEANER_KERNELS=1``. Shows each contender's best CPU
+time (user + system of the run and its workers) and its ratio to the first.
 """
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     contenders: dict[str, dict[str, str]] = {}
     if args.before:
-        contenders[f"before ({args.before})"] = {"PYTHONPATH": str(args.before.resolve())}
+        before = str(args.before.resolve())
+        contenders[f"before ({args.before})"] = {"PYTHONPATH": before}
+        contenders["before, kernel from line 1"] = {"PYTHONPATH": before, "CLEANER_KERNELS": "1"}
     contenders["kernel off"] = {"CLEANER_KERNELS": "0"}
     contenders["default"] = {}
     contenders["kernel from line 1"] = {"CLEANER_KERNELS": "1"}

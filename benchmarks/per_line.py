@@ -13,9 +13,9 @@ seen before (a run remembers short lines, so a repeated template line costs it l
   it), in Python (without and with the memo of short lines a run keeps) and with the
   compiled kernel (``cleaner.kernels``, loaded beforehand);
 - classify: the line's features and class (``line_features``, the language's stoplist);
-- classify by page: the same, a page at a time (``page_features``, as a run calls it, with
-  a worker's memo), in Python and with the compiled features kernel
-  (``cleaner.heuristics.compiled``, loaded beforehand);
+- classify by page: the same, a page at a time (``page_features``, as a run calls it, the
+  fingerprints' word ids made beforehand): in Python (with the memo of short lines a run
+  keeps) and with the compiled kernel (``cleaner.heuristics.compiled``, loaded beforehand);
 - exact-hash count: ``benchmarks/speed.py``'s exact-hash contender on the pages read
   (normalize, SHA-1, count across files, label each line).
 
@@ -104,17 +104,19 @@ def main(argv: list[str] | None = None) -> int:
         for line in lines:
             line_features(line, stop, config)
 
-    printed = [LinePrinter(-1, kernel_after=-1).page(page) for page in pages]
-    as_read = [
-        Page(str(f), None, "text", tuple(p), k, args.lang, words=ids, word_counts=counts)
-        for f, p, (k, ids, counts) in zip(files, pages, printed, strict=True)
-    ]
+    def printed_page(path: Path, page: list[str]) -> Page:
+        keys, ids, counts = LinePrinter(-1, kernel_after=-1).page(page)
+        return Page(
+            str(path), None, "text", tuple(page), keys, args.lang, words=ids, word_counts=counts
+        )
+
+    printed = [printed_page(path, page) for path, page in zip(files, pages, strict=True)]
 
     def classify_by_page(kernel_after: int) -> Callable[[], None]:
         def step() -> None:
             memo = WorkerMemo(config.near_dup_max_chars)
             memo.judge = FeatureJudge(kernel_after)
-            for page in as_read:
+            for page in printed:
                 page_features(page, memo, config)
 
         return step

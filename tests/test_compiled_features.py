@@ -244,6 +244,14 @@ def test_every_character_of_the_table_alone_and_among_words(backend: FeatureKern
             assert_exact(backend, lines[start : start + 2000], stop, Config())
 
 
+def test_a_huge_line_is_left_to_the_reference_without_being_copied(
+    backend: FeatureKernel,
+) -> None:
+    lines = ["Top stories", "x " * 40_000, "# A heading"]
+    codes = assert_exact(backend, lines, ENGLISH, Config())
+    assert codes[1] == -1 and min(codes[0], codes[2]) >= 0
+
+
 def test_a_line_holding_a_newline_leaves_the_page_to_the_reference(
     backend: FeatureKernel,
 ) -> None:

@@ -1,5 +1,5 @@
 """The features of a page's lines at once, compiled: what :func:`.classify.line_features`
-gives, for the lines whose features reduce to counts over their characters.
+gives, for the lines whose features reduce to counts and patterns over their characters.
 
 Such a line is plain text (:func:`cleaner.text.is_plain`), or a heading's or list item's
 mark before plain text, every character of it in :func:`feature_table` (characters the
@@ -9,11 +9,12 @@ collapsed; its word tokens are its runs of word characters, and they are the wor
 of its fingerprint (pass 1), whose word ids then say which are stopwords. The kernel (the
 loops compiled at install, ``line_codes`` in ``cleaner/_compiled.pyx``; else numba's,
 ``cleaner/_numba_features.py``) counts words, CJK characters, visible characters and tokens
-holding digits, reads the sentence ending and the marks, and classifies as the reference
-does. It leaves to the reference (-1): a line holding another character, a web address
-(the link rules), a second mark or other markup, a line whose word tokens are not its
-fingerprint's, a line that may be a date line (digits in few enough words: the reference's
-date patterns decide) and a line longer than ``max_feature_chars``.
+holding digits, reads the sentence ending and the marks, runs the date and time patterns of
+:func:`.shape.is_datetime_line` as the regular expressions do, and classifies as the
+reference does. It leaves to the reference (-1): a line holding another character, a web
+address (the link rules), a second mark or other markup, a line whose word tokens are not
+its fingerprint's, a line holding digits when a stopword holds one, and a line longer than
+``max_feature_chars``.
 
 The packed features (:func:`features_of`) hold the class, the words, the visible
 characters and the flags; equal codes share one :class:`.classify.LineFeatures`.
@@ -58,6 +59,7 @@ CLASSES = (
     LineClass.DATETIME,
 )
 _NO_TABLE = np.zeros(1, np.uint64)
+_UNSUPPORTED = "\ud800"  # a line the kernel leaves to the reference (a lone surrogate)
 # The counts a code holds have 24 and 31 bits: the kernel leaves longer lines to the reference
 MAX_CHARS = (1 << 23) - 1
 
@@ -229,6 +231,10 @@ class FeatureKernel:
         (``Page.words``, ``Page.word_counts``); ``stop``: the ids of the stopwords and
         ``digit_stops`` whether a stopword holds a digit (:func:`stop_ids`; None: no
         stoplist)."""
+        # a line whose fingerprint saw only its head is never counted from it
+        max_chars = min(config.max_feature_chars, MAX_FINGERPRINT_CHARS, MAX_CHARS)
+        if lines and max(map(len, lines)) > max_chars:  # left to the reference, never copied
+            lines = [line if len(line) <= max_chars else _UNSUPPORTED for line in lines]
         joined = "\n".join(lines)
         if joined.count("\n") != max(0, len(lines) - 1) or len(counts) != len(lines):
             return None
@@ -239,8 +245,6 @@ class FeatureKernel:
         else:
             stops = (stop.table, stop.shift, stop.mask)
         buf = np.frombuffer(joined.encode("utf-8", "surrogatepass"), np.uint8)
-        # a line whose fingerprint saw only its head is never counted from it
-        max_chars = min(config.max_feature_chars, MAX_FINGERPRINT_CHARS, MAX_CHARS)
         limits = (
             max_chars,
             config.title_max_words,

@@ -92,13 +92,13 @@ def page_features(page: Page, memo: WorkerMemo, config: Config) -> list[LineFeat
     stop = memo.stoplists.get(page.language)
     found: list[LineFeatures | None] = [None] * len(page.lines)
     codes: list[int] = []
+    shared = memo.shared_features
     kernel = memo.judge.kernel(len(page.lines))
     if kernel is not None:
-        stop_ids, digits = memo.feature_stops(page.language)
-        made = kernel.codes(page.lines, page.words, page.word_counts, stop_ids, digits, config)
+        stops, digits = memo.feature_stops(page.language)
+        made = kernel.codes(page.lines, page.words, page.word_counts, stops, digits, config)
         if made is not None:
             codes = made.tolist()
-            shared = memo.shared_features
             found = list(map(shared.get, codes))  # None for -1 (left here) and new codes
     seen = memo.features(page.language)
     short = memo.short_chars
