@@ -67,7 +67,10 @@ def run(tree: Path, source: Path, dest: Path, extra: list[str], jobs: int) -> No
                "--report", str(dest / "report.json"), "--report-html", str(dest / "report.html"),
                "--quiet", "--jobs", str(jobs), *extra]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0"}
-    proc = subprocess.run(command, env=env, capture_output=True, text=True)
+    # run from the run's own folder: ``python -m`` puts the working folder first on the
+    # module path, before PYTHONPATH, and from the project's folder both sides would run
+    # the working tree
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, cwd=dest)
     stderr = proc.stderr.replace(str(dest), "DEST")  # the two runs write to different folders
     (dest / "exit").write_text(f"{proc.returncode}\n{stderr}", encoding="utf-8")
 

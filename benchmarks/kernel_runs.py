@@ -21,9 +21,9 @@ import tempfile
 from pathlib import Path
 
 
-def cpu_of(cmd: list[str], env: dict[str, str]) -> float:
+def cpu_of(cmd: list[str], env: dict[str, str], cwd: str) -> float:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(cmd, env=env, check=True)
+    subprocess.run(cmd, env=env, check=True, cwd=cwd)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
@@ -46,10 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     base = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CLEANER_KERNELS")}
     for n in range(args.rounds):
         for name, extra in contenders.items():
-            with tempfile.TemporaryDirectory() as out:
-                cmd = [sys.executable, "-m", "cleaner", str(args.folder), "-o", out]
+            with tempfile.TemporaryDirectory() as out, tempfile.TemporaryDirectory() as here:
+                cmd = [sys.executable, "-m", "cleaner", str(args.folder.resolve()), "-o", out]
                 cmd += ["--jobs", "1", "--lang", "en", "--quiet"]
-                cpu = cpu_of(cmd, {**base, **extra})
+                # run from an empty folder: ``python -m`` puts the working folder first on
+                # the module path, before PYTHONPATH (from the project's folder every
+                # contender would run the working tree)
+                cpu = cpu_of(cmd, {**base, **extra}, here)
             best[name] = min(best[name], cpu)
             print(f"round {n + 1}  {name:<40}{cpu:8.2f} s", flush=True)
     first = next(iter(best.values()))
