@@ -49,7 +49,7 @@ def _backend(name: str) -> FeatureKernel | None:
 
 BACKENDS = ("compiled", "numba")
 WHY_MISSING = {
-    "compiled": "the package was installed without its compiled loops (no C compiler)",
+    "compiled": "the compiled loops are off (CLEANER_KERNELS=0) or were not built (no C compiler)",
     "numba": "numba is not installed or cannot build its kernel",
 }
 
