@@ -95,43 +95,20 @@ def _runs(feats: Sequence[LineFeatures], template: Sequence[bool]) -> list[range
     return runs
 
 
-def _anchor(feats: Sequence[LineFeatures], out: Decisions, i: int, step: int) -> tuple[bool, int]:
-    """Is the nearest decisive line in direction ``step`` body text, and how many visible
-    characters stand between? Short and title-like lines are skipped, markup is transparent,
-    the page's edge counts as not body. (:func:`_anchors` gives it for every line at once.)"""
-    gap = 0
-    j = i + step
-    while 0 <= j < len(feats):
-        f = feats[j]
-        d = out[j]
-        if f.cls is LineClass.MARKUP:
-            pass
-        elif d is not None:
-            return d.keep, gap
-        elif f.cls is LineClass.GOOD:
-            return True, gap
-        elif f.cls is LineClass.BAD:
-            return False, gap
-        else:
-            gap += f.n_chars
-        j += step
-    return False, gap
-
-
 def _anchors(feats: Sequence[LineFeatures], out: Decisions, step: int) -> list[tuple[bool, int]]:
-    """``_anchor(feats, out, i, step)`` of every line ``i``, in one sweep against ``step``
-    (a page of many short lines is not scanned again from each of them).
+    """For every line: is the nearest decisive line in direction ``step`` body text, and how
+    many visible characters stand between? Short and title-like lines are skipped, markup is
+    transparent, the page's edge counts as not body. One sweep against ``step`` (a page of
+    many short lines is not scanned again from each of them).
 
     >>> from cleaner.heuristics.classify import LineFeatures as F, LineClass as C
     >>> good, title = F(C.GOOD, 20, 120, False, False), F(C.TITLE, 6, 40, False, True)
     >>> mark = F(C.MARKUP, 0, 3, False, True)
     >>> feats = [title, good, title, mark, title, title]
-    >>> out = [None] * 6
-    >>> all(_anchors(feats, out, s) == [_anchor(feats, out, i, s) for i in range(6)]
-    ...     for s in (1, -1))
-    True
-    >>> _anchors(feats, out, -1)[4], _anchors(feats, out, 1)[0]
-    ((True, 40), (True, 0))
+    >>> _anchors(feats, [None] * 6, 1)
+    [(True, 0), (False, 120), (False, 80), (False, 80), (False, 40), (False, 0)]
+    >>> _anchors(feats, [None] * 6, -1)
+    [(False, 0), (False, 40), (True, 0), (True, 40), (True, 40), (True, 80)]
     """
     n = len(feats)
     found: list[tuple[bool, int]] = [(False, 0)] * n

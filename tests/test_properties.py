@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 
 from cleaner import Config, clean_corpus
 from cleaner.extract.html import html_to_text
-from cleaner.heuristics.classify import LineClass
+from cleaner.heuristics.classify import LineClass, LineFeatures
 from cleaner.io.decode import InputError, decode
 from cleaner.io.writers import safe_join
+from cleaner.models import Decision, Reason
 from cleaner.pages import language_sample
 from cleaner.segment import segment
 from cleaner.text import (
@@ -250,6 +251,29 @@ def test_pipeline_on_html_pages(pages: list[list[tuple[str, str]]]) -> None:
 _CLASSES = st.sampled_from(list(LineClass))
 
 
+def _scan(
+    feats: list[LineFeatures], out: list[Decision | None], i: int, step: int
+) -> tuple[bool, int]:
+    """The nearest decisive line from line ``i`` in direction ``step``, scanned line by line
+    (what the block-context step meant before it swept once each way)."""
+    gap = 0
+    j = i + step
+    while 0 <= j < len(feats):
+        f, d = feats[j], out[j]
+        if f.cls is LineClass.MARKUP:
+            pass
+        elif d is not None:
+            return d.keep, gap
+        elif f.cls is LineClass.GOOD:
+            return True, gap
+        elif f.cls is LineClass.BAD:
+            return False, gap
+        else:
+            gap += f.n_chars
+        j += step
+    return False, gap
+
+
 @given(
     st.lists(
         st.tuples(_CLASSES, st.integers(0, 300), st.sampled_from([None, True, False])),
@@ -260,9 +284,7 @@ def test_the_anchors_of_every_line_are_each_lines_own_scan(
     lines: list[tuple[object, int, bool | None]],
 ) -> None:
     """The one-sweep anchors of the block-context step equal a scan from each line."""
-    from cleaner.decide import _anchor, _anchors
-    from cleaner.heuristics.classify import LineFeatures
-    from cleaner.models import Decision, Reason
+    from cleaner.decide import _anchors
 
     feats = []
     out: list[Decision | None] = []
@@ -271,6 +293,4 @@ def test_the_anchors_of_every_line_are_each_lines_own_scan(
         feats.append(LineFeatures(cls, chars // 6, chars, False, True))
         out.append(None if keep is None else Decision(keep, Reason.BODY))
     for step in (1, -1):
-        assert _anchors(feats, out, step) == [
-            _anchor(feats, out, i, step) for i in range(len(feats))
-        ]
+        assert _anchors(feats, out, step) == [_scan(feats, out, i, step) for i in range(len(feats))]
