@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -17,6 +18,21 @@ def cache_root() -> Path:
         return Path(os.environ["CLEANER_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "cleaner"
+
+
+def table_path(kind: str, sources: Sequence[Path], suffix: str) -> Path | None:
+    """Where a table made from ``unicodedata`` by the code in ``sources`` is kept: named
+    after a hash of this Python's Unicode version and those files, so a change to either
+    gets a table of its own. None when no cache folder can be named (no home folder) or a
+    source cannot be read."""
+    import xxhash
+
+    try:
+        source = b"".join(p.read_bytes() for p in sources)
+        name = xxhash.xxh3_64_hexdigest(unicodedata.unidata_version.encode() + source)
+        return cache_root() / f"{kind}-{name}{suffix}"
+    except (OSError, RuntimeError):  # RuntimeError: no home folder to be found
+        return None
 
 
 def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:

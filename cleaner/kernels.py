@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import xxhash
 
 from .compiled import compiled
 
@@ -142,16 +141,10 @@ def char_table() -> CharTable:
     >>> int(t.length[ord("A")]), chr(int(t.out_cp[t.start[ord("A")]])), int(t.start[0x301])
     (1, 'a', -1)
     """
-    from .cachedir import cache_root, write_atomically
+    from .cachedir import table_path, write_atomically
 
-    path: Path | None
-    try:
-        here = Path(__file__)
-        source = here.read_bytes() + here.with_name("text.py").read_bytes()
-        name = xxhash.xxh3_64_hexdigest(unicodedata.unidata_version.encode() + source)
-        path = cache_root() / f"chartable-{name}.npz"
-    except (OSError, RuntimeError):  # RuntimeError: no home folder to be found
-        path = None
+    here = Path(__file__)
+    path = table_path("chartable", (here, here.with_name("text.py")), ".npz")
     try:
         if path is not None and path.is_file():
             with np.load(path) as stored:

@@ -26,7 +26,6 @@ from a worker's first line; numba's after a worker's first ``KERNEL_AFTER_LINES`
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -35,7 +34,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import xxhash
 
 from ..config import Config
 from ..fingerprint import word_id
@@ -135,18 +133,12 @@ def feature_table() -> np.ndarray:
     >>> bool(t[ord("!")] & MARKUP), bool(t[ord("!")] & TERMINAL)
     (False, True)
     """
-    from ..cachedir import cache_root, write_atomically
+    from ..cachedir import table_path, write_atomically
 
-    path: Path | None
-    try:
-        here = Path(__file__)
-        package = here.parent.parent
-        sources = (here, here.with_name("shape.py"), package / "text.py", package / "kernels.py")
-        source = b"".join(p.read_bytes() for p in sources)
-        name = xxhash.xxh3_64_hexdigest(unicodedata.unidata_version.encode() + source)
-        path = cache_root() / f"featuretable-{name}.npy"
-    except (OSError, RuntimeError):  # RuntimeError: no home folder to be found
-        path = None
+    here = Path(__file__)
+    package = here.parent.parent
+    sources = (here, here.with_name("shape.py"), package / "text.py", package / "kernels.py")
+    path = table_path("featuretable", sources, ".npy")
     try:
         if path is not None and path.is_file():
             stored = np.load(path)
