@@ -16,6 +16,13 @@ settings.load_profile("no-deadline")
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 
+# The kernels' backends, and why a test of one skips
+BACKENDS = ("compiled", "numba")
+WHY_MISSING = {
+    "compiled": "the compiled loops are off (CLEANER_KERNELS=0) or were not built (no C compiler)",
+    "numba": "numba is not installed or cannot build its kernel",
+}
+
 
 @pytest.fixture
 def seeds(tmp_path: Path) -> Path:

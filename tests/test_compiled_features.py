@@ -17,6 +17,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
+from conftest import BACKENDS, WHY_MISSING
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -45,13 +46,6 @@ def _backend(name: str) -> FeatureKernel | None:
         module = compiled()
         return None if module is None else FeatureKernel(module.line_codes, feature_table())
     return numba_feature_kernel()
-
-
-BACKENDS = ("compiled", "numba")
-WHY_MISSING = {
-    "compiled": "the compiled loops are off (CLEANER_KERNELS=0) or were not built (no C compiler)",
-    "numba": "numba is not installed or cannot build its kernel",
-}
 
 
 def kernel_of(name: str) -> FeatureKernel:

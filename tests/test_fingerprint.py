@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import WHY_MISSING
 from datasketch import MinHash, MinHashLSH
 from hypothesis import given
 from hypothesis import strategies as st
@@ -306,7 +307,7 @@ def _compiled_or_skip() -> object:
 
     module = compiled()
     if module is None:
-        pytest.skip("the compiled loops are off (CLEANER_KERNELS=0) or were not built")
+        pytest.skip(WHY_MISSING["compiled"])
     return module
 
 

@@ -21,6 +21,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
+from conftest import BACKENDS, WHY_MISSING
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -45,13 +46,6 @@ def _backend(name: str) -> Kernels | None:
         module = compiled()
         return None if module is None else Kernels(module.page_prints, char_table())
     return numba_kernels()
-
-
-BACKENDS = ("compiled", "numba")
-WHY_MISSING = {
-    "compiled": "the compiled loops are off (CLEANER_KERNELS=0) or were not built (no C compiler)",
-    "numba": "numba is not installed or cannot build its kernel",
-}
 
 
 @pytest.fixture(params=BACKENDS)

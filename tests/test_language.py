@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import py3langid
 import pytest
+from conftest import WHY_MISSING
 
 from cleaner.heuristics.language import (
     _JUSTEXT_NAMES,
@@ -34,7 +35,7 @@ def walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str
     from cleaner.compiled import compiled
 
     if request.param == "compiled" and compiled() is None:
-        pytest.skip("the compiled loops are off (CLEANER_KERNELS=0) or were not built")
+        pytest.skip(WHY_MISSING["compiled"])
     if request.param == "arrays":
         monkeypatch.setattr("cleaner.heuristics.language.compiled", lambda: None)
     return str(request.param)
