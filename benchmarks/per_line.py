@@ -42,7 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from speed import run_exact
 
 from cleaner import Config, clean_corpus
-from cleaner.fingerprint import KERNELS_ENV, LinePrinter, line_key
+from cleaner.compiled import KERNELS_ENV
+from cleaner.fingerprint import LinePrinter, line_key
 from cleaner.heuristics.classify import line_features
 from cleaner.heuristics.compiled import FeatureJudge
 from cleaner.heuristics.language import Stoplists

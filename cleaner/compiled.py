@@ -12,12 +12,35 @@ from typing import Any
 KERNELS_ENV = "CLEANER_KERNELS"
 
 
+def kernels_setting() -> bool | None:
+    """What ``CLEANER_KERNELS`` asks for: False (``0``, ``off``, ``no``, ``false``: every
+    line on the Python reference), True (``1``, ``on``, ``yes``, ``true``: a kernel from the
+    first line), None (unset or anything else: the default).
+
+    >>> before = os.environ.pop(KERNELS_ENV, None)
+    >>> found = [kernels_setting()]
+    >>> for value in (" Off", "1", "maybe"):
+    ...     os.environ[KERNELS_ENV] = value
+    ...     found.append(kernels_setting())
+    >>> del os.environ[KERNELS_ENV]
+    >>> os.environ.update({} if before is None else {KERNELS_ENV: before})
+    >>> found
+    [None, False, True, None]
+    """
+    setting = os.environ.get(KERNELS_ENV, "").strip().lower()
+    if setting in ("0", "off", "no", "false"):
+        return False
+    if setting in ("1", "on", "yes", "true"):
+        return True
+    return None
+
+
 def compiled() -> Any | None:
     """The module of loops compiled when the package was installed (``cleaner._compiled``,
     built from ``_compiled.pyx``), given xxhash's ``XXH3_64bits``; None when the package was
     installed without it (no C compiler then) or ``CLEANER_KERNELS=0`` keeps the Python
     reference (read at each call). Loads in a millisecond, once."""
-    if os.environ.get(KERNELS_ENV, "").strip().lower() in ("0", "off", "no", "false"):
+    if kernels_setting() is False:
         return None
     return loaded()
 

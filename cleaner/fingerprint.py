@@ -14,14 +14,13 @@ template lines are exact repeats, and a repeat costs a dictionary look-up.
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xxhash
 
-from .compiled import KERNELS_ENV, compiled
+from .compiled import compiled, kernels_setting
 from .text import normal_tokens
 
 if TYPE_CHECKING:
@@ -228,12 +227,12 @@ def kernel_after_setting() -> int:
     """Lines a worker handles in Python before it loads a compiled kernel: 0 (from the
     first line) with the loops compiled at install, else :data:`KERNEL_AFTER_LINES`; or
     what ``CLEANER_KERNELS`` asks for (-1: never)."""
-    from .compiled import compiled
+    from .compiled import compiled  # looked up at the call (a test stands in for it)
 
-    setting = os.environ.get(KERNELS_ENV, "").strip().lower()
-    if setting in ("0", "off", "no", "false"):
+    setting = kernels_setting()
+    if setting is False:
         return -1
-    if setting in ("1", "on", "yes", "true") or compiled() is not None:
+    if setting or compiled() is not None:
         return 0
     return KERNEL_AFTER_LINES
 

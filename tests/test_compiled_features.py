@@ -22,8 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner import Config
-from cleaner.compiled import compiled
-from cleaner.fingerprint import KERNEL_AFTER_LINES, KERNELS_ENV, LinePrinter
+from cleaner.compiled import KERNELS_ENV, compiled
+from cleaner.fingerprint import KERNEL_AFTER_LINES, LinePrinter
 from cleaner.heuristics.classify import LineClass, line_features
 from cleaner.heuristics.compiled import (
     FeatureJudge,

@@ -26,8 +26,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner import Config, clean_corpus
-from cleaner.compiled import compiled, loaded
-from cleaner.fingerprint import KERNEL_AFTER_LINES, KERNELS_ENV, LinePrinter, line_key
+from cleaner.compiled import KERNELS_ENV, compiled, loaded
+from cleaner.fingerprint import KERNEL_AFTER_LINES, LinePrinter, line_key
 from cleaner.kernels import (
     SUPPORTED_BLOCKS,
     Kernels,
