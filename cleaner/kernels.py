@@ -229,6 +229,21 @@ class Kernels:
         return PagePrints(keys, ids, counts, text, ends, ok)
 
 
+def numba_module(name: str) -> Any:
+    """The module ``cleaner.<name>`` of numba kernels, imported (numba compiles them, or
+    reads them from its cache, on import). Where numba finds no writable cache folder (a
+    read-only installation and no writable home), its cache goes to a temporary folder."""
+    import importlib
+
+    try:
+        return importlib.import_module(f"{__package__}.{name}")
+    except RuntimeError:  # numba: "cannot cache function ...: no locator available"
+        from numba.core import config as numba_config
+
+        setattr(numba_config, "CACHE_DIR", cache_dir_fallback())  # noqa: B010
+        return importlib.import_module(f"{__package__}.{name}")
+
+
 def cache_dir_fallback() -> str:
     """A numba cache folder for a process that can write neither beside the installed
     package nor in the user's cache: one per user in the temporary folder."""
@@ -261,14 +276,7 @@ def numba_kernels() -> Kernels | None:
         return None
     table = char_table()
     try:
-        try:
-            from ._numba_kernels import page_prints
-        except RuntimeError:  # numba: "cannot cache function ...: no locator available"
-            from numba.core import config as numba_config
-
-            setattr(numba_config, "CACHE_DIR", cache_dir_fallback())  # noqa: B010
-            from ._numba_kernels import page_prints
-        kernels = Kernels(page_prints, table)
+        kernels = Kernels(numba_module("_numba_kernels").page_prints, table)
         kernels.page(["a"])  # compiles it (or loads it from the cache) now
     except Exception:  # a numba or LLVM that cannot build the kernel: the reference runs
         return None

@@ -273,17 +273,10 @@ def numba_feature_kernel() -> FeatureKernel | None:
         import numba  # noqa: F401
     except ImportError:
         return None
+    from ..kernels import numba_module
+
     try:
-        try:
-            from .._numba_features import line_codes
-        except RuntimeError:  # numba: "cannot cache function ...: no locator available"
-            from numba.core import config as numba_config
-
-            from ..kernels import cache_dir_fallback
-
-            setattr(numba_config, "CACHE_DIR", cache_dir_fallback())  # noqa: B010
-            from .._numba_features import line_codes
-        kernel = FeatureKernel(line_codes, feature_table())
+        kernel = FeatureKernel(numba_module("_numba_features").line_codes, feature_table())
         # compiled (or loaded) now, for read-only arrays: a page's, read from its shard file
         no_words = np.frombuffer(bytes(8), np.uint64)
         one = np.frombuffer(np.ones(1, np.int64).tobytes(), np.int64)
