@@ -232,7 +232,7 @@ class FeatureKernel:
             return None
         if stop is None:
             stops = (_NO_TABLE, np.uint64(0), np.uint64(0))
-        elif stop.table is None:  # too many ids for a table: a binary search of them
+        elif stop.table is None:  # several ids per slot: a binary search of the ids
             stops = (stop.ids, np.uint64(0), np.uint64(0))
         else:
             stops = (stop.table, stop.shift, stop.mask)
