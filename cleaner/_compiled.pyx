@@ -211,6 +211,37 @@ def automaton_states(
     return states_a
 
 
+def first_sight_counts(const int64_t[::1] found, int32_t[::1] slot):
+    """The distinct values of ``found`` in the order of their first occurrence, and how
+    often each occurs (two int64 arrays): ``np.unique``'s values and counts, reordered by
+    first index. ``slot``: a zeroed scratch array with an entry for every value, left
+    zeroed."""
+    cdef Py_ssize_t n = found.shape[0], size = slot.shape[0], i, m = 0
+    cdef int64_t v
+    cdef int32_t s
+    ids_a = np.empty(n, np.int64)
+    counts_a = np.empty(n, np.int64)
+    cdef int64_t[::1] ids = ids_a
+    cdef int64_t[::1] counts = counts_a
+    for i in range(n):
+        v = found[i]
+        if v < 0 or v >= size:
+            for i in range(m):
+                slot[ids[i]] = 0
+            raise ValueError(f"value {v} outside the scratch array's {size} entries")
+        s = slot[v]
+        if s == 0:
+            ids[m] = v
+            counts[m] = 1
+            m += 1
+            slot[v] = <int32_t>m
+        else:
+            counts[s - 1] += 1
+    for i in range(m):
+        slot[ids[i]] = 0
+    return ids_a[:m], counts_a[:m]
+
+
 cdef inline uint64_t fmix64(uint64_t h) noexcept:
     h ^= h >> 33
     h *= 0xFF51AFD7ED558CCDULL

@@ -177,3 +177,24 @@ def test_model_loads_when_the_cache_folder_cannot_be_written(
     assert [fallback.classify(t) for t in texts] == [ident.classify(t) for t in texts]
     assert not isinstance(fallback._load().ptc.base, np.memmap)
     assert [p.name for p in tmp_path.iterdir()] == ["file"]
+
+
+def test_compiled_feature_count_is_uniques_in_first_sight_order() -> None:
+    from cleaner.compiled import compiled
+
+    module = compiled()
+    if module is None:
+        pytest.skip(WHY_MISSING["compiled"])
+    rng = np.random.default_rng(5)
+    slots = np.zeros(50, np.int32)
+    for n in (0, 1, 7, 300):
+        found = rng.integers(0, 50, n).astype(np.int64)
+        ids, counts = module.first_sight_counts(found, slots)
+        values, first, many = np.unique(found, return_index=True, return_counts=True)
+        order = np.argsort(first, kind="stable")
+        assert ids.tolist() == values[order].tolist()
+        assert counts.tolist() == many[order].tolist()
+        assert not slots.any()  # the scratch array is left zeroed for the next page
+    with pytest.raises(ValueError, match="outside"):
+        module.first_sight_counts(np.array([3, 50], np.int64), slots)
+    assert not slots.any()

@@ -297,6 +297,7 @@ class LanguageIdentifier:
 
     def __init__(self) -> None:
         self._model: _Model | None = None
+        self._slots: Any = None  # np.ndarray: scratch for the compiled feature count
 
     def _load(self) -> _Model:
         if self._model is None:
@@ -327,6 +328,19 @@ class LanguageIdentifier:
         found = m.output[np.concatenate([np.asarray(head, np.int64), states])]
         return found[found >= 0]
 
+    def _first_sight_counts(self, found: Any, n_features: int) -> tuple[Any, Any]:
+        """The distinct features of ``found`` in order of first sight, and their counts."""
+        import numpy as np
+
+        kernel = getattr(compiled(), "first_sight_counts", None)
+        if kernel is not None:
+            if self._slots is None or len(self._slots) != n_features:
+                self._slots = np.zeros(n_features, np.int32)
+            return kernel(np.ascontiguousarray(found, np.int64), self._slots)
+        ids, first, counts = np.unique(found, return_index=True, return_counts=True)
+        order = np.argsort(first, kind="stable")
+        return ids[order], counts[order]
+
     def classify(self, text: str) -> str:
         """The language code py3langid's ``classify`` gives for ``text``.
 
@@ -342,9 +356,9 @@ class LanguageIdentifier:
         found = self.features(data)
         if not len(found):
             return m.classes[0]  # no feature: every score is the same floor
-        ids, first, counts = np.unique(found, return_index=True, return_counts=True)
-        order = np.argsort(first, kind="stable")  # py3langid sums in order of first sight
-        scores = np.log1p(counts[order].astype(np.float32)) @ m.ptc[ids[order]] + m.pc
+        # py3langid sums the features in the order it first meets them
+        ids, counts = self._first_sight_counts(found, len(m.ptc))
+        scores = np.log1p(counts.astype(np.float32)) @ m.ptc[ids] + m.pc
         for i, j in m.aliases:
             scores[i] = max(scores[i], scores[j])
             scores[j] = np.finfo(np.float32).min
