@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import xxhash
 
+from .arrays import distinct, distinct_rows
 from .lsh import agreement, bucket_key, candidate_pairs, components, similar_pairs, star_pairs
 from .work import GROUP_PARTITION
 
@@ -95,7 +96,7 @@ def build_groups(
         flat = np.concatenate(batch)
         doc_ids = np.repeat(np.arange(len(batch), dtype=np.int64), [len(b) for b in batch])
         lab = labels[np.searchsorted(keys, flat)]
-        pair_ids = np.unique(lab * len(batch) + doc_ids)
+        pair_ids = distinct(lab * len(batch) + doc_ids)
         # the labels a batch touches, not a pass over all labels: batches are small
         np.add.at(files_per_label, pair_ids // len(batch), 1)
 
@@ -261,7 +262,7 @@ def build_groups_from_shards(
         found = list(engine.map(band_pairs_from_shards, range(bands), job))
     else:
         found = [band_pairs_from_shards(job, band) for band in range(bands)]
-    pairs = np.unique(np.concatenate(found), axis=0)
+    pairs = distinct_rows(np.concatenate(found))
     del found
     nodes, local = np.unique(pairs, return_inverse=True)
     labels = components(len(nodes), local.reshape(-1, 2))
@@ -307,7 +308,7 @@ def build_groups_from_shards(
             once[1:] = (flat[1:] != flat[:-1]) | (owner[1:] != owner[:-1])
             flat = flat[once]
             part = flat >> np.uint64(64 - bits) if bits else np.zeros(len(flat), np.uint64)
-            for p in np.unique(part).tolist():
+            for p in distinct(part).tolist():
                 handles[p].write(flat[part == p].tobytes())
     finally:
         for h in handles:

@@ -12,6 +12,7 @@ from typing import Protocol
 import numpy as np
 import xxhash
 
+from .arrays import distinct_rows
 from .fingerprint import affine32_permutations, minhash_rows, word_id, word_tokens
 from .lsh import agreement, band_key, components, star_pairs
 from .text import normalize_line
@@ -243,10 +244,10 @@ def cluster_documents(
             if pairs is not None:
                 candidates.append(pairs)
         # verified once for the pass: a pair that several bands propose is read once
-        pairs = np.unique(np.concatenate(candidates), axis=0)
+        pairs = distinct_rows(np.concatenate(candidates))
         if len(pairs):
             found.append(_verified(prints, pairs, threshold))
-    pairs = np.unique(np.concatenate(found), axis=0)
+    pairs = distinct_rows(np.concatenate(found))
     if not len(pairs):
         return []
     nodes, local = np.unique(pairs, return_inverse=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arrays import distinct
+
 # a set of at most this many ids looks for a table with one id per slot (a single read per
 # value, but the table grows with the square of the set); a larger set takes a few ids per
 # slot (a read per id a slot holds, and a table of about 8 slots per id)
@@ -72,7 +74,7 @@ class IdSet:
     """
 
     def __init__(self, ids: np.ndarray) -> None:
-        self.ids = np.unique(np.asarray(ids, np.uint64))
+        self.ids = distinct(np.asarray(ids, np.uint64))
         n = len(self.ids)
         shift = -1
         if n <= PERFECT_MAX_IDS:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arrays import distinct_rows
+
 _BAND_MULT = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -47,7 +49,7 @@ def candidate_pairs(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
         return np.empty((0, 2), dtype=np.int64)
     pairs = np.concatenate(found)
     pairs.sort(axis=1)
-    return np.unique(pairs, axis=0)
+    return distinct_rows(pairs)
 
 
 def _band_candidates(sigs: np.ndarray, band: int, rows: int) -> np.ndarray | None:

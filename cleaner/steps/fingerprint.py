@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..arrays import distinct
 from ..fingerprint import MinHasher
 from ..pages import Page, load_pages
 from ..work import (
@@ -73,9 +74,9 @@ def _fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
             )
             for page in pages_of:
                 if page.error is None:
-                    distinct = np.unique(page.keys)
-                    doc_file.write(distinct.tobytes())
-                    lengths.append(len(distinct))
+                    keys = distinct(page.keys)
+                    doc_file.write(keys.tobytes())
+                    lengths.append(len(keys))
                     lines = page.lines
                     at = np.array([i for i, ln in enumerate(lines) if len(ln) <= short], np.int64)
                     if len(at):

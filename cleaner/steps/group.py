@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..arrays import distinct
 from ..config import Config
 from ..dedup import GroupTable, ShardLines, build_groups_from_shards
 from ..work import KEYS, LENGTHS, SIG_KEYS, SIGS, shard_file
@@ -34,11 +35,11 @@ def merge_prints(
         return empty, empty, np.empty((0, num_perm), np.uint32)
 
     def distinct_keys(i: int) -> np.ndarray:
-        return np.unique(np.fromfile(shard_file(work_dir, shards[i].index, KEYS), np.uint64))
+        return distinct(np.fromfile(shard_file(work_dir, shards[i].index, KEYS), np.uint64))
 
     if len(shards) == 1:  # one shard: sorted and distinct already
         return distinct_keys(0), load(0, SIG_KEYS), load(0, SIGS)
-    keys = np.unique(np.concatenate([distinct_keys(i) for i in range(len(shards))]))
+    keys = distinct(np.concatenate([distinct_keys(i) for i in range(len(shards))]))
     sig_keys, sigs = merge_signatures(
         [load(i, SIG_KEYS) for i in range(len(shards))],
         num_perm,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..arrays import distinct
 from ..config import Config
 from ..index import LineIndex, write_index
 from ..work import DOC_PRINTS, PASS2_DONE, load_marker, shard_file
@@ -29,7 +30,7 @@ def update_index(
     # the index stores the fingerprints merged: merged in memory here
     keys, sig_keys, sigs = merge_prints(work_dir, shards, config.num_perm)
     if index is not None:
-        keys = np.unique(np.concatenate([np.asarray(index.keys), keys]))
+        keys = distinct(np.concatenate([np.asarray(index.keys), keys]))
         both = [np.asarray(index.sigs), sigs]
         sig_keys, sigs = merge_signatures(
             [np.asarray(index.sig_keys), sig_keys], config.num_perm, both.__getitem__
