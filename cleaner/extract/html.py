@@ -95,7 +95,7 @@ def trafilatura_body(
         drop_hidden(tree, hidden_max_share)
     # rendered before extracting: trafilatura works on a copy of the tree it is given, and
     # the rendering only reads it
-    rendered = rendering(tree, html) if render else None
+    rendered = rendering(tree) if render else None
     text = trafilatura.extract(
         tree,
         output_format="txt",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -86,24 +85,10 @@ def _stylesheet() -> tuple[Any, Any]:
     return lxml.etree.XSLT(lxml.etree.XML(xsl)), holds_break
 
 
-def may_hold_break(source: str) -> bool:
-    """Whether a page's source may give its text a ``_BREAK``: the character itself or a
-    numeric reference to it (a false alarm only costs a check of the parsed text).
-
-    >>> [may_hold_break(x) for x in ["<p>a</p>", "<p>\ue000</p>", "&#xE000;", "&#057344;"]]
-    [False, True, True, True]
-    """
-    return _BREAK in source or _BREAK_REFERENCE.search(source) is not None
-
-
-_BREAK_REFERENCE = re.compile(r"&#(?:[xX]0*[eE]000|0*57344)")
-
-
-def render_tree(tree: Any, source: str | None = None) -> str:
+def render_tree(tree: Any) -> str:
     """``render_text`` of a parsed page (any element of its tree; the tree is only read).
     Comments and processing instructions are expected removed by the parser (trafilatura's
-    and ``render_text``'s remove them). ``source``: the HTML the tree was parsed from, when
-    known (a page whose source cannot hold a ``_BREAK`` is not searched for one).
+    and ``render_text``'s remove them).
 
     >>> import lxml.html
     >>> render_tree(lxml.html.fromstring("<p>a<style>p {}</style>b</p><p>c\\u2028d</p>"))
@@ -116,7 +101,7 @@ def render_tree(tree: Any, source: str | None = None) -> str:
 
     doc = tree.getroottree()
     stylesheet, holds_break = _stylesheet()
-    if (source is not None and not may_hold_break(source)) or not holds_break(doc):
+    if not holds_break(doc):
         try:
             text = str(stylesheet(doc))
         except lxml.etree.XSLTError:
@@ -190,15 +175,14 @@ class Rendering:
     quotes: tuple[tuple[str, ...], ...] = ()
 
 
-def rendering(tree: Any, source: str | None = None) -> Rendering:
-    """The rendering and the quotations of a parsed page (the tree is only read; ``source``:
-    the HTML it was parsed from, when known).
+def rendering(tree: Any) -> Rendering:
+    """The rendering and the quotations of a parsed page (the tree is only read).
 
     >>> import lxml.html
     >>> rendering(lxml.html.fromstring("<p>a</p><blockquote>b</blockquote>"))
     Rendering(text='a\\nb', quotes=(('b',),))
     """
-    return Rendering(render_tree(tree, source), quoted_blocks(tree))
+    return Rendering(render_tree(tree), quoted_blocks(tree))
 
 
 @dataclass(frozen=True)
