@@ -110,6 +110,22 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(rest)) + (cjk + 1) // 2
 
 
+def has_words(text: str, n: int) -> bool:
+    """Whether ``text`` holds at least ``n`` words (:func:`word_count`), read no further than
+    needed: a head of the text never counts more words than the whole, so a long text whose
+    head holds them is not counted to its end.
+
+    >>> has_words("The cat sat on the mat.", 6), has_words("The cat sat.", 4)
+    (True, False)
+    >>> has_words("word " * 1000, 50), has_words("中国" * 40, 40), has_words("中国" * 40, 41)
+    (True, True, False)
+    """
+    head = text[: 16 * n + 64]
+    if len(head) < len(text) and word_count(head) >= n:
+        return True
+    return word_count(text) >= n
+
+
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s*")

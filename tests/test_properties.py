@@ -23,6 +23,7 @@ from cleaner.pages import language_sample
 from cleaner.segment import segment
 from cleaner.text import (
     _unicode_tokens,
+    has_words,
     normal_tokens,
     normalize_line,
     strip_markup,
@@ -132,6 +133,13 @@ def test_features_counted_from_word_ids_are_the_features_counted_from_text(
         if is_plain(line):  # where the counts are used
             toks = words(line)
             assert (n, n_stop) == (len(toks), sum(t in (stop or ()) for t in toks))
+
+
+@given(st.text(alphabet="ab 中国\n.-_é"), st.integers(0, 30))
+def test_has_words_is_a_word_count_of_at_least(text: str, n: int) -> None:
+    assert has_words(text, n) == (word_count(text) >= n)
+    # a head no longer than the one read first, and a text far longer
+    assert has_words(text * 40, n) == (word_count(text * 40) >= n)
 
 
 @given(st.text())

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..heuristics.shape import reads_as_prose
-from ..text import is_plain, strip_markup, word_count, words
+from ..text import has_words, is_plain, strip_markup, word_count, words
 
 # Elements that start a new line: blocks, list items, table rows and cells, breaks.
 _BLOCKS = frozenset(
@@ -160,7 +160,7 @@ def missed_article(extracted: str, rendered: str, max_words: int, min_prose_word
     >>> missed_article("", "\\n".join([para] * 3), 20, 60), missed_article(para * 2, para, 20, 0)
     (False, False)
     """
-    if word_count(extracted) >= max_words:
+    if has_words(extracted, max_words):
         return False
     prose = sum(word_count(line) for line in rendered.splitlines() if reads_as_prose(line))
     return prose >= min_prose_words
@@ -421,6 +421,8 @@ def trail_lines(
             continue
         out.append(line)
         gap = 0
+    if not out:
+        return out
     if sum(map(word_count, out)) < min_share * word_count("\n".join(extracted)):
         return []
     return out
