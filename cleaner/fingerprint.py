@@ -13,6 +13,7 @@ template lines are exact repeats, and a repeat costs a dictionary look-up.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,8 @@ from .compiled import compiled, kernels_setting
 from .text import normal_tokens
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .kernels import Kernels, PagePrints
 
 _MULT = np.uint64(0x100000001B3)  # FNV-64 prime, used as the polynomial base
@@ -313,12 +316,36 @@ def _hash_windows_arrays(
 def affine32_permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The permutation parameters ``(a, b)`` of ``datasketch.MinHash(num_perm, seed,
     scheme="affine32")``, drawn the way datasketch draws them (without importing it, which
-    costs most of a second); ``tests/test_fingerprint.py`` compares the signatures.
+    costs most of a second); ``tests/test_fingerprint.py`` compares the signatures. Kept
+    in the cache folder (:func:`cleaner.cachedir.cache_root`) once drawn.
 
     >>> a, b = affine32_permutations(4, 1)
     >>> a.dtype, bool((a % 2 == 1).all())
     (dtype('uint32'), True)
     """
+    from .cachedir import cache_root, write_atomically
+
+    try:
+        path: Path | None = cache_root() / f"affine32-{num_perm}-{seed}.npy"
+    except RuntimeError:  # no home folder to be found
+        path = None
+    if path is not None:
+        try:
+            kept = np.load(path)
+            if kept.shape == (2, num_perm) and kept.dtype == np.uint32 and (kept[0] % 2).all():
+                return kept[0], kept[1]
+        except (OSError, ValueError, EOFError):
+            pass
+    a, b = drawn_permutations(num_perm, seed)
+    if path is not None:
+        with contextlib.suppress(OSError):  # numpy's random module costs 18 ms to import
+            write_atomically(path, lambda out: np.save(out, np.stack([a, b])))
+    return a, b
+
+
+def drawn_permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`affine32_permutations` drawn from numpy's legacy generator (whose stream
+    numpy keeps the same from version to version), without the cache folder."""
     gen = np.random.RandomState(seed)
     a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
     b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)

@@ -351,3 +351,21 @@ def test_compiled_minhash_rows_are_the_array_ones(
     if len(items) > 1:  # the compiled loop needs no order
         turn = np.arange(len(items))[::-1]
         assert minhash_rows(hashes[turn], owner[turn], 6, a, b).tolist() == want.tolist()
+
+
+def test_permutations_kept_in_the_cache_folder_are_the_drawn_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cleaner.fingerprint import affine32_permutations, drawn_permutations
+
+    monkeypatch.setenv("CLEANER_CACHE_DIR", str(tmp_path))
+    drawn = drawn_permutations(64, 7)
+    first = affine32_permutations(64, 7)  # drawn, then kept
+    (kept,) = tmp_path.glob("affine32-64-7*")
+    again = affine32_permutations(64, 7)  # read back
+    for a, b, c in zip(drawn, first, again, strict=True):
+        assert a.tolist() == b.tolist() == c.tolist()
+    kept.write_bytes(kept.read_bytes()[:40])  # a truncated file is drawn again
+    assert affine32_permutations(64, 7)[1].tolist() == drawn[1].tolist()
+    np.save(kept, np.zeros((2, 64), np.uint32))  # even multipliers: not permutations
+    assert affine32_permutations(64, 7)[0].tolist() == drawn[0].tolist()
