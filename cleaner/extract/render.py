@@ -213,7 +213,19 @@ def around(extracted: Sequence[str], rendered: Sequence[str]) -> Around:
     >>> page.visible, page.kept, page.have
     (('Menu', 'Kept line'), frozenset({'Kept line'}), Counter({'kept': 1, 'line': 1}))
     """
-    return Around(tuple(extracted), tuple(map(visible_line, rendered)))
+    return Around(tuple(extracted), tuple(map(_visible, rendered)))
+
+
+# A site's menus, headings and footers stand on all its pages: the visible text of a short
+# line is remembered (a pure function's results, at most SHORT_LINES_KEPT lines of at most
+# SHORT_LINE_CHARS characters, about 10 MB), a long line worked out each time.
+SHORT_LINE_CHARS = 160
+SHORT_LINES_KEPT = 1 << 15
+
+
+def _visible(line: str) -> str:
+    """:func:`visible_line`, remembered for short lines."""
+    return _visible_short(line) if len(line) <= SHORT_LINE_CHARS else visible_line(line)
 
 
 _HEADING_MARKS = tuple("#" * n + " " for n in range(6, 0, -1))
@@ -243,6 +255,9 @@ def visible_line(line: str) -> str:
     elif is_plain(line):  # strip_markup only collapses its spaces
         return " ".join(line.split())
     return " ".join(strip_markup(line).split())
+
+
+_visible_short = functools.lru_cache(maxsize=SHORT_LINES_KEPT)(visible_line)
 
 
 def quoted_blocks(tree: Any) -> tuple[tuple[str, ...], ...]:
