@@ -162,7 +162,12 @@ def missed_article(extracted: str, rendered: str, max_words: int, min_prose_word
     """
     if has_words(extracted, max_words):
         return False
-    prose = sum(word_count(line) for line in rendered.splitlines() if reads_as_prose(line))
+    prose = 0
+    for line in rendered.splitlines():  # until there is enough
+        if prose >= min_prose_words:
+            return True
+        if reads_as_prose(line):
+            prose += word_count(line)
     return prose >= min_prose_words
 
 
