@@ -114,7 +114,15 @@ def render_tree(tree: Any, source: str | None = None) -> str:
     """
     import lxml.etree
 
+    from .walk import tree_walk
+
     doc = tree.getroottree()
+    walk = tree_walk()
+    root = doc.getroot()
+    if walk is not None and root is not None:
+        text = walk.render(root)
+        if text is not None:
+            return text
     stylesheet, holds_break = _stylesheet()
     if (source is not None and not may_hold_break(source)) or not holds_break(doc):
         try:
@@ -128,7 +136,8 @@ def render_tree(tree: Any, source: str | None = None) -> str:
 
 
 def render_walk(tree: Any) -> str:
-    """``render_tree``, walking the tree in Python.
+    """``render_tree``, walking the tree in Python (the reference of the walk in C,
+    ``cleaner/_tree.pyx``, with the stylesheet).
 
     >>> import lxml.html
     >>> render_walk(lxml.html.fromstring("<p>a<style>p {}</style>b</p><p>c\\u2028d</p>"))
@@ -273,10 +282,19 @@ def quoted_blocks(tree: Any) -> tuple[tuple[str, ...], ...]:
     """
     import copy
 
+    from .walk import tree_walk
+
+    walk = tree_walk()
+    root = tree.getroottree().getroot()
+    # each quotation's rendering, or the quotation where the compiled walk leaves it here
+    found = walk.quotes(root) if walk is not None and root is not None else None
+    if found is None:
+        found = tree.xpath("//blockquote[not(ancestor::blockquote)]")
     out = []
-    for el in tree.xpath("//blockquote[not(ancestor::blockquote)]"):
-        alone = copy.deepcopy(el)  # the root of a tree of its own: rendered without its tail
-        lines = tuple(filter(None, map(visible_line, render_tree(alone).splitlines())))
+    for el in found:
+        # a quotation is rendered as the root of a tree of its own: without its tail
+        text = el if isinstance(el, str) else render_tree(copy.deepcopy(el))
+        lines = tuple(filter(None, map(visible_line, text.splitlines())))
         if lines:
             out.append(lines)
     return tuple(out)
