@@ -11,6 +11,7 @@ from typing import Any
 
 from ..heuristics.shape import reads_as_prose
 from ..text import is_plain, strip_markup, word_count, words
+from .walk import compiled_quotes, compiled_rendering
 
 # Elements that start a new line: blocks, list items, table rows and cells, breaks.
 _BLOCKS = frozenset(
@@ -114,15 +115,10 @@ def render_tree(tree: Any, source: str | None = None) -> str:
     """
     import lxml.etree
 
-    from .walk import tree_walk
-
+    text = compiled_rendering(tree)
+    if text is not None:
+        return text
     doc = tree.getroottree()
-    walk = tree_walk()
-    root = doc.getroot()
-    if walk is not None and root is not None:
-        text = walk.render(root)
-        if text is not None:
-            return text
     stylesheet, holds_break = _stylesheet()
     if (source is not None and not may_hold_break(source)) or not holds_break(doc):
         try:
@@ -136,8 +132,7 @@ def render_tree(tree: Any, source: str | None = None) -> str:
 
 
 def render_walk(tree: Any) -> str:
-    """``render_tree``, walking the tree in Python (the reference of the walk in C,
-    ``cleaner/_tree.pyx``, with the stylesheet).
+    """``render_tree``, walking the tree in Python (as ``cleaner/_tree.pyx`` does in C).
 
     >>> import lxml.html
     >>> render_walk(lxml.html.fromstring("<p>a<style>p {}</style>b</p><p>c\\u2028d</p>"))
@@ -282,18 +277,12 @@ def quoted_blocks(tree: Any) -> tuple[tuple[str, ...], ...]:
     """
     import copy
 
-    from .walk import tree_walk
-
-    walk = tree_walk()
-    root = tree.getroottree().getroot()
-    # each quotation's rendering, or the quotation where the compiled walk leaves it here
-    found = walk.quotes(root) if walk is not None and root is not None else None
+    found = compiled_quotes(tree)  # their renderings, or a quotation to render here
     if found is None:
         found = tree.xpath("//blockquote[not(ancestor::blockquote)]")
     out = []
     for el in found:
-        # a quotation is rendered as the root of a tree of its own: without its tail
-        text = el if isinstance(el, str) else render_tree(copy.deepcopy(el))
+        text = el if isinstance(el, str) else render_tree(copy.deepcopy(el))  # without its tail
         lines = tuple(filter(None, map(visible_line, text.splitlines())))
         if lines:
             out.append(lines)

@@ -32,6 +32,23 @@ def loaded() -> Any | None:
     return None
 
 
+def compiled_rendering(tree: Any) -> str | None:
+    """``render.render_tree`` of a parsed page (any element of its tree) by the compiled
+    walk; None where it leaves the page to the reference."""
+    walk = tree_walk()
+    root = tree.getroottree().getroot()
+    return None if walk is None or root is None else walk.render(root)
+
+
+def compiled_quotes(tree: Any) -> list[Any] | None:
+    """For each outermost quotation of a parsed page (``render.quoted_blocks``), its
+    rendering by the compiled walk, or the quotation where it leaves it to the reference;
+    None where it leaves the page to the reference."""
+    walk = tree_walk()
+    root = tree.getroottree().getroot()
+    return None if walk is None or root is None else walk.quotes(root)
+
+
 def built_for(lxml_version: str, libxml_version: str) -> bool:
     """Whether a module compiled with these versions' headers reads the running lxml.
 
