@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -205,3 +206,51 @@ def is_table_row(line: str) -> bool:
     """
     stripped = line.strip()
     return stripped.startswith("|") or stripped.endswith("|") or " | " in stripped
+
+
+# A site's menus, headings and footers stand on all its pages: the visible text of a short
+# line is remembered (a pure function's results, at most SHORT_LINES_KEPT lines of at most
+# SHORT_LINE_CHARS characters, about 10 MB), a long line worked out each time.
+SHORT_LINE_CHARS = 160
+SHORT_LINES_KEPT = 1 << 15
+
+
+def visible_or_kept(line: str) -> str:
+    """:func:`visible_line`, remembered for short lines.
+
+    >>> visible_or_kept("* Home"), visible_or_kept("* Home")
+    ('Home', 'Home')
+    """
+    return _visible_short(line) if len(line) <= SHORT_LINE_CHARS else visible_line(line)
+
+
+_HEADING_MARKS = tuple("#" * n + " " for n in range(6, 0, -1))
+
+
+def visible_line(line: str) -> str:
+    """``strip_markup`` of a line, spaces collapsed; a line that is a list item's or a
+    heading's mark (as ``render_text`` writes them) before plain text is its text, found
+    without the markup rules (most lines of a rendering).
+
+    >>> [visible_line(x) for x in ["* Home", "## A  title", "* [a](b)", "* -=-", "* - x"]]
+    ['Home', 'A title', 'a', '', '- x']
+    """
+    if line.startswith("* "):
+        rest = line[2:]
+        # not a rule of dashes and the like, which strip_markup empties
+        words = rest.split()
+        if is_plain(rest) and "".join(words).strip("-=:+"):
+            return " ".join(words)
+    elif line.startswith("#"):
+        for mark in _HEADING_MARKS:
+            if line.startswith(mark):
+                rest = line[len(mark) :]
+                if is_plain(rest) and not rest[:1].isspace():
+                    return " ".join(rest.split())
+                break
+    elif is_plain(line):  # strip_markup only collapses its spaces
+        return " ".join(line.split())
+    return " ".join(strip_markup(line).split())
+
+
+_visible_short = functools.lru_cache(maxsize=SHORT_LINES_KEPT)(visible_line)

@@ -171,20 +171,40 @@ def drop_hidden(tree: Any, max_share: float) -> bool:
     >>> drop_hidden(page, 0.5), page.text_content()
     (False, "All of the page's text.Loading")
     """
+    from .walk import tree_walk
+
     body = tree.getroottree().getroot().find("body")
     if body is None:
         return False
-    found = [el for el in _styled()(body) if hides(el)]
-    if not found:
+    walk = tree_walk()
+    read = walk.hidden(body, hides) if walk is not None else None
+    if read is not None:
+        outer, hidden, shown = read
+    else:
+        outer = hidden_outer(body)
+        hidden = sum(map(_text_chars, outer))
+        shown = None  # counted when asked for
+    if not outer:
         return False
-    inside = set(found)
-    outer = [el for el in found if not any(up in inside for up in el.iterancestors())]
-    hidden = sum(map(_text_chars, outer))
-    if hidden and hidden > max_share * _text_chars(body):
+    if hidden and hidden > max_share * (_text_chars(body) if shown is None else shown):
         return False
     for el in outer:
         el.drop_tree()
     return True
+
+
+def hidden_outer(body: Any) -> list[Any]:
+    """The elements in a page's body that :func:`hides`, those inside another one aside, in
+    the page's order (the reference of the walk in C, ``cleaner/_tree.pyx``).
+
+    >>> import lxml.html
+    >>> body = lxml.html.fromstring("<div hidden><p hidden>a</p></div><p>b<b hidden>c</b>")
+    >>> [el.tag for el in hidden_outer(body)]
+    ['div', 'b']
+    """
+    found = [el for el in _styled()(body) if hides(el)]
+    inside = set(found)
+    return [el for el in found if not any(up in inside for up in el.iterancestors())]
 
 
 def too_deep(tree: Any, depth: int = PARSER_DEPTH) -> bool:

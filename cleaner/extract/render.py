@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..heuristics.shape import reads_as_prose
-from ..text import has_words, is_plain, strip_markup, word_count, words
+from ..text import (
+    has_words,
+    strip_markup,
+    visible_line,
+    visible_or_kept,
+    word_count,
+    words,
+)
+from .walk import compiled_quotes, compiled_rendering
 
 # Elements that start a new line: blocks, list items, table rows and cells, breaks.
 _BLOCKS = frozenset(
@@ -99,6 +107,9 @@ def render_tree(tree: Any) -> str:
     """
     import lxml.etree
 
+    text = compiled_rendering(tree)
+    if text is not None:
+        return text
     doc = tree.getroottree()
     stylesheet, holds_break = _stylesheet()
     if not holds_break(doc):
@@ -113,7 +124,7 @@ def render_tree(tree: Any) -> str:
 
 
 def render_walk(tree: Any) -> str:
-    """``render_tree``, walking the tree in Python.
+    """``render_tree``, walking the tree in Python (as ``cleaner/_tree.pyx`` does in C).
 
     >>> import lxml.html
     >>> render_walk(lxml.html.fromstring("<p>a<style>p {}</style>b</p><p>c\\u2028d</p>"))
@@ -218,51 +229,7 @@ def around(extracted: Sequence[str], rendered: Sequence[str]) -> Around:
     >>> page.visible, page.kept, page.have
     (('Menu', 'Kept line'), frozenset({'Kept line'}), Counter({'kept': 1, 'line': 1}))
     """
-    return Around(tuple(extracted), tuple(map(_visible, rendered)))
-
-
-# A site's menus, headings and footers stand on all its pages: the visible text of a short
-# line is remembered (a pure function's results, at most SHORT_LINES_KEPT lines of at most
-# SHORT_LINE_CHARS characters, about 10 MB), a long line worked out each time.
-SHORT_LINE_CHARS = 160
-SHORT_LINES_KEPT = 1 << 15
-
-
-def _visible(line: str) -> str:
-    """:func:`visible_line`, remembered for short lines."""
-    return _visible_short(line) if len(line) <= SHORT_LINE_CHARS else visible_line(line)
-
-
-_HEADING_MARKS = tuple("#" * n + " " for n in range(6, 0, -1))
-
-
-def visible_line(line: str) -> str:
-    """``strip_markup`` of a line, spaces collapsed; a line that is a list item's or a
-    heading's mark (as ``render_text`` writes them) before plain text is its text, found
-    without the markup rules (most lines of a rendering).
-
-    >>> [visible_line(x) for x in ["* Home", "## A  title", "* [a](b)", "* -=-", "* - x"]]
-    ['Home', 'A title', 'a', '', '- x']
-    """
-    if line.startswith("* "):
-        rest = line[2:]
-        # not a rule of dashes and the like, which strip_markup empties
-        words = rest.split()
-        if is_plain(rest) and "".join(words).strip("-=:+"):
-            return " ".join(words)
-    elif line.startswith("#"):
-        for mark in _HEADING_MARKS:
-            if line.startswith(mark):
-                rest = line[len(mark) :]
-                if is_plain(rest) and not rest[:1].isspace():
-                    return " ".join(rest.split())
-                break
-    elif is_plain(line):  # strip_markup only collapses its spaces
-        return " ".join(line.split())
-    return " ".join(strip_markup(line).split())
-
-
-_visible_short = functools.lru_cache(maxsize=SHORT_LINES_KEPT)(visible_line)
+    return Around(tuple(extracted), tuple(map(visible_or_kept, rendered)))
 
 
 def quoted_blocks(tree: Any) -> tuple[tuple[str, ...], ...]:
@@ -277,10 +244,13 @@ def quoted_blocks(tree: Any) -> tuple[tuple[str, ...], ...]:
     """
     import copy
 
+    found = compiled_quotes(tree)  # their renderings, or a quotation to render here
+    if found is None:
+        found = tree.xpath("//blockquote[not(ancestor::blockquote)]")
     out = []
-    for el in tree.xpath("//blockquote[not(ancestor::blockquote)]"):
-        alone = copy.deepcopy(el)  # the root of a tree of its own: rendered without its tail
-        lines = tuple(filter(None, map(visible_line, render_tree(alone).splitlines())))
+    for el in found:
+        text = el if isinstance(el, str) else render_tree(copy.deepcopy(el))  # without its tail
+        lines = tuple(filter(None, map(visible_line, text.splitlines())))
         if lines:
             out.append(lines)
     return tuple(out)
