@@ -78,7 +78,8 @@ def _fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
                     doc_file.write(keys.tobytes())
                     lengths.append(len(keys))
                     lines = page.lines
-                    at = np.array([i for i, ln in enumerate(lines) if len(ln) <= short], np.int64)
+                    sizes = np.fromiter(map(len, lines), np.int64, len(lines))
+                    at = np.flatnonzero(sizes <= short)
                     if len(at):
                         at = at[memo.unsigned(page.keys[at])]
                     for i, key in zip(at.tolist(), page.keys[at].tolist(), strict=True):
