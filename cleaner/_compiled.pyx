@@ -793,3 +793,30 @@ def line_codes(
         )
         t = t1
     return out_a
+
+
+# --- pass 1: the words of each line, from the page's word ids (cleaner.pages) --------------
+
+
+def line_words(const uint64_t[::1] ids, const int64_t[::1] counts):
+    """The non-zero ids among each line's ``counts[i]`` ids of ``ids`` (the lines' ids in
+    order): ``cleaner.pages.line_word_counts``'s loop."""
+    cdef Py_ssize_t n_lines = counts.shape[0], line, t = 0, end
+    cdef int64_t found
+    for line in range(n_lines):
+        if counts[line] < 0:
+            raise ValueError("a negative count of word ids")
+        t += counts[line]
+    if t != ids.shape[0]:
+        raise ValueError("the lines' counts of word ids are not the ids")
+    out_a = np.empty(n_lines, np.int64)
+    cdef int64_t[::1] out = out_a
+    t = 0
+    for line in range(n_lines):
+        end = t + counts[line]
+        found = 0
+        while t < end:
+            found += ids[t] != 0
+            t += 1
+        out[line] = found
+    return out_a
