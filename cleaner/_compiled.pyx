@@ -820,3 +820,32 @@ def line_words(const uint64_t[::1] ids, const int64_t[::1] counts):
             t += 1
         out[line] = found
     return out_a
+
+
+def short_unsigned(lines, const uint64_t[::1] keys, Py_ssize_t short, const uint64_t[::1] signed):
+    """The positions of the lines of at most ``short`` characters whose key is not in
+    ``signed`` (sorted), and their keys, as two lists: the loop of
+    ``cleaner.steps.fingerprint.short_unsigned_arrays``."""
+    cdef Py_ssize_t n = len(lines), i, lo, hi, mid, n_signed = signed.shape[0]
+    cdef uint64_t key
+    if keys.shape[0] != n:
+        raise ValueError("one key per line is needed")
+    at = []
+    found = []
+    for i in range(n):
+        if len(lines[i]) > short:
+            continue
+        key = keys[i]
+        lo = 0
+        hi = n_signed
+        while lo < hi:  # the first signed key not below ``key``
+            mid = (lo + hi) >> 1
+            if signed[mid] < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < n_signed and signed[lo] == key:
+            continue
+        at.append(i)
+        found.append(key)
+    return at, found

@@ -25,6 +25,7 @@ from cleaner.io.writers import safe_join
 from cleaner.models import Decision, Reason
 from cleaner.pages import language_sample, line_word_counts, line_word_counts_arrays
 from cleaner.segment import segment
+from cleaner.steps.fingerprint import short_unsigned_arrays
 from cleaner.text import (
     _unicode_tokens,
     normal_tokens,
@@ -336,3 +337,23 @@ def test_compiled_line_words_are_the_array_ones(lines: list[list[int]]) -> None:
     expected = [sum(i != 0 for i in line) for line in lines]
     assert line_word_counts_arrays(ids, counts).tolist() == expected
     assert module.line_words(ids, counts).tolist() == expected
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 8), st.integers(0, 9)), max_size=30),
+    st.lists(st.integers(0, 9), max_size=8),
+    st.integers(0, 8),
+)
+def test_compiled_short_unsigned_lines_are_the_array_ones(
+    lines: list[tuple[int, int]], signed: list[int], short: int
+) -> None:
+    module = loaded()
+    if module is None:
+        pytest.skip("installed without the compiled loops")
+    text = ["x" * size for size, _ in lines]
+    keys = np.array([key for _, key in lines], np.uint64)
+    ordered = np.array(sorted(set(signed)), np.uint64)
+    expected = [(i, k) for i, (n, k) in enumerate(lines) if n <= short and k not in set(signed)]
+    at, found = short_unsigned_arrays(text, keys, short, ordered)
+    assert list(zip(at, found, strict=True)) == expected
+    assert module.short_unsigned(text, keys, short, ordered) == (at, found)

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import os
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from ..arrays import distinct
+from ..compiled import compiled
 from ..fingerprint import MinHasher
 from ..pages import Page, load_pages
 from ..work import (
@@ -78,11 +79,8 @@ def _fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
                     doc_file.write(keys.tobytes())
                     lengths.append(len(keys))
                     lines = page.lines
-                    sizes = np.fromiter(map(len, lines), np.int64, len(lines))
-                    at = np.flatnonzero(sizes <= short)
-                    if len(at):
-                        at = at[memo.unsigned(page.keys[at])]
-                    for i, key in zip(at.tolist(), page.keys[at].tolist(), strict=True):
+                    at, new = short_unsigned(lines, page.keys, short, memo.signed)
+                    for i, key in zip(at, new, strict=True):
                         if key not in pending:
                             pending[key] = printer.normalized(lines[i], i)
                     if len(pending) >= SIGNATURE_CHUNK:
@@ -104,6 +102,38 @@ def _fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
     sig_run.unlink()
     memo.mark_signed(sig_keys)
     return ShardPrints(len(lengths), int(sum(lengths)))
+
+
+def short_unsigned(
+    lines: Sequence[str], keys: np.ndarray, short: int, signed: np.ndarray
+) -> tuple[list[int], list[int]]:
+    """The positions of the lines of at most ``short`` characters whose key is not in
+    ``signed`` (sorted: the keys a worker has sent a signature for), and their keys: the
+    lines of a page pass 1 may MinHash. By the compiled loop where the package has it (one
+    call a page, where the array operations made six).
+
+    >>> short_unsigned(["a", "bbbb", "c", "d"], np.array([7, 8, 9, 7], np.uint64), 3,
+    ...                np.array([9], np.uint64))
+    ([0, 3], [7, 7])
+    """
+    module = compiled()
+    if module is not None:
+        keys = np.ascontiguousarray(keys, np.uint64)
+        found: tuple[list[int], list[int]] = module.short_unsigned(lines, keys, short, signed)
+        return found
+    return short_unsigned_arrays(lines, keys, short, signed)
+
+
+def short_unsigned_arrays(
+    lines: Sequence[str], keys: np.ndarray, short: int, signed: np.ndarray
+) -> tuple[list[int], list[int]]:
+    """:func:`short_unsigned` by array operations."""
+    sizes = np.fromiter(map(len, lines), np.int64, len(lines))
+    at = np.flatnonzero(sizes <= short)
+    if len(at) and len(signed):
+        near = np.minimum(np.searchsorted(signed, keys[at]), len(signed) - 1)
+        at = at[signed[near] != keys[at]]
+    return at.tolist(), keys[at].tolist()
 
 
 def sorted_signatures(
