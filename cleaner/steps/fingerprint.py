@@ -1,6 +1,7 @@
 """Pass 1, per shard: read → extract → segment → fingerprint. Each file becomes pages,
-streamed to the shard's pages file; each page's distinct line keys go to its key file, and
-the lines short enough to be near-duplicates get a MinHash signature each (sorted by key)."""
+streamed to the shard's pages file (:mod:`cleaner.pagefile`); each page's distinct line keys
+go to its key file, and the lines short enough to be near-duplicates get a MinHash signature
+each (sorted by key)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import numpy as np
 from ..arrays import distinct
 from ..compiled import compiled
 from ..fingerprint import MinHasher
+from ..pagefile import dump_pages
 from ..pages import Page, load_pages
 from ..work import (
     KEYS,
@@ -26,7 +28,6 @@ from ..work import (
     SIGS_RUN,
     resume_or_run,
     shard_file,
-    stream_dump,
 )
 from .context import RunContext, Shard, ShardPrints, WorkerMemo
 
@@ -88,7 +89,7 @@ def _fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
                 yield page
 
     with doc_file, key_out, sig_out:
-        stream_dump(pages(), shard_file(ctx.work_dir, shard.index, PAGES))
+        dump_pages(pages(), shard_file(ctx.work_dir, shard.index, PAGES))
         flush()
     np.save(shard_file(ctx.work_dir, shard.index, LENGTHS), np.asarray(lengths, np.int64))
     sig_keys = sorted_signatures(
