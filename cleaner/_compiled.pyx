@@ -793,3 +793,59 @@ def line_codes(
         )
         t = t1
     return out_a
+
+
+# --- pass 1: the words of each line, from the page's word ids (cleaner.pages) --------------
+
+
+def line_words(const uint64_t[::1] ids, const int64_t[::1] counts):
+    """The non-zero ids among each line's ``counts[i]`` ids of ``ids`` (the lines' ids in
+    order): ``cleaner.pages.line_word_counts``'s loop."""
+    cdef Py_ssize_t n_lines = counts.shape[0], line, t = 0, end
+    cdef int64_t found
+    for line in range(n_lines):
+        if counts[line] < 0:
+            raise ValueError("a negative count of word ids")
+        t += counts[line]
+    if t != ids.shape[0]:
+        raise ValueError("the lines' counts of word ids are not the ids")
+    out_a = np.empty(n_lines, np.int64)
+    cdef int64_t[::1] out = out_a
+    t = 0
+    for line in range(n_lines):
+        end = t + counts[line]
+        found = 0
+        while t < end:
+            found += ids[t] != 0
+            t += 1
+        out[line] = found
+    return out_a
+
+
+def short_unsigned(lines, const uint64_t[::1] keys, Py_ssize_t short, const uint64_t[::1] signed):
+    """The positions of the lines of at most ``short`` characters whose key is not in
+    ``signed`` (sorted), and their keys, as two lists: the loop of
+    ``cleaner.steps.fingerprint.short_unsigned_arrays``."""
+    cdef Py_ssize_t n = len(lines), i, lo, hi, mid, n_signed = signed.shape[0]
+    cdef uint64_t key
+    if keys.shape[0] != n:
+        raise ValueError("one key per line is needed")
+    at = []
+    found = []
+    for i in range(n):
+        if len(lines[i]) > short:
+            continue
+        key = keys[i]
+        lo = 0
+        hi = n_signed
+        while lo < hi:  # the first signed key not below ``key``
+            mid = (lo + hi) >> 1
+            if signed[mid] < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < n_signed and signed[lo] == key:
+            continue
+        at.append(i)
+        found.append(key)
+    return at, found

@@ -26,4 +26,6 @@ def segment(text: str) -> list[str]:
     >>> segment("a\\r\\n\\n  b  \\n\\t\\nc")
     ['a', '  b  ', 'c']
     """
-    return [line for line in text.splitlines() if line.strip()]
+    # a line that is neither empty nor all whitespace: what ``line.strip()`` keeps, without
+    # making the stripped copy
+    return [line for line in text.splitlines() if line and not line.isspace()]

@@ -25,10 +25,10 @@ T = TypeVar("T")
 
 # Raised whenever the name, layout or pickled classes of any file below change: a work
 # folder of another format is then never resumed (it names another run folder).
-WORK_FORMAT = 3
+WORK_FORMAT = 4
 
 # --- each shard's files (pass that writes it: what it holds) -------------------------------
-PAGES = "pages"  # 1 (removed by 2): the shard's pages, pickled one after another
+PAGES = "pages"  # 1 (removed by 2): the shard's pages, a chunk at a time (cleaner.pagefile)
 KEYS = "keys.u64"  # 1: each readable page's distinct line keys, concatenated
 LENGTHS = "lengths.npy"  # 1: how many keys of KEYS each readable page has
 SIG_KEYS_RUN = "sigkeys.run"  # 1 (removed by 1): chunks of MinHashed keys, before sorting
@@ -130,7 +130,15 @@ def stream_dump(items: Iterable[Any], path: Path) -> None:
 
 
 def stream_load(path: Path) -> Iterator[Any]:
+    """The items :func:`stream_dump` wrote to ``path``; the pages of a pages file
+    (:mod:`cleaner.pagefile`, which starts with its ``MAGIC``)."""
     with path.open("rb") as handle:
+        from .pagefile import MAGIC, read_chunks
+
+        if handle.read(len(MAGIC)) == MAGIC:
+            yield from read_chunks(handle)
+            return
+        handle.seek(0)
         while True:
             try:
                 yield pickle.load(handle)

@@ -10,17 +10,22 @@ import re
 import tempfile
 from pathlib import Path
 
+import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cleaner import Config, clean_corpus
+from cleaner.compiled import loaded
 from cleaner.extract.html import html_to_text
+from cleaner.fingerprint import LinePrinter
 from cleaner.heuristics.classify import LineClass, LineFeatures
 from cleaner.io.decode import InputError, decode
 from cleaner.io.writers import safe_join
 from cleaner.models import Decision, Reason
-from cleaner.pages import language_sample
+from cleaner.pages import language_sample, line_word_counts, line_word_counts_arrays
 from cleaner.segment import segment
+from cleaner.steps.fingerprint import short_unsigned_arrays
 from cleaner.text import (
     _unicode_tokens,
     has_words,
@@ -302,3 +307,61 @@ def test_the_anchors_of_every_line_are_each_lines_own_scan(
         out.append(None if keep is None else Decision(keep, Reason.BODY))
     for step in (1, -1):
         assert _anchors(feats, out, step) == [_scan(feats, out, i, step) for i in range(len(feats))]
+
+
+@given(
+    st.lists(
+        st.one_of(
+            PIECES,
+            st.text(alphabet=st.characters(max_codepoint=127), max_size=60),
+            st.lists(st.sampled_from(["a1", "_x", "07", "x_y", "--", "'s", "é", "B2B"])).map(
+                " ".join
+            ),
+        ).map(lambda s: s.replace("\n", " ")),
+        max_size=20,
+    ),
+    st.sampled_from([-1, 0]),
+)
+def test_words_counted_from_word_ids_are_word_count_on_ascii_lines(
+    lines: list[str], kernel_after: int
+) -> None:
+    # the fingerprints' word ids give an ASCII line's words: by the kernel and the reference
+    printer = LinePrinter(300, kernel_after=kernel_after)
+    _, ids, counts = printer.page(lines)
+    found = line_word_counts(ids, counts)
+    for line, n in zip(lines, found.tolist(), strict=True):
+        if line.isascii():
+            assert n == word_count(line), line
+    assert language_sample(lines, 200, found) == language_sample(lines, 200)
+
+
+@given(st.lists(st.lists(st.sampled_from([0, 1, 7, (1 << 64) - 1]), max_size=6), max_size=12))
+def test_compiled_line_words_are_the_array_ones(lines: list[list[int]]) -> None:
+    module = loaded()
+    if module is None:
+        pytest.skip("installed without the compiled loops")
+    ids = np.array([i for line in lines for i in line], np.uint64)
+    counts = np.array([len(line) for line in lines], np.int64)
+    expected = [sum(i != 0 for i in line) for line in lines]
+    assert line_word_counts_arrays(ids, counts).tolist() == expected
+    assert module.line_words(ids, counts).tolist() == expected
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 8), st.integers(0, 9)), max_size=30),
+    st.lists(st.integers(0, 9), max_size=8),
+    st.integers(0, 8),
+)
+def test_compiled_short_unsigned_lines_are_the_array_ones(
+    lines: list[tuple[int, int]], signed: list[int], short: int
+) -> None:
+    module = loaded()
+    if module is None:
+        pytest.skip("installed without the compiled loops")
+    text = ["x" * size for size, _ in lines]
+    keys = np.array([key for _, key in lines], np.uint64)
+    ordered = np.array(sorted(set(signed)), np.uint64)
+    expected = [(i, k) for i, (n, k) in enumerate(lines) if n <= short and k not in set(signed)]
+    at, found = short_unsigned_arrays(text, keys, short, ordered)
+    assert list(zip(at, found, strict=True)) == expected
+    assert module.short_unsigned(text, keys, short, ordered) == (at, found)

@@ -1629,7 +1629,7 @@ def test_full_work_folder_in_a_pass_names_the_folder(
     def full(*args: Any, **kw: Any) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")  # as write(2): no file name
 
-    monkeypatch.setattr(cleaner.steps.fingerprint, "stream_dump", full)
+    monkeypatch.setattr(cleaner.steps.fingerprint, "dump_pages", full)
     work = tmp_path / "w"
     result = CliRunner().invoke(
         app, ["-", "-o", "-", "-q", "-j", "1", "--work-dir", str(work)],

@@ -109,7 +109,7 @@ def decode(data: bytes, html: bool = False, declared: str | None = None) -> tupl
             return body.decode(bom_codec, "replace"), f"decoded as {bom_codec}" + (
                 " with BOM" if bom_codec == "utf-8" else ""
             )
-    if b"\x00" in data[:8192]:
+    if data.find(b"\x00", 0, 8192) >= 0:  # (a slice would copy)
         utf16 = _utf16_without_bom(data)
         if utf16 is None:
             raise InputError("binary content (NUL bytes)")

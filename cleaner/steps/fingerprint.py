@@ -1,18 +1,21 @@
 """Pass 1, per shard: read → extract → segment → fingerprint. Each file becomes pages,
-streamed to the shard's pages file; each page's distinct line keys go to its key file, and
-the lines short enough to be near-duplicates get a MinHash signature each (sorted by key)."""
+streamed to the shard's pages file (:mod:`cleaner.pagefile`); each page's distinct line keys
+go to its key file, and the lines short enough to be near-duplicates get a MinHash signature
+each (sorted by key)."""
 
 from __future__ import annotations
 
 import os
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from ..arrays import distinct
+from ..compiled import compiled
 from ..fingerprint import MinHasher
+from ..pagefile import dump_pages
 from ..pages import Page, load_pages
 from ..work import (
     KEYS,
@@ -25,7 +28,6 @@ from ..work import (
     SIGS_RUN,
     resume_or_run,
     shard_file,
-    stream_dump,
 )
 from .context import RunContext, Shard, ShardPrints, WorkerMemo
 
@@ -78,10 +80,8 @@ def _fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
                     doc_file.write(keys.tobytes())
                     lengths.append(len(keys))
                     lines = page.lines
-                    at = np.array([i for i, ln in enumerate(lines) if len(ln) <= short], np.int64)
-                    if len(at):
-                        at = at[memo.unsigned(page.keys[at])]
-                    for i, key in zip(at.tolist(), page.keys[at].tolist(), strict=True):
+                    at, new = short_unsigned(lines, page.keys, short, memo.signed)
+                    for i, key in zip(at, new, strict=True):
                         if key not in pending:
                             pending[key] = printer.normalized(lines[i], i)
                     if len(pending) >= SIGNATURE_CHUNK:
@@ -89,7 +89,7 @@ def _fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
                 yield page
 
     with doc_file, key_out, sig_out:
-        stream_dump(pages(), shard_file(ctx.work_dir, shard.index, PAGES))
+        dump_pages(pages(), shard_file(ctx.work_dir, shard.index, PAGES))
         flush()
     np.save(shard_file(ctx.work_dir, shard.index, LENGTHS), np.asarray(lengths, np.int64))
     sig_keys = sorted_signatures(
@@ -103,6 +103,38 @@ def _fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
     sig_run.unlink()
     memo.mark_signed(sig_keys)
     return ShardPrints(len(lengths), int(sum(lengths)))
+
+
+def short_unsigned(
+    lines: Sequence[str], keys: np.ndarray, short: int, signed: np.ndarray
+) -> tuple[list[int], list[int]]:
+    """The positions of the lines of at most ``short`` characters whose key is not in
+    ``signed`` (sorted: the keys a worker has sent a signature for), and their keys: the
+    lines of a page pass 1 may MinHash. By the compiled loop where the package has it (one
+    call a page, where the array operations made six).
+
+    >>> short_unsigned(["a", "bbbb", "c", "d"], np.array([7, 8, 9, 7], np.uint64), 3,
+    ...                np.array([9], np.uint64))
+    ([0, 3], [7, 7])
+    """
+    module = compiled()
+    if module is not None:
+        keys = np.ascontiguousarray(keys, np.uint64)
+        found: tuple[list[int], list[int]] = module.short_unsigned(lines, keys, short, signed)
+        return found
+    return short_unsigned_arrays(lines, keys, short, signed)
+
+
+def short_unsigned_arrays(
+    lines: Sequence[str], keys: np.ndarray, short: int, signed: np.ndarray
+) -> tuple[list[int], list[int]]:
+    """:func:`short_unsigned` by array operations."""
+    sizes = np.fromiter(map(len, lines), np.int64, len(lines))
+    at = np.flatnonzero(sizes <= short)
+    if len(at) and len(signed):
+        near = np.minimum(np.searchsorted(signed, keys[at]), len(signed) - 1)
+        at = at[signed[near] != keys[at]]
+    return at.tolist(), keys[at].tolist()
 
 
 def sorted_signatures(
