@@ -5,20 +5,34 @@ page's document print, and write single-page outputs when nothing else decides t
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import compress
+from typing import Any
 
 import numpy as np
 import xxhash
 
+from ..compiled import compiled
 from ..config import Config
-from ..decide import LineGroup, decide_lines
+from ..decide import LineGroup
 from ..dedup import GroupTable
 from ..docdedup import doc_print_dtype
 from ..heuristics.classify import LineFeatures, line_features
 from ..heuristics.compiled import features_of
 from ..idset import IdSet
 from ..io.writers import WriteBatch
-from ..models import Decision, FileResult, LineResult, Source
+from ..linecodes import (
+    BODY,
+    CLASS_CODE,
+    FIRST,
+    GROUPED,
+    LineArrays,
+    decide_codes,
+    decisions_of,
+    feature_flags,
+)
+from ..models import FileResult, LineResult, Source
 from ..pages import Page
 from ..report.tally import ShardTally
 from ..work import (
@@ -34,7 +48,7 @@ from ..work import (
     stream_dump,
     stream_load,
 )
-from ..writing import output_path, page_text, writes_in_pass2
+from ..writing import output_path, writes_in_pass2
 from .context import PageName, RunContext, Shard, WorkerMemo
 
 DOC_SIGNATURE_CHUNK = 512  # pages whose document signatures are computed together in pass 2
@@ -89,31 +103,55 @@ def page_features(page: Page, memo: WorkerMemo, config: Config) -> list[LineFeat
     (:mod:`cleaner.heuristics.compiled`; equal features share one object), else by
     :func:`line_features`, a short line's remembered per language and a long line's words
     and stopwords counted from the word ids of its fingerprint."""
-    stop = memo.stoplists.get(page.language)
     found: list[LineFeatures | None] = [None] * len(page.lines)
     codes: list[int] = []
     shared = memo.shared_features
-    kernel = memo.judge.kernel(len(page.lines))
-    if kernel is not None:
-        stops, digits = memo.feature_stops(page.language)
-        made = kernel.codes(page.lines, page.words, page.word_counts, stops, digits, config)
-        if made is not None:
-            codes = made.tolist()
-            found = list(map(shared.get, codes))  # None for -1 (left here) and new codes
-    seen = memo.features(page.language)
-    short = memo.short_chars
-    counted: list[tuple[int, int]] | None = None
+    made = _kernel_codes(page, memo, config)
+    if made is not None:
+        codes = made.tolist()
+        found = list(map(shared.get, codes))  # None for -1 (left here) and new codes
+    todo: list[int] = []
     for n, f in enumerate(found):
         if f is not None:
             continue
-        line = page.lines[n]
         if codes and codes[n] >= 0:  # new to this worker, or met earlier on this page
             f = shared.get(codes[n])
             if f is None:
                 if len(shared) >= memo.limit:
                     shared.clear()
                 f = shared[codes[n]] = features_of(codes[n])
-        elif len(line) > short:
+            found[n] = f
+        else:
+            todo.append(n)
+    for n, f in zip(todo, reference_features(page, memo, config, todo), strict=True):
+        found[n] = f
+    return found  # type: ignore[return-value]
+
+
+def _kernel_codes(page: Page, memo: WorkerMemo, config: Config) -> np.ndarray | None:
+    """The packed features of the page's lines by the compiled kernel (-1: a line left to
+    the reference); None where the kernel is not loaded or cannot take the page."""
+    kernel = memo.judge.kernel(len(page.lines))
+    if kernel is None:
+        return None
+    stops, digits = memo.feature_stops(page.language)
+    return kernel.codes(page.lines, page.words, page.word_counts, stops, digits, config)
+
+
+def reference_features(
+    page: Page, memo: WorkerMemo, config: Config, todo: Sequence[int]
+) -> list[LineFeatures]:
+    """The features of the lines ``todo`` of a page by :func:`line_features`: a short line's
+    remembered per language, a long line's words and stopwords counted from the word ids
+    of its fingerprint."""
+    stop = memo.stoplists.get(page.language)
+    seen = memo.features(page.language)
+    short = memo.short_chars
+    counted: list[tuple[int, int]] | None = None
+    found = []
+    for n in todo:
+        line = page.lines[n]
+        if len(line) > short:
             if counted is None:
                 usable, stop_ids = memo.stop_ids(page.language)
                 counted = token_counts(page.words, page.word_counts, stop_ids) if usable else []
@@ -123,36 +161,143 @@ def page_features(page: Page, memo: WorkerMemo, config: Config) -> list[LineFeat
             if f is None:
                 f = line_features(line, stop, config)
                 seen.put(line, f)
-        found[n] = f
-    return found  # type: ignore[return-value]
+        found.append(f)
+    return found
 
 
-def decide_page(page: Page, ctx: RunContext, memo: WorkerMemo | None = None) -> FileResult:
-    if page.error is not None:
-        return FileResult(page.rel, page.kind, (), None, page.error, page.notes, page.id)
+def page_lines(
+    page: Page, table: GroupTable, memo: WorkerMemo, config: Config, module: Any | None = None
+) -> LineArrays:
+    """The features and groups of a page's lines as arrays (:mod:`cleaner.linecodes`): what
+    :func:`page_features` and :func:`line_groups` give, without an object per line for the
+    lines the compiled kernel judges. ``module``: the compiled loops (None: numpy's)."""
+    n = len(page.lines)
+    made = _kernel_codes(page, memo, config)
+    if made is None:
+        made = np.full(n, -1, np.int64)
+    if module is not None:
+        cls, words, chars, flags, group, n_files = module.line_arrays(
+            made,
+            np.ascontiguousarray(page.keys, np.uint64),
+            np.ascontiguousarray(table.keys, np.uint64),
+            np.ascontiguousarray(table.gid, np.uint64),
+            np.ascontiguousarray(table.n_files, np.int64),
+        )
+    else:
+        cls, words, chars, flags, group, n_files = _line_arrays(made, page.keys, table)
+    todo = np.flatnonzero(made < 0).tolist()
+    for i, f in zip(todo, reference_features(page, memo, config, todo), strict=True):
+        cls[i] = CLASS_CODE[f.cls]
+        words[i] = f.n_words
+        chars[i] = f.n_chars
+        flags[i] |= feature_flags(f)
+    return LineArrays(cls, words, chars, flags, group, n_files)
+
+
+def _line_arrays(made: np.ndarray, keys: np.ndarray, table: GroupTable) -> tuple[np.ndarray, ...]:
+    """The compiled ``line_arrays`` in numpy: the lines' arrays from their packed features
+    (zeros for -1) and their keys."""
+    judged = made >= 0
+    cls = np.where(judged, (made >> 4) & 7, 0).astype(np.uint8)
+    words = np.where(judged, (made >> 8) & 0xFFFFFF, 0)
+    chars = np.where(judged, made >> 32, 0)
+    flags = np.where(judged, made & 15, 0).astype(np.uint16)
+    found, idx = table.lookup(keys)
+    rows = idx[found]
+    group = np.zeros(len(keys), np.uint64)
+    group[found] = table.gid[rows]
+    n_files = np.zeros(len(keys), np.int64)
+    n_files[found] = table.n_files[rows]
+    flags |= found.astype(np.uint16) * np.uint16(GROUPED)
+    flags |= first_copies(keys).astype(np.uint16) * np.uint16(FIRST)
+    return cls, words, chars, flags, group, n_files
+
+
+def first_copies(keys: np.ndarray) -> np.ndarray:
+    """Which keys are the first of their value in the array.
+
+    >>> first_copies(np.array([5, 3, 5, 5, 3], np.uint64)).tolist()
+    [True, True, False, False, False]
+    """
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    first = np.empty(len(keys), bool)
+    first[order[:1]] = True
+    first[order[1:]] = ordered[1:] != ordered[:-1]
+    return first
+
+
+def judge_page(
+    page: Page, ctx: RunContext, memo: WorkerMemo | None = None, module: Any | None = None
+) -> PageCodes:
+    """The decisions of a readable page's lines, as codes (:mod:`cleaner.linecodes`), by the
+    compiled loops of ``module`` (:func:`decision_loops`; None: numpy's and the
+    reference's)."""
     config = ctx.config
     memo = memo or ctx.memo or WorkerMemo(config.near_dup_max_chars)
     assert ctx.table is not None
-    feats = page_features(page, memo, config)
-    groups = line_groups(page.keys, ctx.table)
+    lines = page_lines(page, ctx.table, memo, config, module)
     shape_filter = page.kind != "html" or config.html_shape_filter
-    decisions = decide_lines(feats, groups, ctx.template_min_files, config, shape_filter)
-    # equal decisions share one object: the results file pickles each once per page
-    shared: dict[Decision, Decision] = {}
+    kernel = None if module is None else module.decide_codes
+    codes = decide_codes(lines, ctx.template_min_files, config, shape_filter, kernel)
+    return PageCodes(lines, codes)
+
+
+def decision_loops() -> Any | None:
+    """The compiled module when it holds pass 2's loops (``line_arrays``, ``decide_codes``)
+    and ``CLEANER_KERNELS`` does not turn it off; else None."""
+    module = compiled()
+    if module is None or not hasattr(module, "decide_codes"):
+        return None
+    return module
+
+
+@dataclass(frozen=True, slots=True)
+class PageCodes:
+    """A page's lines as arrays and the reason code of each."""
+
+    lines: LineArrays
+    codes: np.ndarray  # uint8, 0 (body) for a kept line
+
+    def kept(self) -> list[bool]:
+        return (self.codes == BODY).tolist()
+
+
+def file_result(page: Page, judged: PageCodes | None) -> FileResult:
+    """The page's result with a LineResult per line (for the results file and the reports);
+    an unreadable page (``judged`` None) has its error and no lines."""
+    if page.error is not None or judged is None:
+        return FileResult(page.rel, page.kind, (), None, page.error, page.notes, page.id)
+    decisions = decisions_of(judged.codes, judged.lines)
     lines = tuple(
-        LineResult(n + 1, text, shared.setdefault(d, d))
+        LineResult(n + 1, text, d)
         for n, (text, d) in enumerate(zip(page.lines, decisions, strict=True))
     )
     return FileResult(page.rel, page.kind, lines, page.language, None, page.notes, page.id)
 
 
-def kept_words(page: Page, result: FileResult) -> np.ndarray:
+def decide_page(page: Page, ctx: RunContext, memo: WorkerMemo | None = None) -> FileResult:
+    if page.error is not None:
+        return file_result(page, None)
+    return file_result(page, judge_page(page, ctx, memo, decision_loops()))
+
+
+def kept_text(lines: Sequence[str], kept: Sequence[bool]) -> str:
+    """The cleaned text of a page: its kept lines, in order, each ending in a newline
+    (:func:`cleaner.writing.page_text` of its result).
+
+    >>> kept_text(["A.", "b", "C."], [True, False, True]), kept_text([], [])
+    ('A.\\nC.\\n', '')
+    """
+    return "\n".join([*compress(lines, kept), ""])
+
+
+def kept_words(page: Page, kept: Sequence[bool]) -> np.ndarray:
     """The word ids of a page's kept lines, in order (pass 1 computed them per line; words
     never span lines, so these are the words of the cleaned text)."""
     if not len(page.words):
         return page.words
-    keep = np.fromiter((ln.decision.keep for ln in result.lines), dtype=bool)
-    ids = page.words[np.repeat(keep, page.word_counts)]
+    ids = page.words[np.repeat(np.asarray(kept, dtype=bool), page.word_counts)]
     return ids[ids != 0]  # punctuation tokens
 
 
@@ -212,29 +357,39 @@ def _decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
     tally = ShardTally()
     outputs = WriteBatch()
 
+    keep = needs_results(ctx, shard)
+    loops = decision_loops()
+
     def results() -> Iterator[FileResult]:
         for page in stream_load(shard_file(ctx.work_dir, index, PAGES)):
-            result = decide_page(page, ctx, memo)
-            tally.add(result)
+            judged = None if page.error is not None else judge_page(page, ctx, memo, loops)
+            if judged is None:
+                tally.add_page(page.rel, page.id, None, 0, 0, page.error, None)
+            else:
+                tally.add_codes(page.rel, page.id, page.language, page.lines, judged.codes,
+                                judged.lines.group, judged.lines.flags & GROUPED)  # fmt: skip
             text = None  # the cleaned page: its kept lines, each ending in a newline
-            if result.error is None and (hasher is not None or page.rel in singles):
-                text = page_text(result)
-            if text is not None and result.id is None and page.rel in singles:
+            kept = None
+            if judged is not None and (hasher is not None or page.rel in singles):
+                kept = judged.kept()
+                text = kept_text(page.lines, kept)
+            if text is not None and page.id is None and page.rel in singles:
                 assert ctx.out_dir is not None
                 outputs.add(output_path(ctx.out_dir, singles[page.rel], config), text)
             if hasher is not None:
-                if text is None:  # unreadable: a row without words, never clustered
+                if text is None or kept is None:  # unreadable: a row without words
                     waiting.append((0, np.empty(0, np.uint64)))
                 else:
                     content = xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))
-                    waiting.append((content, kept_words(page, result)))
+                    waiting.append((content, kept_words(page, kept)))
                 if len(waiting) >= DOC_SIGNATURE_CHUNK:
                     sign_waiting()
             del text
-            yield result
+            if keep:
+                yield file_result(page, judged)
 
     with prints_file:
-        if needs_results(ctx, shard):
+        if keep:
             stream_dump(results(), shard_file(ctx.work_dir, index, RESULTS))
         else:
             deque(results(), maxlen=0)  # judged, tallied and written; nothing kept
