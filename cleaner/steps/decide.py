@@ -17,7 +17,6 @@ from ..compiled import compiled
 from ..config import Config
 from ..decide import LineGroup
 from ..dedup import GroupTable
-from ..docdedup import doc_print_dtype
 from ..heuristics.classify import LineFeatures, line_features
 from ..heuristics.compiled import features_of
 from ..idset import IdSet
@@ -342,12 +341,7 @@ def _decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
 
     def sign_waiting() -> None:
         assert hasher is not None
-        made = hasher.doc_prints_of(waiting)
-        rows = np.zeros(len(made), dtype=doc_print_dtype(len(hasher.a)))
-        rows["content"] = [doc.content for doc in made]
-        rows["n_words"] = [doc.n_words for doc in made]
-        rows["sig"] = np.stack([doc.sig for doc in made])
-        prints_file.write(rows.tobytes())
+        prints_file.write(hasher.print_rows(waiting).tobytes())
         waiting.clear()
 
     singles: dict[str, Source] = {}  # pages written here, by rel
