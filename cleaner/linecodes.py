@@ -54,6 +54,7 @@ _SHARES = (
     "title_block_min_share",
 )
 _INT64 = (-(1 << 63), (1 << 63) - 1)
+Rules = tuple[tuple[int, ...], tuple[float, ...]]  # what decision_rules gives
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +148,7 @@ def arrays_of(feats: Sequence[LineFeatures], groups: Sequence[LineGroup]) -> Lin
     )
 
 
-def decision_rules(config: Config) -> tuple[tuple[int, ...], tuple[float, ...]] | None:
+def decision_rules(config: Config) -> Rules | None:
     """The thresholds the compiled loop takes (whole numbers, shares); None when a field
     holds what it cannot take as the reference does (a fraction where a count is meant, a
     number beyond 64 bits): then the reference decides."""
@@ -166,10 +167,12 @@ def decide_codes(
     config: Config,
     shape_filter: bool = True,
     kernel: Any | None = None,
+    rules: Rules | None = None,
 ) -> np.ndarray:
     """The reason code of each line (uint8), as :func:`cleaner.decide.decide_lines`
     decides: by ``kernel`` (the compiled module's ``decide_codes``) when given and the
-    thresholds suit it, else by the reference.
+    thresholds suit it (``rules``: :func:`decision_rules` of ``config``, when the caller
+    has them), else by the reference.
 
     >>> good = LineFeatures(LineClass.GOOD, 20, 120, False, False)
     >>> title = LineFeatures(LineClass.TITLE, 6, 40, False, True)
@@ -178,9 +181,10 @@ def decide_codes(
     >>> [REASONS[c].value for c in decide_codes(lines, 2, Config())]
     ['body', 'body', 'template-block', 'template-block', 'template']
     """
-    rules = decision_rules(config) if kernel is not None else None
-    if rules is not None and _INT64[0] <= template_min_files <= _INT64[1]:
-        return kernel(  # type: ignore[misc]
+    if kernel is not None and rules is None:
+        rules = decision_rules(config)
+    if kernel is not None and rules is not None and _INT64[0] <= template_min_files <= _INT64[1]:
+        return kernel(
             lines.cls, lines.words, lines.chars, lines.flags, lines.n_files,
             template_min_files, shape_filter, *rules,
         )  # fmt: skip

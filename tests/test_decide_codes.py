@@ -7,6 +7,7 @@ give, and the tally of a page's codes is the tally of its results."""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -35,6 +36,7 @@ from cleaner.pages import Page
 from cleaner.report.tally import ShardTally
 from cleaner.steps.context import WorkerMemo
 from cleaner.steps.decide import (
+    Loops,
     _line_arrays,
     decision_loops,
     line_groups,
@@ -239,8 +241,8 @@ def test_page_arrays_are_page_features_and_line_groups(kernel_after: int, loops:
     page, table = _page_and_table()
     memo = WorkerMemo(300)
     memo.judge = FeatureJudge(kernel_after)
-    module = loops_module() if loops == "compiled" else None
-    arrays = page_lines(page, table, memo, Config(), module)
+    compiled_loops = loops_of(table) if loops == "compiled" else None
+    arrays = page_lines(page, table, memo, Config(), compiled_loops)
     assert arrays.features() == page_features(page, WorkerMemo(300), Config())
     assert arrays.groups() == line_groups(page.keys, table)
     assert ((arrays.flags & GROUPED) != 0).tolist() == [
@@ -248,11 +250,14 @@ def test_page_arrays_are_page_features_and_line_groups(kernel_after: int, loops:
     ]  # fmt: skip
 
 
-def loops_module() -> object:
-    module = decision_loops()
-    if module is None:
+def loops_of(table: GroupTable) -> Loops:
+    from cleaner.io.records import RecordKeys
+    from cleaner.steps.context import RunContext
+
+    loops = decision_loops(RunContext(Config(), Path("."), RecordKeys(), table=table))
+    if loops is None:
         pytest.skip("the compiled loops are off (CLEANER_KERNELS=0) or were not built")
-    return module
+    return loops
 
 
 CODES = st.one_of(
@@ -276,7 +281,7 @@ def test_compiled_line_arrays_are_numpys(lines, table_keys) -> None:
     keys = np.array([k for _, k in lines], np.uint64)
     tk = np.array(sorted(table_keys), np.uint64)
     table = GroupTable(tk, tk + np.uint64(100), np.arange(len(tk), dtype=np.int64) + 2, tk)
-    got = loops_module().line_arrays(made, keys, table.keys, table.gid, table.n_files)
+    got = loops_of(table).module.line_arrays(made, keys, table.keys, table.gid, table.n_files)
     want = _line_arrays(made, keys, table)
     for a, b in zip(got, want, strict=True):
         assert a.dtype == b.dtype and a.tolist() == b.tolist()

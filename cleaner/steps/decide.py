@@ -27,7 +27,9 @@ from ..linecodes import (
     FIRST,
     GROUPED,
     LineArrays,
+    Rules,
     decide_codes,
+    decision_rules,
     decisions_of,
     feature_flags,
 )
@@ -165,22 +167,20 @@ def reference_features(
 
 
 def page_lines(
-    page: Page, table: GroupTable, memo: WorkerMemo, config: Config, module: Any | None = None
+    page: Page, table: GroupTable, memo: WorkerMemo, config: Config, loops: Loops | None = None
 ) -> LineArrays:
     """The features and groups of a page's lines as arrays (:mod:`cleaner.linecodes`): what
     :func:`page_features` and :func:`line_groups` give, without an object per line for the
-    lines the compiled kernel judges. ``module``: the compiled loops (None: numpy's)."""
+    lines the compiled kernel judges. ``loops``: the compiled loops for ``table``
+    (:func:`decision_loops`; None: numpy's)."""
     n = len(page.lines)
     made = _kernel_codes(page, memo, config)
     if made is None:
         made = np.full(n, -1, np.int64)
-    if module is not None:
-        cls, words, chars, flags, group, n_files = module.line_arrays(
-            made,
-            np.ascontiguousarray(page.keys, np.uint64),
-            np.ascontiguousarray(table.keys, np.uint64),
-            np.ascontiguousarray(table.gid, np.uint64),
-            np.ascontiguousarray(table.n_files, np.int64),
+    if loops is not None:
+        keys = np.ascontiguousarray(page.keys, np.uint64)
+        cls, words, chars, flags, group, n_files = loops.module.line_arrays(
+            made, keys, *loops.table
         )
     else:
         cls, words, chars, flags, group, n_files = _line_arrays(made, page.keys, table)
@@ -227,28 +227,42 @@ def first_copies(keys: np.ndarray) -> np.ndarray:
 
 
 def judge_page(
-    page: Page, ctx: RunContext, memo: WorkerMemo | None = None, module: Any | None = None
+    page: Page, ctx: RunContext, memo: WorkerMemo | None = None, loops: Loops | None = None
 ) -> PageCodes:
     """The decisions of a readable page's lines, as codes (:mod:`cleaner.linecodes`), by the
-    compiled loops of ``module`` (:func:`decision_loops`; None: numpy's and the
-    reference's)."""
+    compiled loops (``loops``, :func:`decision_loops`; None: numpy's and the reference's)."""
     config = ctx.config
     memo = memo or ctx.memo or WorkerMemo(config.near_dup_max_chars)
     assert ctx.table is not None
-    lines = page_lines(page, ctx.table, memo, config, module)
+    lines = page_lines(page, ctx.table, memo, config, loops)
     shape_filter = page.kind != "html" or config.html_shape_filter
-    kernel = None if module is None else module.decide_codes
-    codes = decide_codes(lines, ctx.template_min_files, config, shape_filter, kernel)
+    kernel, rules = (None, None) if loops is None else (loops.module.decide_codes, loops.rules)
+    codes = decide_codes(lines, ctx.template_min_files, config, shape_filter, kernel, rules)
     return PageCodes(lines, codes)
 
 
-def decision_loops() -> Any | None:
-    """The compiled module when it holds pass 2's loops (``line_arrays``, ``decide_codes``)
-    and ``CLEANER_KERNELS`` does not turn it off; else None."""
+@dataclass(frozen=True)
+class Loops:
+    """Pass 2's compiled loops (``line_arrays``, ``decide_codes``) and what they take from
+    the run: the group table's arrays, the thresholds (None: the reference decides)."""
+
+    module: Any
+    table: tuple[np.ndarray, np.ndarray, np.ndarray]  # keys, gid, n_files
+    rules: Rules | None
+
+
+def decision_loops(ctx: RunContext) -> Loops | None:
+    """The compiled loops for a run's pages, when the compiled module holds them and
+    ``CLEANER_KERNELS`` does not turn it off; else None."""
     module = compiled()
-    if module is None or not hasattr(module, "decide_codes"):
+    if module is None or not hasattr(module, "decide_codes") or ctx.table is None:
         return None
-    return module
+    table = (
+        np.ascontiguousarray(ctx.table.keys, np.uint64),
+        np.ascontiguousarray(ctx.table.gid, np.uint64),
+        np.ascontiguousarray(ctx.table.n_files, np.int64),
+    )
+    return Loops(module, table, decision_rules(ctx.config))
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,7 +292,7 @@ def file_result(page: Page, judged: PageCodes | None) -> FileResult:
 def decide_page(page: Page, ctx: RunContext, memo: WorkerMemo | None = None) -> FileResult:
     if page.error is not None:
         return file_result(page, None)
-    return file_result(page, judge_page(page, ctx, memo, decision_loops()))
+    return file_result(page, judge_page(page, ctx, memo, decision_loops(ctx)))
 
 
 def kept_text(lines: Sequence[str], kept: Sequence[bool]) -> str:
@@ -352,7 +366,7 @@ def _decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
     outputs = WriteBatch()
 
     keep = needs_results(ctx, shard)
-    loops = decision_loops()
+    loops = decision_loops(ctx)
 
     def results() -> Iterator[FileResult]:
         for page in stream_load(shard_file(ctx.work_dir, index, PAGES)):
