@@ -799,8 +799,7 @@ def line_codes(
 # reference's steps in its order, line for line; cleaner.linecodes calls it and holds the
 # codes (classes as above; flags and reasons below, as cleaner.linecodes numbers them)
 
-from libc.stdlib cimport free, malloc
-from libc.string cimport memset
+from libc.stdlib cimport free, malloc, qsort
 
 cdef enum:
     L_LEAD_IN = 1
@@ -1263,6 +1262,20 @@ def decide_codes(
     return result
 
 
+cdef struct KeyAt:
+    uint64_t key
+    Py_ssize_t at
+
+
+cdef int key_at_order(const void *a, const void *b) noexcept nogil:
+    """qsort's order of KeyAt: by key, then by position."""
+    cdef const KeyAt *x = <const KeyAt *>a
+    cdef const KeyAt *y = <const KeyAt *>b
+    if x.key != y.key:
+        return -1 if x.key < y.key else 1
+    return -1 if x.at < y.at else (1 if x.at > y.at else 0)
+
+
 def line_arrays(
     const int64_t[::1] made,
     const uint64_t[::1] keys,
@@ -1275,7 +1288,7 @@ def line_arrays(
     zeros and its group's flags only, for the caller to fill), group id and files from the
     group table (sorted ``table_keys``), and whether the line is its key's first on the
     page."""
-    cdef Py_ssize_t n = made.shape[0], i, lo, hi, mid, t = table_keys.shape[0], size, slot
+    cdef Py_ssize_t n = made.shape[0], i, lo, hi, mid, t = table_keys.shape[0]
     cdef int64_t code
     cdef uint64_t key
     if keys.shape[0] != n or table_gid.shape[0] != t or table_files.shape[0] != t:
@@ -1292,15 +1305,10 @@ def line_arrays(
     cdef uint16_t[::1] flags = flags_a
     cdef uint64_t[::1] group = group_a
     cdef int64_t[::1] files = files_a
-    # a set of the keys met so far: open addressing over the keys' low bits (they are hashes)
-    size = 16
-    while size < 2 * n:
-        size *= 2
-    cdef uint64_t *seen = <uint64_t *>malloc(sizeof(uint64_t) * size + size)
-    if seen == NULL:
+    # the lines by key, then position: the first of each key's run is its first copy
+    cdef KeyAt *order = <KeyAt *>malloc(sizeof(KeyAt) * (n if n > 0 else 1))
+    if order == NULL:
         raise MemoryError()
-    cdef uint8_t *used = <uint8_t *>(seen + size)
-    memset(used, 0, size)
     for i in range(n):
         code = made[i]
         if code >= 0:
@@ -1329,12 +1337,11 @@ def line_arrays(
         else:
             group[i] = 0
             files[i] = 0
-        slot = <Py_ssize_t>(key & <uint64_t>(size - 1))
-        while used[slot] and seen[slot] != key:
-            slot = (slot + 1) & (size - 1)
-        if not used[slot]:
-            used[slot] = 1
-            seen[slot] = key
-            flags[i] |= L_FIRST
-    free(seen)
+        order[i].key = key
+        order[i].at = i
+    qsort(order, n, sizeof(KeyAt), key_at_order)
+    for i in range(n):
+        if i == 0 or order[i].key != order[i - 1].key:
+            flags[order[i].at] |= L_FIRST
+    free(order)
     return cls_a, words_a, chars_a, flags_a, group_a, files_a

@@ -272,8 +272,9 @@ class PageCodes:
     lines: LineArrays
     codes: np.ndarray  # uint8, 0 (body) for a kept line
 
-    def kept(self) -> list[bool]:
-        return (self.codes == BODY).tolist()
+    def kept(self) -> np.ndarray:
+        """Which lines are kept (a mask)."""
+        return self.codes == BODY
 
 
 def file_result(page: Page, judged: PageCodes | None) -> FileResult:
@@ -305,12 +306,12 @@ def kept_text(lines: Sequence[str], kept: Sequence[bool]) -> str:
     return "\n".join([*compress(lines, kept), ""])
 
 
-def kept_words(page: Page, kept: Sequence[bool]) -> np.ndarray:
-    """The word ids of a page's kept lines, in order (pass 1 computed them per line; words
-    never span lines, so these are the words of the cleaned text)."""
+def kept_words(page: Page, kept: np.ndarray) -> np.ndarray:
+    """The word ids of a page's kept lines (``kept``, a mask), in order (pass 1 computed
+    them per line; words never span lines, so these are the words of the cleaned text)."""
     if not len(page.words):
         return page.words
-    ids = page.words[np.repeat(np.asarray(kept, dtype=bool), page.word_counts)]
+    ids = page.words[np.repeat(kept, page.word_counts)]
     return ids[ids != 0]  # punctuation tokens
 
 
@@ -380,7 +381,7 @@ def _decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
             kept = None
             if judged is not None and (hasher is not None or page.rel in singles):
                 kept = judged.kept()
-                text = kept_text(page.lines, kept)
+                text = kept_text(page.lines, kept.tolist())
             if text is not None and page.id is None and page.rel in singles:
                 assert ctx.out_dir is not None
                 outputs.add(output_path(ctx.out_dir, singles[page.rel], config), text)
