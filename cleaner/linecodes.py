@@ -188,28 +188,34 @@ def decide_codes(
             lines.cls, lines.words, lines.chars, lines.flags, lines.n_files,
             template_min_files, shape_filter, *rules,
         )  # fmt: skip
-    decided = decide_lines(
-        lines.features(), lines.groups(), template_min_files, config, shape_filter
+    return reason_codes(
+        decide_lines(lines.features(), lines.groups(), template_min_files, config, shape_filter)
     )
-    return np.fromiter((REASON_CODE[d.reason] for d in decided), np.uint8, len(decided))
 
 
-def decisions_of(codes: np.ndarray, lines: LineArrays) -> list[Decision]:
-    """The decision of each line, equal decisions one object.
+def decisions_of(codes: np.ndarray, group: np.ndarray, grouped: np.ndarray) -> list[Decision]:
+    """The decision of each line from its reason code, its group id and whether it has a
+    group; equal decisions are one object.
 
-    >>> lines = arrays_of([LineFeatures(LineClass.TITLE, 1, 4, False, True)] * 2,
-    ...                   [LineGroup(7, 2), LineGroup(7, 2, False)])
-    >>> a, b = decisions_of(np.array([1, 1], np.uint8), lines)
+    >>> a, b = decisions_of(np.array([1, 1], np.uint8), np.array([7, 7]), np.array([1, 1]))
     >>> a, a is b
     (Decision(keep=False, reason=<Reason.TEMPLATE: 'template'>, group=7), True)
     """
     shared: dict[tuple[int, int | None], Decision] = {}
     out = []
-    grouped = (lines.flags & GROUPED) != 0
-    for code, gid, has in zip(codes.tolist(), lines.group.tolist(), grouped.tolist(), strict=True):
+    for code, gid, has in zip(codes.tolist(), group.tolist(), grouped.tolist(), strict=True):
         key = (code, gid if has else None)
         d = shared.get(key)
         if d is None:
             d = shared[key] = Decision(code == BODY, REASONS[code], key[1])
         out.append(d)
     return out
+
+
+def reason_codes(decisions: Sequence[Decision]) -> np.ndarray:
+    """The reason code of each decision.
+
+    >>> reason_codes([Decision(True, Reason.BODY), Decision(False, Reason.OFF_BODY)]).tolist()
+    [0, 9]
+    """
+    return np.fromiter((REASON_CODE[d.reason] for d in decisions), np.uint8, len(decisions))

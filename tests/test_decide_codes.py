@@ -39,6 +39,7 @@ from cleaner.steps.decide import (
     Loops,
     _line_arrays,
     decision_loops,
+    judge_page,
     line_groups,
     page_features,
     page_lines,
@@ -291,7 +292,7 @@ def test_tally_of_codes_is_the_tally_of_results() -> None:
     page, table = _page_and_table()
     arrays = page_lines(page, table, WorkerMemo(300), Config())
     codes = decide_codes(arrays, 2, Config(), True, None)
-    decisions = decisions_of(codes, arrays)
+    decisions = decisions_of(codes, arrays.group, (arrays.flags & GROUPED) != 0)
     results = tuple(
         LineResult(n + 1, t, d) for n, (t, d) in enumerate(zip(page.lines, decisions, strict=True))
     )
@@ -305,3 +306,17 @@ def test_tally_of_codes_is_the_tally_of_results() -> None:
     assert by_codes == by_results
     assert list(by_codes.reasons) == list(by_results.reasons)
     assert by_codes.pages[0][6] == by_results.pages[0][6] is not None
+
+
+def test_a_page_is_judged_alike_with_and_without_the_compiled_loops() -> None:
+    from cleaner.io.records import RecordKeys
+    from cleaner.steps.context import RunContext
+
+    page, table = _page_and_table()
+    ctx = RunContext(Config(), Path("."), RecordKeys(), table=table)
+    fast = judge_page(page, ctx, WorkerMemo(300), loops_of(table))
+    slow = judge_page(page, ctx, WorkerMemo(300), None)
+    for field in ("codes", "group", "grouped"):
+        a, b = getattr(fast, field), getattr(slow, field)
+        assert a.dtype == b.dtype and a.tolist() == b.tolist()
+    assert {REASONS[c] for c in fast.codes.tolist()} >= {Reason.BODY, Reason.TEMPLATE}

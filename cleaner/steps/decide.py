@@ -15,7 +15,7 @@ import xxhash
 
 from ..compiled import compiled
 from ..config import Config
-from ..decide import LineGroup
+from ..decide import LineGroup, decide_lines
 from ..dedup import GroupTable
 from ..heuristics.classify import LineFeatures, line_features
 from ..heuristics.compiled import features_of
@@ -32,6 +32,7 @@ from ..linecodes import (
     decision_rules,
     decisions_of,
     feature_flags,
+    reason_codes,
 )
 from ..models import FileResult, LineResult, Source
 from ..pages import Page
@@ -230,15 +231,28 @@ def judge_page(
     page: Page, ctx: RunContext, memo: WorkerMemo | None = None, loops: Loops | None = None
 ) -> PageCodes:
     """The decisions of a readable page's lines, as codes (:mod:`cleaner.linecodes`), by the
-    compiled loops (``loops``, :func:`decision_loops`; None: numpy's and the reference's)."""
+    compiled loops (``loops``, :func:`decision_loops`); without them (None), by the
+    reference's features, groups and decisions (:func:`page_features`, :func:`line_groups`,
+    :func:`cleaner.decide.decide_lines`)."""
     config = ctx.config
     memo = memo or ctx.memo or WorkerMemo(config.near_dup_max_chars)
     assert ctx.table is not None
-    lines = page_lines(page, ctx.table, memo, config, loops)
     shape_filter = page.kind != "html" or config.html_shape_filter
-    kernel, rules = (None, None) if loops is None else (loops.module.decide_codes, loops.rules)
-    codes = decide_codes(lines, ctx.template_min_files, config, shape_filter, kernel, rules)
-    return PageCodes(lines, codes)
+    tmin = ctx.template_min_files
+    if loops is None:  # the reference's objects, as they are
+        groups = line_groups(page.keys, ctx.table)
+        decided = decide_lines(
+            page_features(page, memo, config), groups, tmin, config, shape_filter
+        )
+        n = len(groups)
+        return PageCodes(
+            reason_codes(decided),
+            np.fromiter((g.id or 0 for g in groups), np.uint64, n),
+            np.fromiter((g.id is not None for g in groups), bool, n),
+        )
+    lines = page_lines(page, ctx.table, memo, config, loops)
+    codes = decide_codes(lines, tmin, config, shape_filter, loops.module.decide_codes, loops.rules)
+    return PageCodes(codes, lines.group, (lines.flags & GROUPED) != 0)
 
 
 @dataclass(frozen=True)
@@ -267,10 +281,11 @@ def decision_loops(ctx: RunContext) -> Loops | None:
 
 @dataclass(frozen=True, slots=True)
 class PageCodes:
-    """A page's lines as arrays and the reason code of each."""
+    """The reason code of each line of a page, and its group (id; whether it has one)."""
 
-    lines: LineArrays
     codes: np.ndarray  # uint8, 0 (body) for a kept line
+    group: np.ndarray  # uint64
+    grouped: np.ndarray  # bool
 
     def kept(self) -> np.ndarray:
         """Which lines are kept (a mask)."""
@@ -282,7 +297,7 @@ def file_result(page: Page, judged: PageCodes | None) -> FileResult:
     an unreadable page (``judged`` None) has its error and no lines."""
     if page.error is not None or judged is None:
         return FileResult(page.rel, page.kind, (), None, page.error, page.notes, page.id)
-    decisions = decisions_of(judged.codes, judged.lines)
+    decisions = decisions_of(judged.codes, judged.group, judged.grouped)
     lines = tuple(
         LineResult(n + 1, text, d)
         for n, (text, d) in enumerate(zip(page.lines, decisions, strict=True))
@@ -376,7 +391,7 @@ def _decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
                 tally.add_page(page.rel, page.id, None, 0, 0, page.error, None)
             else:
                 tally.add_codes(page.rel, page.id, page.language, page.lines, judged.codes,
-                                judged.lines.group, judged.lines.flags & GROUPED)  # fmt: skip
+                                judged.group, judged.grouped)  # fmt: skip
             text = None  # the cleaned page: its kept lines, each ending in a newline
             kept = None
             if judged is not None and (hasher is not None or page.rel in singles):
