@@ -1,6 +1,11 @@
 """Pass 2, per shard: decide every line of every page (``cleaner.decide`` over the
 line features and the corpus-wide group table), tally the report's counts, make each
-page's document print, and write single-page outputs when nothing else decides them."""
+page's document print, and write single-page outputs when nothing else decides them.
+
+A page travels as arrays (:mod:`cleaner.linecodes`): its lines' features and groups, then
+a reason code per line, made by the compiled loops (:func:`decision_loops`) where they are
+built; the tally, the cleaned text and the document words are read from the codes, and a
+line's ``LineResult`` is made only for the results file (a report, or pass 3)."""
 
 from __future__ import annotations
 
