@@ -849,3 +849,555 @@ def short_unsigned(lines, const uint64_t[::1] keys, Py_ssize_t short, const uint
         at.append(i)
         found.append(key)
     return at, found
+
+
+# A page's decisions (cleaner.decide.decide_lines and cleaner.mainbody) over arrays: the
+# reference's steps in its order, line for line; cleaner.linecodes calls it and holds the
+# codes (classes as above; flags and reasons below, as cleaner.linecodes numbers them)
+
+from libc.stdlib cimport free, malloc, qsort
+
+cdef enum:
+    L_LEAD_IN = 1
+    L_MARKED = 2
+    L_TITLE_LIKE = 4
+    L_HEADING = 8
+    L_BARE_URL = 16
+    L_QUOTED = 32
+    L_IMAGE = 64
+    L_GROUPED = 128
+    L_FIRST = 256
+
+cdef enum:
+    R_BODY = 0
+    R_TEMPLATE = 1
+    R_TEMPLATE_BLOCK = 2
+    R_NO_SENTENCE = 3
+    R_SHORT = 4
+    R_LOW_STOPWORDS = 5
+    R_MARKUP = 6
+    R_DATETIME = 7
+    R_REPEATED = 8
+    R_OFF_BODY = 9
+    R_NONE = 255
+
+
+cdef struct Rules:
+    int64_t tmin, quote_max, heading_max_chars, rounds, min_gap, far_gap
+    int64_t thread_min_dates, thread_max_post, teaser_min_heads, teaser_max_words
+    int64_t list_min_words, list_min_line_words
+    double copy_share, max_share, insert_share, title_share
+    bint shape
+
+
+cdef inline bint list_reason(uint8_t r) noexcept:
+    return r == R_TEMPLATE_BLOCK or r == R_NO_SENTENCE or r == R_SHORT or r == R_LOW_STOPWORDS
+
+
+cdef inline bint pictured_before(const uint16_t *flags, Py_ssize_t i, Py_ssize_t back) noexcept:
+    """Whether one of the ``back`` lines above line ``i`` shows an image."""
+    cdef Py_ssize_t j = i - back
+    if j < 0:
+        j = 0
+    while j < i:
+        if flags[j] & L_IMAGE:
+            return True
+        j += 1
+    return False
+
+
+cdef void main_body_codes(
+    Py_ssize_t m, const uint8_t *cls, const int64_t *words, const uint16_t *flags,
+    const Rules *p, uint8_t *out, int64_t *s,
+) noexcept:
+    """cleaner.mainbody.main_body; ``s``: 12 x (m + 1) int64 of scratch."""
+    cdef int64_t *kept_before = s
+    cdef int64_t *posts = s + (m + 1)
+    cdef int64_t *run = s + 2 * (m + 1)
+    cdef int64_t *bfirst = s + 3 * (m + 1)
+    cdef int64_t *blast = s + 4 * (m + 1)
+    cdef int64_t *gaps = s + 5 * (m + 1)
+    cdef int64_t *spans = s + 6 * (m + 1)
+    cdef int64_t *walls = s + 7 * (m + 1)
+    cdef int64_t *weight = s + 8 * (m + 1)
+    cdef int64_t *teaser = s + 9 * (m + 1)
+    cdef int64_t *keepb = s + 10 * (m + 1)
+    cdef Py_ssize_t i, j, k, r = 0, nb = 0, main, title, sk, lo, step, t, nheads, pictured
+    cdef int64_t gap, span, between, cnt
+    cdef bint dated, wall, pic, any_candidate
+    cdef double floor
+    kept_before[0] = 0
+    for i in range(m):
+        kept_before[i + 1] = kept_before[i] + (out[i] == R_BODY)
+        posts[i] = 0
+    # the posts of a thread (cleaner.mainbody._thread_starts)
+    for i in range(1, m):
+        if out[i] != R_BODY:
+            continue
+        j = i - 1
+        gap = 0
+        dated = False
+        while j >= 0 and out[j] != R_BODY:
+            dated = dated or (cls[j] == C_DATETIME and not (flags[j] & L_QUOTED))
+            gap += cls[j] != C_MARKUP
+            j -= 1
+        if not (dated and j >= 0):
+            continue
+        if r > 0 and (
+            kept_before[i] - kept_before[run[r - 1]] > p.thread_max_post or gap >= p.far_gap
+        ):
+            if r >= p.thread_min_dates:
+                for k in range(r):
+                    posts[run[k]] = 1
+            r = 0
+        run[r] = i
+        r += 1
+    if r >= p.thread_min_dates:
+        for k in range(r):
+            posts[run[k]] = 1
+    # the blocks of kept lines
+    gap = span = 0
+    for i in range(m):
+        if out[i] == R_BODY:
+            wall = posts[i] or ((flags[i] & L_HEADING) and gap > 0)
+            if nb == 0 or gap >= p.min_gap or wall:
+                if nb > 0:
+                    gaps[nb - 1] = gap
+                    spans[nb - 1] = span
+                    walls[nb - 1] = wall
+                bfirst[nb] = i
+                nb += 1
+            blast[nb - 1] = i
+            gap = span = 0
+        elif cls[i] != C_MARKUP:
+            pic = (out[i] == R_TEMPLATE or out[i] == R_TEMPLATE_BLOCK) and pictured_before(
+                flags, i, 2
+            )
+            gap += 1
+            span += not (pic and span > 0)
+    if nb < 2:
+        return
+    any_candidate = False
+    for k in range(nb):
+        weight[k] = 0
+        nheads = 0
+        for i in range(bfirst[k], blast[k] + 1):
+            if out[i] == R_BODY:
+                if cls[i] == C_GOOD:
+                    weight[k] += words[i]
+                nheads += (flags[i] & L_MARKED) != 0
+        teaser[k] = 0
+        if nheads >= p.teaser_min_heads and weight[k] < p.teaser_max_words * nheads:
+            pictured = 0
+            for i in range(bfirst[k], blast[k] + 1):
+                if out[i] == R_BODY and (flags[i] & L_MARKED) and pictured_before(flags, i, 3):
+                    pictured += 1
+            teaser[k] = 2 * pictured >= nheads
+        any_candidate = any_candidate or not teaser[k]
+    main = -1
+    for k in range(nb):
+        if (teaser[k] and any_candidate) or (main >= 0 and weight[k] <= weight[main]):
+            continue
+        main = k
+    title = -1
+    for i in range(m):
+        if flags[i] & L_HEADING:
+            title = i
+            break
+    if title >= 0:
+        sk = -1
+        for k in range(nb):
+            if (
+                blast[k] > title
+                and <double>weight[k] >= p.title_share * <double>weight[main]
+                and not (teaser[k] and any_candidate)
+            ):
+                sk = k
+                break
+        if sk >= 0:
+            cnt = 0
+            for i in range(title + 1, bfirst[sk]):
+                cnt += cls[i] != C_MARKUP and out[i] != R_BODY
+            if cnt < p.far_gap:
+                main = sk
+    floor = p.max_share * <double>weight[main]
+    for k in range(nb):
+        keepb[k] = k == main
+    for t in range(2):
+        step = -1 if t == 0 else 1
+        k = main
+        while 0 <= k + step < nb:
+            lo = k if step > 0 else k - 1
+            between = gaps[lo]
+            if (
+                between >= p.far_gap > spans[lo]
+                and <double>weight[k + step] >= p.insert_share * <double>weight[main]
+            ):
+                between = 0
+            if (
+                <double>weight[k + step] < floor
+                or (teaser[k + step] and not teaser[main])
+                or between >= p.far_gap
+                or walls[lo]
+            ):
+                break
+            k += step
+            keepb[k] = 1
+    for k in range(nb):
+        if keepb[k]:
+            continue
+        for i in range(bfirst[k], blast[k] + 1):
+            if out[i] != R_BODY or (i == title and bfirst[main] > title):
+                continue
+            out[i] = R_OFF_BODY
+
+
+cdef void list_page_codes(
+    Py_ssize_t m, const uint8_t *cls, const int64_t *words, const uint16_t *flags,
+    const Rules *p, uint8_t *out, int64_t *s,
+) noexcept:
+    """cleaner.mainbody.list_page; ``s``: m + 1 int64 of scratch."""
+    cdef int64_t *runid = s
+    cdef Py_ssize_t i, title = -1, nruns = 0, best = -1
+    cdef int64_t other = 2, rwords = 0, rcount = 0, bwords = 0, bcount = 0
+    for i in range(m):
+        if out[i] == R_BODY and cls[i] == C_GOOD:
+            return
+    for i in range(m):
+        runid[i] = -1
+        if title < 0 and (flags[i] & L_HEADING):
+            title = i
+    for i in range(title + 1, m):
+        if cls[i] == C_MARKUP and not (flags[i] & L_HEADING):
+            continue
+        if flags[i] & L_HEADING:
+            other = 2
+        elif out[i] != R_BODY and list_reason(out[i]) and cls[i] != C_DATETIME:
+            if other > 1:
+                if nruns > 0 and (best < 0 or rwords > bwords):
+                    best, bwords, bcount = nruns - 1, rwords, rcount
+                nruns += 1
+                rwords = rcount = 0
+            runid[i] = nruns - 1
+            rwords += words[i]
+            rcount += 1
+            other = 0
+        else:
+            other += 1
+    if nruns > 0 and (best < 0 or rwords > bwords):
+        best, bwords, bcount = nruns - 1, rwords, rcount
+    if bwords >= p.list_min_words and bwords >= p.list_min_line_words * bcount:
+        if title >= 0:
+            out[title] = R_BODY
+        if best >= 0:
+            for i in range(title + 1, m):
+                if runid[i] == best:
+                    out[i] = R_BODY
+
+
+cdef void decide_round(
+    Py_ssize_t m, const uint8_t *cls, const int64_t *words, const int64_t *chars,
+    const uint16_t *flags, const int64_t *nf, const Rules *p, uint8_t *out, int64_t *s,
+) noexcept:
+    """cleaner.decide._decide_round over m lines; ``s``: 16 x (m + 1) int64 of scratch."""
+    cdef int64_t *tpl = s
+    cdef int64_t *rep = s + (m + 1)
+    cdef int64_t *body_after = s + 2 * (m + 1)
+    cdef int64_t *bg = s + 3 * (m + 1)
+    cdef int64_t *ag = s + 4 * (m + 1)
+    cdef int64_t *agap = s + 5 * (m + 1)
+    cdef int64_t *items = s + 6 * (m + 1)
+    cdef Py_ssize_t i, j, k, start, nitems
+    cdef int64_t body = 0, shared = 0, reach_gap, other
+    cdef bint copy, cross, anyt, reach_good, keep
+    # cross-file template lines (cleaner.decide._template_flags)
+    for i in range(m):
+        rep[i] = (flags[i] & L_GROUPED) != 0 and nf[i] >= p.tmin
+        if cls[i] == C_GOOD:
+            body += words[i]
+            if rep[i]:
+                shared += words[i]
+    copy = body > 0 and <double>shared >= p.copy_share * <double>body
+    for i in range(m):
+        cross = rep[i] != 0
+        if words[i] == 0:
+            cross = False
+        elif cross and (copy or nf[i] < p.quote_max):
+            if flags[i] & L_HEADING:
+                cross = False
+            elif cls[i] == C_GOOD:
+                j = i - 1
+                while j >= 0 and cls[j] == C_MARKUP:
+                    j -= 1
+                k = i + 1
+                while k < m and cls[k] == C_MARKUP:
+                    k += 1
+                cross = not ((j >= 0 and cls[j] == C_GOOD) or (k < m and cls[k] == C_GOOD))
+        tpl[i] = cross
+    # template lines, markup and dates, in-page repeats
+    for i in range(m):
+        if tpl[i]:
+            out[i] = R_TEMPLATE
+        elif (cls[i] == C_MARKUP or cls[i] == C_DATETIME) and (
+            p.shape or not (flags[i] & L_BARE_URL)
+        ):
+            out[i] = R_MARKUP if cls[i] == C_MARKUP else R_DATETIME
+        elif p.shape and not (flags[i] & L_FIRST) and cls[i] != C_GOOD:
+            out[i] = R_REPEATED
+        else:
+            out[i] = R_NONE
+    # template blocks: runs of title-like lines holding a template line
+    if p.shape:
+        i = 0
+        while i < m:
+            if not ((flags[i] & L_TITLE_LIKE) or tpl[i]) or (flags[i] & L_HEADING):
+                i += 1
+                continue
+            start = i
+            anyt = False
+            while i < m and ((flags[i] & L_TITLE_LIKE) or tpl[i]) and not (flags[i] & L_HEADING):
+                anyt = anyt or tpl[i] != 0
+                i += 1
+            if anyt:
+                for j in range(start, i):
+                    if out[j] == R_NONE:
+                        out[j] = R_TEMPLATE_BLOCK
+    # line shape
+    for i in range(m):
+        if out[i] == R_NONE:
+            if not p.shape or cls[i] == C_GOOD:
+                out[i] = R_BODY
+            elif cls[i] == C_BAD:
+                out[i] = R_LOW_STOPWORDS
+    # context (cleaner.decide._context, _anchors)
+    body_after[m] = 0
+    for i in range(m - 1, -1, -1):
+        body_after[i] = body_after[i + 1] or (cls[i] == C_GOOD and out[i] == R_BODY)
+    reach_good = False
+    for j in range(m):
+        bg[j] = reach_good
+        if cls[j] == C_MARKUP:
+            continue
+        if out[j] != R_NONE:
+            reach_good = out[j] == R_BODY
+        elif cls[j] == C_GOOD:
+            reach_good = True
+        elif cls[j] == C_BAD:
+            reach_good = False
+    reach_good = False
+    reach_gap = 0
+    for j in range(m - 1, -1, -1):
+        ag[j] = reach_good
+        agap[j] = reach_gap
+        if cls[j] == C_MARKUP:
+            continue
+        if out[j] != R_NONE:
+            reach_good = out[j] == R_BODY
+            reach_gap = 0
+        elif cls[j] == C_GOOD:
+            reach_good = True
+            reach_gap = 0
+        elif cls[j] == C_BAD:
+            reach_good = False
+            reach_gap = 0
+        else:
+            reach_gap += chars[j]
+    for i in range(m):
+        if out[i] != R_NONE:
+            continue
+        if cls[i] == C_NEAR:
+            out[i] = R_BODY if (bg[i] or ag[i]) else R_SHORT
+        else:
+            keep = (
+                (bg[i] and ag[i])
+                or (ag[i] and agap[i] <= p.heading_max_chars)
+                or ((flags[i] & L_HEADING) and body_after[i + 1])
+            )
+            out[i] = R_BODY if keep else R_NO_SENTENCE
+    if not p.shape:
+        return
+    # announced lists (cleaner.mainbody.announced_lists)
+    for start in range(m):
+        if not ((flags[start] & L_LEAD_IN) and out[start] == R_BODY):
+            continue
+        nitems = 0
+        other = 0
+        for i in range(start + 1, m):
+            if (flags[i] & L_HEADING) or out[i] == R_BODY:
+                break
+            if cls[i] == C_MARKUP:
+                continue
+            if list_reason(out[i]) and cls[i] != C_DATETIME:
+                items[nitems] = i
+                nitems += 1
+                other = 0
+            else:
+                other += 1
+                if other > 1 or nitems == 0:
+                    break
+        for k in range(nitems):
+            out[items[k]] = R_BODY
+    main_body_codes(m, cls, words, flags, p, out, s + 7 * (m + 1))
+    list_page_codes(m, cls, words, flags, p, out, s + 7 * (m + 1))
+
+
+def decide_codes(
+    const uint8_t[::1] cls,
+    const int64_t[::1] words,
+    const int64_t[::1] chars,
+    const uint16_t[::1] flags,
+    const int64_t[::1] n_files,
+    int64_t template_min_files,
+    bint shape_filter,
+    tuple ints,
+    tuple shares,
+):
+    """The reason code of each line of a page (cleaner.linecodes: 0 is body, kept; the
+    others dropped), as cleaner.decide.decide_lines decides, rounds included. ``ints``: the
+    Config's quote_max_files, heading_max_chars, decide_max_rounds, offbody_min_gap,
+    offbody_far_gap, thread_min_dates, thread_max_post_lines, teaser_min_headings,
+    teaser_max_words, list_min_words, list_min_line_words; ``shares``: copy_min_share,
+    offbody_max_share, offbody_insert_min_share, title_block_min_share."""
+    cdef Py_ssize_t n = cls.shape[0], m, k, i, r
+    cdef Rules p
+    if words.shape[0] != n or chars.shape[0] != n or flags.shape[0] != n or n_files.shape[0] != n:
+        raise ValueError("the features of every line are needed")
+    p.tmin = template_min_files
+    p.shape = shape_filter
+    (p.quote_max, p.heading_max_chars, p.rounds, p.min_gap, p.far_gap, p.thread_min_dates,
+     p.thread_max_post, p.teaser_min_heads, p.teaser_max_words, p.list_min_words,
+     p.list_min_line_words) = ints
+    p.copy_share, p.max_share, p.insert_share, p.title_share = shares
+    result = np.empty(n, np.uint8)
+    cdef uint8_t[::1] out = result
+    if n == 0:
+        return result
+    # scratch: the round's 19 columns, then the live lines' features and decisions
+    cdef int64_t *s = <int64_t *>malloc(sizeof(int64_t) * (19 * (n + 1) + 4 * n) + 4 * n)
+    if s == NULL:
+        raise MemoryError()
+    cdef int64_t *live = s + 19 * (n + 1)
+    cdef int64_t *g_words = live + n
+    cdef int64_t *g_chars = g_words + n
+    cdef int64_t *g_nf = g_chars + n
+    cdef uint16_t *g_flags = <uint16_t *>(g_nf + n)
+    cdef uint8_t *g_cls = <uint8_t *>(g_flags + n)
+    cdef uint8_t *again = g_cls + n
+    cdef bint all_kept
+    try:
+        decide_round(n, &cls[0], &words[0], &chars[0], &flags[0], &n_files[0], &p, &out[0], s)
+        m = 0
+        for i in range(n):
+            if out[i] == R_BODY:
+                live[m] = i
+                m += 1
+        for r in range(p.rounds - 1):
+            for k in range(m):
+                i = live[k]
+                g_cls[k] = cls[i]
+                g_words[k] = words[i]
+                g_chars[k] = chars[i]
+                g_flags[k] = flags[i]
+                g_nf[k] = n_files[i]
+            decide_round(m, g_cls, g_words, g_chars, g_flags, g_nf, &p, again, s)
+            all_kept = True
+            for k in range(m):
+                if again[k] != R_BODY:
+                    all_kept = False
+                    out[live[k]] = again[k]
+            if all_kept:
+                break
+            i = 0
+            for k in range(m):
+                if again[k] == R_BODY:
+                    live[i] = live[k]
+                    i += 1
+            m = i
+    finally:
+        free(s)
+    return result
+
+
+cdef struct KeyAt:
+    uint64_t key
+    Py_ssize_t at
+
+
+cdef int key_at_order(const void *a, const void *b) noexcept nogil:
+    """qsort's order of KeyAt: by key, then by position."""
+    cdef const KeyAt *x = <const KeyAt *>a
+    cdef const KeyAt *y = <const KeyAt *>b
+    if x.key != y.key:
+        return -1 if x.key < y.key else 1
+    return -1 if x.at < y.at else (1 if x.at > y.at else 0)
+
+
+def line_arrays(
+    const int64_t[::1] made,
+    const uint64_t[::1] keys,
+    const uint64_t[::1] table_keys,
+    const uint64_t[::1] table_gid,
+    const int64_t[::1] table_files,
+):
+    """The arrays of cleaner.linecodes.LineArrays of a page's lines: class, words, visible
+    characters and flags from each line's packed features (``made``; a line of code -1 gets
+    zeros and its group's flags only, for the caller to fill), group id and files from the
+    group table (sorted ``table_keys``), and whether the line is its key's first on the
+    page."""
+    cdef Py_ssize_t n = made.shape[0], i, lo, hi, mid, t = table_keys.shape[0]
+    cdef int64_t code
+    cdef uint64_t key
+    if keys.shape[0] != n or table_gid.shape[0] != t or table_files.shape[0] != t:
+        raise ValueError("a key for every line and a group for every table key are needed")
+    cls_a = np.empty(n, np.uint8)
+    words_a = np.empty(n, np.int64)
+    chars_a = np.empty(n, np.int64)
+    flags_a = np.empty(n, np.uint16)
+    group_a = np.empty(n, np.uint64)
+    files_a = np.empty(n, np.int64)
+    cdef uint8_t[::1] cls = cls_a
+    cdef int64_t[::1] words = words_a
+    cdef int64_t[::1] chars = chars_a
+    cdef uint16_t[::1] flags = flags_a
+    cdef uint64_t[::1] group = group_a
+    cdef int64_t[::1] files = files_a
+    # the lines by key, then position: the first of each key's run is its first copy
+    cdef KeyAt *order = <KeyAt *>malloc(sizeof(KeyAt) * (n if n > 0 else 1))
+    if order == NULL:
+        raise MemoryError()
+    for i in range(n):
+        code = made[i]
+        if code >= 0:
+            cls[i] = <uint8_t>((code >> 4) & 7)
+            words[i] = (code >> 8) & 0xFFFFFF
+            chars[i] = code >> 32
+            flags[i] = <uint16_t>(code & 15)
+        else:
+            cls[i] = 0
+            words[i] = 0
+            chars[i] = 0
+            flags[i] = 0
+        key = keys[i]
+        lo = 0
+        hi = t
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if table_keys[mid] < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < t and table_keys[lo] == key:
+            flags[i] |= L_GROUPED
+            group[i] = table_gid[lo]
+            files[i] = table_files[lo]
+        else:
+            group[i] = 0
+            files[i] = 0
+        order[i].key = key
+        order[i].at = i
+    qsort(order, n, sizeof(KeyAt), key_at_order)
+    for i in range(n):
+        if i == 0 or order[i].key != order[i - 1].key:
+            flags[order[i].at] |= L_FIRST
+    free(order)
+    return cls_a, words_a, chars_a, flags_a, group_a, files_a

@@ -13,6 +13,11 @@ Steps, each a small function over the whole page:
 7. a page without prose keeps its largest list.
 
 Steps 5 to 7 are in :mod:`cleaner.mainbody`.
+
+This is the reference: a run decides with its twin over arrays, ``decide_codes`` in
+``cleaner/_compiled.pyx`` (see :mod:`cleaner.linecodes`), where the package was built with
+its compiled loops. A change to a rule here or in :mod:`cleaner.mainbody` is made there
+too; ``tests/test_decide_codes.py`` holds the two to the same decisions on generated pages.
 """
 
 from __future__ import annotations

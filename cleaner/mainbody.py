@@ -5,6 +5,9 @@ over the decisions the earlier steps made:
 - main body: small blocks of body text far from the page's main block go (teasers, comment
   threads), and so do grids of teasers and the posts of a thread;
 - a page without prose keeps its largest list.
+
+Like :mod:`cleaner.decide`, the reference of the compiled ``decide_codes``
+(``cleaner/_compiled.pyx``): a change here is made there too.
 """
 
 from __future__ import annotations

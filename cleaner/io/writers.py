@@ -32,23 +32,33 @@ def temp_beside(path: Path) -> tuple[int, Path]:
     ...     tmp.parent.name, is_partial(tmp)
     ('new', True)
     """
-    stem = path.name[:40]  # the name must stay under the file system's limit
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    fd, tmp = _open_temp(os.fspath(path))
+    return fd, Path(tmp)
+
+
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+
+
+def _open_temp(target: str) -> tuple[int, str]:
+    """:func:`temp_beside` of a path given as a string (pathlib left out: a run opens one
+    per page it writes)."""
+    folder, name = os.path.split(target)
+    stem = name[:40]  # the name must stay under the file system's limit
     for _ in range(100):
-        tmp = path.with_name(f".{stem}.{os.urandom(4).hex()}.part")
+        tmp = os.path.join(folder, f".{stem}.{os.urandom(4).hex()}.part")
         try:
-            return os.open(tmp, flags, 0o666), tmp
+            return os.open(tmp, _TEMP_FLAGS, 0o666), tmp
         except FileExistsError:
             continue
         except FileNotFoundError:
             # the folder is made on its first file only: most outputs share one (another
             # worker may be making it at the same moment: exist_ok)
-            path.parent.mkdir(parents=True, exist_ok=True)
+            Path(folder).mkdir(parents=True, exist_ok=True)
             try:
-                return os.open(tmp, flags, 0o666), tmp
+                return os.open(tmp, _TEMP_FLAGS, 0o666), tmp
             except FileExistsError:
                 continue
-    raise FileExistsError(f"no free temporary name beside {path}")
+    raise FileExistsError(f"no free temporary name beside {target}")
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -61,13 +71,19 @@ def atomic_write_text(path: Path, text: str) -> None:
     (b'\\xc3\\xa9\\n', ['a.txt'])
     """
     data = text.encode("utf-8")  # before the file exists: text that cannot be written fails
-    fd, tmp = temp_beside(path)
+    target = os.fspath(path)
+    fd, tmp = _open_temp(target)
     try:
-        with naming(path):
+        try:
             write_all(fd, data)
             os.close(fd)
             fd = -1
-        os.replace(tmp, path)
+        except OSError as exc:
+            named = _named(exc, path)
+            if named is exc:
+                raise
+            raise named from exc
+        os.replace(tmp, target)
     except BaseException:
         if fd >= 0:
             os.close(fd)
@@ -181,9 +197,17 @@ def naming(path: Path) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        if exc.filename is not None or exc.errno is None:
+        named = _named(exc, path)
+        if named is exc:
             raise
-        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+        raise named from exc
+
+
+def _named(exc: OSError, path: Path) -> OSError:
+    """``exc``, or (when it names no file) the same error naming ``path``."""
+    if exc.filename is not None or exc.errno is None:
+        return exc
+    return OSError(exc.errno, exc.strerror or str(exc), str(path))
 
 
 def is_partial(path: Path) -> bool:

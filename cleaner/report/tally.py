@@ -6,12 +6,16 @@ from __future__ import annotations
 import heapq
 from array import array
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import xxhash
 
 from ..models import FileResult, Reason
+
+_REASON_NAMES = tuple(r.value for r in Reason)  # by reason code (cleaner.linecodes)
+_BODY = _REASON_NAMES.index(Reason.BODY.value)
 
 MAX_COUNTED_VARIANTS = 1000  # distinct texts counted per group (bounds memory)
 
@@ -108,6 +112,69 @@ class ShardTally:
         """
         head = ShardTally(self.pages, self.reasons, {}, self.group_sizes())
         return head, self.groups
+
+    def add_page(
+        self,
+        rel: str,
+        rid: str | None,
+        language: str | None,
+        n_lines: int,
+        kept: int,
+        error: str | None,
+        top: str | None,
+    ) -> None:
+        """Count a page's summary (no lines: those are counted by the caller)."""
+        self.pages.append((rel, rid, language, n_lines, kept, error, top))
+
+    def add_codes(
+        self,
+        rel: str,
+        rid: str | None,
+        language: str | None,
+        texts: Sequence[str],
+        codes: np.ndarray,
+        group: np.ndarray,
+        grouped: np.ndarray,
+    ) -> None:
+        """:meth:`add` of a readable page given as arrays: its lines' texts, their reason
+        codes (:mod:`cleaner.linecodes`), group ids, and whether each is in a group.
+
+        >>> t, u = ShardTally(), ShardTally()
+        >>> from ..models import Decision, LineResult
+        >>> body, tpl = Decision(True, Reason.BODY), Decision(False, Reason.TEMPLATE, 7)
+        >>> lines = (LineResult(1, "Menu", tpl), LineResult(2, "x", body))
+        >>> t.add(FileResult("a.txt", "text", lines))
+        >>> u.add_codes("a.txt", None, None, ["Menu", "x"], np.array([1, 0], np.uint8),
+        ...             np.array([7, 0], np.uint64), np.array([True, False]))
+        >>> t == u
+        True
+        """
+        page = len(self.pages)
+        order = codes.tolist()
+        by_code = {c: order.count(c) for c in dict.fromkeys(order)}  # first met first
+        counts = {_REASON_NAMES[c]: n for c, n in by_code.items()}
+        self.reasons.update(counts)
+        kept = by_code.get(_BODY, 0)
+        top = None
+        most = 0
+        for c, n in by_code.items():  # the most frequent reason dropped, the first met of ties
+            if c != _BODY and n > most:
+                top, most = _REASON_NAMES[c], n
+        groups = self.groups
+        at = np.flatnonzero(grouped)
+        for i, gid in zip(at.tolist(), group[at].tolist(), strict=True):
+            agg = groups.get(gid)
+            if agg is None:
+                agg = groups[gid] = GroupAgg()
+            text = texts[i]
+            variants = agg.variants
+            if text in variants:
+                variants[text] += 1
+            else:
+                admit(agg, text, 1)
+            if not agg.pages or agg.pages[-1] != page:
+                agg.pages.append(page)
+        self.pages.append((rel, rid, language, len(order), kept, None, top))
 
     def add(self, result: FileResult) -> None:
         page = len(self.pages)

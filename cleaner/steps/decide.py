@@ -1,24 +1,45 @@
 """Pass 2, per shard: decide every line of every page (``cleaner.decide`` over the
 line features and the corpus-wide group table), tally the report's counts, make each
-page's document print, and write single-page outputs when nothing else decides them."""
+page's document print, and write single-page outputs when nothing else decides them.
+
+A page travels as arrays (:mod:`cleaner.linecodes`): its lines' features and groups, then
+a reason code per line, made by the compiled loops (:func:`decision_loops`) where they are
+built; the tally, the cleaned text and the document words are read from the codes, and a
+line's ``LineResult`` is made only for the results file (a report, or pass 3)."""
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import compress
+from typing import Any
 
 import numpy as np
 import xxhash
 
+from ..compiled import compiled
 from ..config import Config
 from ..decide import LineGroup, decide_lines
 from ..dedup import GroupTable
-from ..docdedup import doc_print_dtype
 from ..heuristics.classify import LineFeatures, line_features
 from ..heuristics.compiled import features_of
 from ..idset import IdSet
 from ..io.writers import WriteBatch
-from ..models import Decision, FileResult, LineResult, Source
+from ..linecodes import (
+    BODY,
+    CLASS_CODE,
+    FIRST,
+    GROUPED,
+    LineArrays,
+    Rules,
+    decide_codes,
+    decision_rules,
+    decisions_of,
+    feature_flags,
+    reason_codes,
+)
+from ..models import FileResult, LineResult, Source
 from ..pages import Page
 from ..report.tally import ShardTally
 from ..work import (
@@ -34,7 +55,7 @@ from ..work import (
     stream_dump,
     stream_load,
 )
-from ..writing import output_path, page_text, writes_in_pass2
+from ..writing import output_path, writes_in_pass2
 from .context import PageName, RunContext, Shard, WorkerMemo
 
 DOC_SIGNATURE_CHUNK = 512  # pages whose document signatures are computed together in pass 2
@@ -89,31 +110,55 @@ def page_features(page: Page, memo: WorkerMemo, config: Config) -> list[LineFeat
     (:mod:`cleaner.heuristics.compiled`; equal features share one object), else by
     :func:`line_features`, a short line's remembered per language and a long line's words
     and stopwords counted from the word ids of its fingerprint."""
-    stop = memo.stoplists.get(page.language)
     found: list[LineFeatures | None] = [None] * len(page.lines)
     codes: list[int] = []
     shared = memo.shared_features
-    kernel = memo.judge.kernel(len(page.lines))
-    if kernel is not None:
-        stops, digits = memo.feature_stops(page.language)
-        made = kernel.codes(page.lines, page.words, page.word_counts, stops, digits, config)
-        if made is not None:
-            codes = made.tolist()
-            found = list(map(shared.get, codes))  # None for -1 (left here) and new codes
-    seen = memo.features(page.language)
-    short = memo.short_chars
-    counted: list[tuple[int, int]] | None = None
+    made = _kernel_codes(page, memo, config)
+    if made is not None:
+        codes = made.tolist()
+        found = list(map(shared.get, codes))  # None for -1 (left here) and new codes
+    todo: list[int] = []
     for n, f in enumerate(found):
         if f is not None:
             continue
-        line = page.lines[n]
         if codes and codes[n] >= 0:  # new to this worker, or met earlier on this page
             f = shared.get(codes[n])
             if f is None:
                 if len(shared) >= memo.limit:
                     shared.clear()
                 f = shared[codes[n]] = features_of(codes[n])
-        elif len(line) > short:
+            found[n] = f
+        else:
+            todo.append(n)
+    for n, f in zip(todo, reference_features(page, memo, config, todo), strict=True):
+        found[n] = f
+    return found  # type: ignore[return-value]
+
+
+def _kernel_codes(page: Page, memo: WorkerMemo, config: Config) -> np.ndarray | None:
+    """The packed features of the page's lines by the compiled kernel (-1: a line left to
+    the reference); None where the kernel is not loaded or cannot take the page."""
+    kernel = memo.judge.kernel(len(page.lines))
+    if kernel is None:
+        return None
+    stops, digits = memo.feature_stops(page.language)
+    return kernel.codes(page.lines, page.words, page.word_counts, stops, digits, config)
+
+
+def reference_features(
+    page: Page, memo: WorkerMemo, config: Config, todo: Sequence[int]
+) -> list[LineFeatures]:
+    """The features of the lines ``todo`` of a page by :func:`line_features`: a short line's
+    remembered per language, a long line's words and stopwords counted from the word ids
+    of its fingerprint."""
+    stop = memo.stoplists.get(page.language)
+    seen = memo.features(page.language)
+    short = memo.short_chars
+    counted: list[tuple[int, int]] | None = None
+    found = []
+    for n in todo:
+        line = page.lines[n]
+        if len(line) > short:
             if counted is None:
                 usable, stop_ids = memo.stop_ids(page.language)
                 counted = token_counts(page.words, page.word_counts, stop_ids) if usable else []
@@ -123,36 +168,170 @@ def page_features(page: Page, memo: WorkerMemo, config: Config) -> list[LineFeat
             if f is None:
                 f = line_features(line, stop, config)
                 seen.put(line, f)
-        found[n] = f
-    return found  # type: ignore[return-value]
+        found.append(f)
+    return found
 
 
-def decide_page(page: Page, ctx: RunContext, memo: WorkerMemo | None = None) -> FileResult:
-    if page.error is not None:
-        return FileResult(page.rel, page.kind, (), None, page.error, page.notes, page.id)
+def page_lines(
+    page: Page, table: GroupTable, memo: WorkerMemo, config: Config, loops: Loops | None = None
+) -> LineArrays:
+    """The features and groups of a page's lines as arrays (:mod:`cleaner.linecodes`): what
+    :func:`page_features` and :func:`line_groups` give, without an object per line for the
+    lines the compiled kernel judges. ``loops``: the compiled loops for ``table``
+    (:func:`decision_loops`; None: numpy's)."""
+    n = len(page.lines)
+    made = _kernel_codes(page, memo, config)
+    if made is None:
+        made = np.full(n, -1, np.int64)
+    if loops is not None:
+        keys = np.ascontiguousarray(page.keys, np.uint64)
+        cls, words, chars, flags, group, n_files = loops.module.line_arrays(
+            made, keys, *loops.table
+        )
+    else:
+        cls, words, chars, flags, group, n_files = _line_arrays(made, page.keys, table)
+    todo = np.flatnonzero(made < 0).tolist()
+    for i, f in zip(todo, reference_features(page, memo, config, todo), strict=True):
+        cls[i] = CLASS_CODE[f.cls]
+        words[i] = f.n_words
+        chars[i] = f.n_chars
+        flags[i] |= feature_flags(f)
+    return LineArrays(cls, words, chars, flags, group, n_files)
+
+
+def _line_arrays(made: np.ndarray, keys: np.ndarray, table: GroupTable) -> tuple[np.ndarray, ...]:
+    """The compiled ``line_arrays`` in numpy: the lines' arrays from their packed features
+    (zeros for -1) and their keys."""
+    judged = made >= 0
+    cls = np.where(judged, (made >> 4) & 7, 0).astype(np.uint8)
+    words = np.where(judged, (made >> 8) & 0xFFFFFF, 0)
+    chars = np.where(judged, made >> 32, 0)
+    flags = np.where(judged, made & 15, 0).astype(np.uint16)
+    found, idx = table.lookup(keys)
+    rows = idx[found]
+    group = np.zeros(len(keys), np.uint64)
+    group[found] = table.gid[rows]
+    n_files = np.zeros(len(keys), np.int64)
+    n_files[found] = table.n_files[rows]
+    flags |= found.astype(np.uint16) * np.uint16(GROUPED)
+    flags |= first_copies(keys).astype(np.uint16) * np.uint16(FIRST)
+    return cls, words, chars, flags, group, n_files
+
+
+def first_copies(keys: np.ndarray) -> np.ndarray:
+    """Which keys are the first of their value in the array.
+
+    >>> first_copies(np.array([5, 3, 5, 5, 3], np.uint64)).tolist()
+    [True, True, False, False, False]
+    """
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    first = np.empty(len(keys), bool)
+    first[order[:1]] = True
+    first[order[1:]] = ordered[1:] != ordered[:-1]
+    return first
+
+
+def judge_page(
+    page: Page, ctx: RunContext, memo: WorkerMemo | None = None, loops: Loops | None = None
+) -> PageCodes:
+    """The decisions of a readable page's lines, as codes (:mod:`cleaner.linecodes`), by the
+    compiled loops (``loops``, :func:`decision_loops`); without them (None), by the
+    reference's features, groups and decisions (:func:`page_features`, :func:`line_groups`,
+    :func:`cleaner.decide.decide_lines`)."""
     config = ctx.config
     memo = memo or ctx.memo or WorkerMemo(config.near_dup_max_chars)
     assert ctx.table is not None
-    feats = page_features(page, memo, config)
-    groups = line_groups(page.keys, ctx.table)
     shape_filter = page.kind != "html" or config.html_shape_filter
-    decisions = decide_lines(feats, groups, ctx.template_min_files, config, shape_filter)
-    # equal decisions share one object: the results file pickles each once per page
-    shared: dict[Decision, Decision] = {}
+    tmin = ctx.template_min_files
+    if loops is None:  # the reference's objects, as they are
+        groups = line_groups(page.keys, ctx.table)
+        decided = decide_lines(
+            page_features(page, memo, config), groups, tmin, config, shape_filter
+        )
+        n = len(groups)
+        return PageCodes(
+            reason_codes(decided),
+            np.fromiter((g.id or 0 for g in groups), np.uint64, n),
+            np.fromiter((g.id is not None for g in groups), bool, n),
+        )
+    lines = page_lines(page, ctx.table, memo, config, loops)
+    codes = decide_codes(lines, tmin, config, shape_filter, loops.module.decide_codes, loops.rules)
+    return PageCodes(codes, lines.group, (lines.flags & GROUPED) != 0)
+
+
+@dataclass(frozen=True)
+class Loops:
+    """Pass 2's compiled loops (``line_arrays``, ``decide_codes``) and what they take from
+    the run: the group table's arrays, the thresholds (None: the reference decides)."""
+
+    module: Any
+    table: tuple[np.ndarray, np.ndarray, np.ndarray]  # keys, gid, n_files
+    rules: Rules | None
+
+
+def decision_loops(ctx: RunContext) -> Loops | None:
+    """The compiled loops for a run's pages, when the compiled module holds them and
+    ``CLEANER_KERNELS`` does not turn it off; else None."""
+    module = compiled()
+    if module is None or not hasattr(module, "decide_codes") or ctx.table is None:
+        return None
+    table = (
+        np.ascontiguousarray(ctx.table.keys, np.uint64),
+        np.ascontiguousarray(ctx.table.gid, np.uint64),
+        np.ascontiguousarray(ctx.table.n_files, np.int64),
+    )
+    return Loops(module, table, decision_rules(ctx.config))
+
+
+@dataclass(frozen=True, slots=True)
+class PageCodes:
+    """The reason code of each line of a page, and its group (id; whether it has one)."""
+
+    codes: np.ndarray  # uint8, 0 (body) for a kept line
+    group: np.ndarray  # uint64
+    grouped: np.ndarray  # bool
+
+    def kept(self) -> np.ndarray:
+        """Which lines are kept (a mask)."""
+        return self.codes == BODY
+
+
+def file_result(page: Page, judged: PageCodes | None) -> FileResult:
+    """The page's result with a LineResult per line (for the results file and the reports);
+    an unreadable page (``judged`` None) has its error and no lines."""
+    if page.error is not None or judged is None:
+        return FileResult(page.rel, page.kind, (), None, page.error, page.notes, page.id)
+    decisions = decisions_of(judged.codes, judged.group, judged.grouped)
     lines = tuple(
-        LineResult(n + 1, text, shared.setdefault(d, d))
+        LineResult(n + 1, text, d)
         for n, (text, d) in enumerate(zip(page.lines, decisions, strict=True))
     )
     return FileResult(page.rel, page.kind, lines, page.language, None, page.notes, page.id)
 
 
-def kept_words(page: Page, result: FileResult) -> np.ndarray:
-    """The word ids of a page's kept lines, in order (pass 1 computed them per line; words
-    never span lines, so these are the words of the cleaned text)."""
+def decide_page(page: Page, ctx: RunContext, memo: WorkerMemo | None = None) -> FileResult:
+    if page.error is not None:
+        return file_result(page, None)
+    return file_result(page, judge_page(page, ctx, memo, decision_loops(ctx)))
+
+
+def kept_text(lines: Sequence[str], kept: Sequence[bool]) -> str:
+    """The cleaned text of a page: its kept lines, in order, each ending in a newline
+    (:func:`cleaner.writing.page_text` of its result).
+
+    >>> kept_text(["A.", "b", "C."], [True, False, True]), kept_text([], [])
+    ('A.\\nC.\\n', '')
+    """
+    return "\n".join([*compress(lines, kept), ""])
+
+
+def kept_words(page: Page, kept: np.ndarray) -> np.ndarray:
+    """The word ids of a page's kept lines (``kept``, a mask), in order (pass 1 computed
+    them per line; words never span lines, so these are the words of the cleaned text)."""
     if not len(page.words):
         return page.words
-    keep = np.fromiter((ln.decision.keep for ln in result.lines), dtype=bool)
-    ids = page.words[np.repeat(keep, page.word_counts)]
+    ids = page.words[np.repeat(kept, page.word_counts)]
     return ids[ids != 0]  # punctuation tokens
 
 
@@ -197,12 +376,7 @@ def _decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
 
     def sign_waiting() -> None:
         assert hasher is not None
-        made = hasher.doc_prints_of(waiting)
-        rows = np.zeros(len(made), dtype=doc_print_dtype(len(hasher.a)))
-        rows["content"] = [doc.content for doc in made]
-        rows["n_words"] = [doc.n_words for doc in made]
-        rows["sig"] = np.stack([doc.sig for doc in made])
-        prints_file.write(rows.tobytes())
+        prints_file.write(hasher.print_rows(waiting).tobytes())
         waiting.clear()
 
     singles: dict[str, Source] = {}  # pages written here, by rel
@@ -212,29 +386,39 @@ def _decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
     tally = ShardTally()
     outputs = WriteBatch()
 
+    keep = needs_results(ctx, shard)
+    loops = decision_loops(ctx)
+
     def results() -> Iterator[FileResult]:
         for page in stream_load(shard_file(ctx.work_dir, index, PAGES)):
-            result = decide_page(page, ctx, memo)
-            tally.add(result)
+            judged = None if page.error is not None else judge_page(page, ctx, memo, loops)
+            if judged is None:
+                tally.add_page(page.rel, page.id, None, 0, 0, page.error, None)
+            else:
+                tally.add_codes(page.rel, page.id, page.language, page.lines, judged.codes,
+                                judged.group, judged.grouped)  # fmt: skip
             text = None  # the cleaned page: its kept lines, each ending in a newline
-            if result.error is None and (hasher is not None or page.rel in singles):
-                text = page_text(result)
-            if text is not None and result.id is None and page.rel in singles:
+            kept = None
+            if judged is not None and (hasher is not None or page.rel in singles):
+                kept = judged.kept()
+                text = kept_text(page.lines, kept.tolist())
+            if text is not None and page.id is None and page.rel in singles:
                 assert ctx.out_dir is not None
                 outputs.add(output_path(ctx.out_dir, singles[page.rel], config), text)
             if hasher is not None:
-                if text is None:  # unreadable: a row without words, never clustered
+                if text is None or kept is None:  # unreadable: a row without words
                     waiting.append((0, np.empty(0, np.uint64)))
                 else:
                     content = xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))
-                    waiting.append((content, kept_words(page, result)))
+                    waiting.append((content, kept_words(page, kept)))
                 if len(waiting) >= DOC_SIGNATURE_CHUNK:
                     sign_waiting()
             del text
-            yield result
+            if keep:
+                yield file_result(page, judged)
 
     with prints_file:
-        if needs_results(ctx, shard):
+        if keep:
             stream_dump(results(), shard_file(ctx.work_dir, index, RESULTS))
         else:
             deque(results(), maxlen=0)  # judged, tallied and written; nothing kept
