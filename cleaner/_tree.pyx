@@ -591,3 +591,45 @@ def collapse(str text):
         return text_of(&out)
     finally:
         release(&out)
+
+
+cdef inline xmlNode* element_from(xmlNode* node) noexcept nogil:
+    """``node`` or the first element among its next siblings (NULL when none)."""
+    while node != NULL and node.type != tree.XML_ELEMENT_NODE:
+        node = node.next
+    return node
+
+
+def reaches_depth(cetree._Element root, int depth):
+    """Whether the document of ``root`` holds an element ``depth`` levels down, its root
+    element at level 1: the XPath ``boolean(/*/*...)`` of ``html.too_deep``, by a walk of the
+    elements that stops at the first one found."""
+    cdef xmlNode* top
+    cdef xmlNode* node
+    cdef xmlNode* child
+    cdef int level
+    if depth < 1:
+        return True
+    if root._c_node.doc == NULL:
+        return False
+    top = element_from(root._c_node.doc.children)
+    while top != NULL:
+        node = top
+        level = 1
+        while True:
+            if level >= depth:
+                return True
+            child = element_from(node.children)
+            if child != NULL:
+                node = child
+                level += 1
+                continue
+            # no element inside: the next element after it, or after one of its parents
+            while node != top and element_from(node.next) == NULL:
+                node = node.parent
+                level -= 1
+            if node == top:
+                break
+            node = element_from(node.next)
+        top = element_from(top.next)
+    return False

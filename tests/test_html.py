@@ -466,3 +466,41 @@ def test_hidden_elements_by_the_compiled_walk_are_the_references(body: str, shar
     read = (outer, sum(map(_text_chars, outer)), _text_chars(page))
     assert walk.hidden(page, hides) == read
     assert all(type(el) is lxml.html.HtmlElement for el in read[0])
+
+
+@st.composite
+def nests(draw: st.DrawFn, depth: int = 9) -> str:
+    """Elements nested up to ``depth`` levels among texts and comments."""
+    parts = []
+    for _ in range(draw(st.integers(0, 3))):
+        kind = draw(st.integers(0, 4)) if depth else 0
+        if kind >= 2:
+            tag = draw(st.sampled_from(["div", "p", "span", "b", "table", "td", "li"]))
+            parts.append(f"<{tag}>{draw(nests(depth - 1))}</{tag}>")
+        elif kind == 1:
+            parts.append("<!--c-->")
+        else:
+            parts.append(draw(st.sampled_from(["", "t", " "])))
+    return "".join(parts)
+
+
+@settings(max_examples=400, deadline=None)
+@given(nests(), st.integers(1, 14), st.booleans())
+def test_depth_check_by_the_compiled_walk_is_the_xpaths(
+    body: str, depth: int, around: bool
+) -> None:
+    """The walk in C finds an element as many levels down as the XPath query does, the
+    document's comments and processing instructions around its root aside."""
+    import lxml.etree
+    import lxml.html
+
+    from cleaner.extract.html import too_deep
+
+    source = f"<html><body>{body}</body></html>"
+    if around:
+        source = f"<!--before--><?pi x?>{source}<!--after-->"
+    parser = lxml.html.HTMLParser(remove_comments=False, remove_pis=False)
+    tree = lxml.html.document_fromstring(source, parser=parser)
+    assert too_deep(tree, depth) == bool(tree.xpath("boolean(" + "/*" * depth + ")"))
+    with reference():
+        assert too_deep(tree, depth) == bool(tree.xpath("boolean(" + "/*" * depth + ")"))
