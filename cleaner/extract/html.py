@@ -215,11 +215,6 @@ def too_deep(tree: Any, depth: int = PARSER_DEPTH) -> bool:
     >>> too_deep(page, 5), too_deep(page, 6)
     (True, False)
     """
-    from .walk import tree_walk
-
-    walk, root = tree_walk(), tree.getroottree().getroot()
-    if walk is not None and root is not None:  # the same, by the compiled walk
-        return bool(walk.reaches_depth(root, depth))
     return bool(tree.getroottree().xpath("boolean(" + "/*" * depth + ")"))
 
 
