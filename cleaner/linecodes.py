@@ -34,7 +34,7 @@ BARE_URL, QUOTED, IMAGE = 16, 32, 64
 GROUPED, FIRST = 128, 256  # in a cross-file group; the first copy of its text on the page
 
 # Config fields the compiled loop reads, as whole numbers and as shares
-_INTS = (
+INT_FIELDS = (
     "quote_max_files",
     "heading_max_chars",
     "decide_max_rounds",
@@ -47,7 +47,7 @@ _INTS = (
     "list_min_words",
     "list_min_line_words",
 )
-_SHARES = (
+SHARE_FIELDS = (
     "copy_min_share",
     "offbody_max_share",
     "offbody_insert_min_share",
@@ -152,8 +152,8 @@ def decision_rules(config: Config) -> Rules | None:
     """The thresholds the compiled loop takes (whole numbers, shares); None when a field
     holds what it cannot take as the reference does (a fraction where a count is meant, a
     number beyond 64 bits): then the reference decides."""
-    ints = tuple(getattr(config, name) for name in _INTS)
-    shares = tuple(getattr(config, name) for name in _SHARES)
+    ints = tuple(getattr(config, name) for name in INT_FIELDS)
+    shares = tuple(getattr(config, name) for name in SHARE_FIELDS)
     if not all(type(v) is int and _INT64[0] <= v <= _INT64[1] for v in ints):
         return None
     if not all(type(v) in (int, float) and abs(v) < 1 << 53 for v in shares):

@@ -25,7 +25,9 @@ from cleaner.linecodes import (
     BODY,
     CLASSES,
     GROUPED,
+    INT_FIELDS,
     REASONS,
+    SHARE_FIELDS,
     arrays_of,
     decide_codes,
     decision_rules,
@@ -142,23 +144,9 @@ CONFIGS = st.builds(
     st.floats(0, 1.2),
     st.floats(0, 1.2),
 )
-FIELDS = (
-    "quote_max_files",
-    "heading_max_chars",
-    "decide_max_rounds",
-    "offbody_min_gap",
-    "offbody_far_gap",
-    "thread_min_dates",
-    "thread_max_post_lines",
-    "teaser_min_headings",
-    "teaser_max_words",
-    "list_min_words",
-    "list_min_line_words",
-    "copy_min_share",
-    "offbody_max_share",
-    "offbody_insert_min_share",
-    "title_block_min_share",
-)
+# the fields the loop reads, in the order of the strategies above (a field added to them
+# fails the zip until it gets a strategy)
+FIELDS = INT_FIELDS + SHARE_FIELDS
 
 
 def reference(lines: list[tuple[LineFeatures, LineGroup]], tmin: int, config: Config, shape: bool):
