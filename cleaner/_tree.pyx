@@ -336,24 +336,29 @@ def render(cetree._Element root):
     return rendered(root._c_node, False)
 
 
+cdef inline xmlNode* after(xmlNode* node, xmlNode* top) noexcept nogil:
+    """The node after ``node`` and what it holds in document order, within ``top``: its next
+    sibling, or the next sibling of its nearest parent that has one; NULL at ``top``'s end."""
+    while node != top:
+        if node.next != NULL:
+            return node.next
+        node = node.parent
+    return NULL
+
+
 cdef bint texts_hold_break(xmlNode* top) noexcept nogil:
     """Whether a text in ``top`` (in its invisible elements too) holds the break
     character."""
     cdef xmlNode* node = top
-    while True:
+    while node != NULL:
         if node.type == tree.XML_TEXT_NODE or node.type == tree.XML_CDATA_SECTION_NODE:
             if holds_break(node.content):
                 return True
         elif node.children != NULL and node.type == tree.XML_ELEMENT_NODE:
             node = node.children
             continue
-        while True:
-            if node == top:
-                return False
-            if node.next != NULL:
-                node = node.next
-                break
-            node = node.parent
+        node = after(node, top)
+    return False
 
 
 cdef bint blank(bytes_t s) noexcept nogil:
@@ -406,20 +411,15 @@ def quotes(cetree._Element root):
     if not lone_root(top):
         return None
     out = []
-    while True:
+    while node != NULL:
         if is_quote(node):
             text = rendered(node, has_tail(node))
             out.append(cetree.elementFactory(root._doc, node) if text is None else text)
         elif node.children != NULL and node.type == tree.XML_ELEMENT_NODE:
             node = node.children
             continue
-        while True:
-            if node == top:
-                return out
-            if node.next != NULL:
-                node = node.next
-                break
-            node = node.parent
+        node = after(node, top)
+    return out
 
 
 # ---------------------------------------------------------------- hidden elements
