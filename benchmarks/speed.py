@@ -12,12 +12,18 @@ Contenders, each in its own child process (so peak RSS is its own):
 - exact-hash: CCNet-style: a hash of each normalized line, counted across files;
 - trafilatura-lru: trafilatura's ``duplicate_test`` LRU over every line;
 - floor: read every file and hash every line once (xxhash): the I/O and hashing floor.
+- floor-write: read every file and write it unchanged into an output folder as cleaner
+  writes its pages (a temporary file renamed into place), with ``--jobs`` processes: the
+  floor of any tool that writes one cleaned file per page. The contenders above it write
+  nothing.
 
 Every contender labels each line template (a line it would remove) or body; F1 is over
 the template class against the generator's labels. A contender that exceeds --max-seconds,
 or the address-space cap of --max-gb, is stopped and its rate measured on the share of the
 work it did (marked). CPU s is user + system time of the contender and its workers: on a
-machine shared with other work it is the steadier figure. RSS MiB is the peak of the
+machine shared with other work it is the steadier figure; sys s is its system part, which on
+a slow disk is mostly the creation of output files (``--out-dir`` on a tmpfs, with ``TMPDIR``
+for cleaner's work folder, takes the disk out of the figure). RSS MiB is the peak of the
 contender's process plus the peak of its largest worker (forked workers share pages with
 the main process, counted in both); PSS MiB is the peak of the whole process tree, sampled
 four times a second, shared pages counted once (Linux).
@@ -46,6 +52,7 @@ CONTENDERS = [
     "exact-hash",
     "trafilatura-lru",
     "floor",
+    "floor-write",
 ]
 _DIGITS = re.compile(r"\d+")
 _PUNCT = re.compile(r"[^\w\s]+")
@@ -212,6 +219,30 @@ def run_floor(corpus: Path, names: list[str]) -> int:
     return n
 
 
+def _copy_pages(job: tuple[Path, Path, list[str]]) -> int:
+    corpus, out, names = job
+    n = 0
+    for name in names:
+        data = (corpus / "pages" / name).read_bytes()
+        n += data.count(b"\n")
+        final = out / name
+        final.parent.mkdir(parents=True, exist_ok=True)
+        part = final.with_name(f".{final.name}.part")
+        part.write_bytes(data)
+        os.replace(part, final)
+    return n
+
+
+def run_floor_write(corpus: Path, out: Path, names: list[str], jobs: int) -> int:
+    import multiprocessing
+
+    work = [(corpus, out, names[i::jobs]) for i in range(jobs)]
+    if jobs == 1:
+        return _copy_pages(work[0])
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        return sum(pool.map(_copy_pages, work))
+
+
 def run_cleaner(corpus: Path, out: Path, jobs: int) -> None:
     from cleaner import Config, clean_corpus
 
@@ -284,7 +315,15 @@ class PssPeak:
         return max(self.peak, tree_pss_mib(os.getpid()))
 
 
-def child(name: str, corpus: Path, docs: int, jobs: int, max_seconds: float, max_gb: float) -> dict:
+def child(
+    name: str,
+    corpus: Path,
+    docs: int,
+    jobs: int,
+    max_seconds: float,
+    max_gb: float,
+    out_dir: Path | None = None,
+) -> dict:
     """Run one contender; the labels are loaded after the measurement, so that neither its
     time nor its memory includes them."""
     if max_gb:  # a contender that would take the machine's memory fails instead
@@ -293,17 +332,20 @@ def child(name: str, corpus: Path, docs: int, jobs: int, max_seconds: float, max
     names = load_names(corpus, docs) if name != "cleaner" else []
     me = resource.getrusage(resource.RUSAGE_SELF)
     cpu_before = me.ru_utime + me.ru_stime
+    sys_before = me.ru_stime
     started = time.perf_counter()
     deadline = time.monotonic() + max_seconds
     stopped: Stopped | None = None
     predicted: list[list[bool]] | None = None
     n_lines: int | None = None
-    out = Path(tempfile.mkdtemp(prefix="cleaner-speed-"))
+    out = Path(tempfile.mkdtemp(prefix="cleaner-speed-", dir=out_dir))
     pss = PssPeak()
     if name == "cleaner":
         run_cleaner(corpus, out, jobs)
     elif name == "floor":
         n_lines = run_floor(corpus, names)
+    elif name == "floor-write":
+        n_lines = run_floor_write(corpus, out, names, jobs)
     else:
         pages = read_pages(corpus, names, deadline)
         if len(pages) < len(names):
@@ -326,6 +368,7 @@ def child(name: str, corpus: Path, docs: int, jobs: int, max_seconds: float, max
     peak_pss = pss.stop()
     me, kids = (resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime - cpu_before
+    system = me.ru_stime + kids.ru_stime - sys_before
     usage = me.ru_maxrss / 1024
     workers = kids.ru_maxrss / 1024
     names, labels = load(corpus, docs)
@@ -347,6 +390,7 @@ def child(name: str, corpus: Path, docs: int, jobs: int, max_seconds: float, max
         # sampled: the whole process tree at its peak, shared pages counted once
         "peak_pss_mib": round(peak_pss, 1),
         "cpu_s": round(cpu, 2),  # user + system time of the contender and its workers
+        "sys_s": round(system, 2),  # of which system time (creating files, mostly)
         "f1": None if predicted is None else round(f1(labels, predicted), 4),
         "partial": stopped is not None,
         "stopped": None if stopped is None else f"{stopped.why} at {done:.0%} of the work",
@@ -363,14 +407,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--contenders", nargs="+", default=CONTENDERS, choices=CONTENDERS)
     parser.add_argument("--corpus-dir", type=Path, default=None, help="keep corpora here")
+    parser.add_argument(
+        "--out-dir", type=Path, default=None, help="contenders write here (default: TMPDIR)"
+    )
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if args.child:
         result = child(
-            args.child, args.corpus, args.docs[0], args.jobs, args.max_seconds, args.max_gb
-        )
+            args.child, args.corpus, args.docs[0], args.jobs, args.max_seconds, args.max_gb,
+            args.out_dir,
+        )  # fmt: skip
         print(json.dumps(result))
         return 0
     sys.path.insert(0, str(HERE))
@@ -387,7 +435,8 @@ def main(argv: list[str] | None = None) -> int:
                 proc = subprocess.run(
                     [sys.executable, __file__, "--child", name, "--corpus", str(corpus),
                      "--docs", str(docs), "--jobs", str(args.jobs),
-                     "--max-seconds", str(args.max_seconds), "--max-gb", str(args.max_gb)],
+                     "--max-seconds", str(args.max_seconds), "--max-gb", str(args.max_gb)]
+                    + (["--out-dir", str(args.out_dir)] if args.out_dir else []),
                     capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"},
                 )  # fmt: skip
                 if proc.returncode != 0:
@@ -403,8 +452,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print()
     print(
-        f"{'docs':>7} {'contender':<19}{'docs/s':>9}{'lines/s':>10}{'CPU s':>8}{'RSS MiB':>9}"
-        f"{'PSS MiB':>9}{'F1':>7}{'cleaner x':>10}"
+        f"{'docs':>7} {'contender':<19}{'docs/s':>9}{'lines/s':>10}{'CPU s':>8}{'sys s':>7}"
+        f"{'RSS MiB':>9}{'PSS MiB':>9}{'F1':>7}{'cleaner x':>10}"
     )
     for docs in args.docs:
         mine = next((r for r in rows if r["size"] == docs and r["contender"] == "cleaner"), None)
@@ -413,7 +462,8 @@ def main(argv: list[str] | None = None) -> int:
             f1s = "-" if r["f1"] is None else f"{r['f1']:.3f}"
             print(
                 f"{docs:>7} {r['contender']:<19}{r['docs_per_s']:>9}{r['lines_per_s']:>10}"
-                f"{r['cpu_s']:>8}{r['peak_rss_mib']:>9}{r['peak_pss_mib']:>9}{f1s:>7}{ratio:>9.2f}"
+                f"{r['cpu_s']:>8}{r.get('sys_s', 0):>7}{r['peak_rss_mib']:>9}"
+                f"{r['peak_pss_mib']:>9}{f1s:>7}{ratio:>9.2f}"
                 + (f"  (stopped: {r['stopped']})" if r["partial"] else "")
             )
     return 0
