@@ -313,3 +313,31 @@ def test_killed_worker_is_a_one_line_error(
     result = invoke(str(seeds), "-o", str(tmp_path / "out"))
     assert result.exit_code == 1
     assert "error: a worker process was killed; run again" in result.output
+
+
+@pytest.mark.parametrize("preset", [None, "3"])
+def test_entry_point_caps_openblas_threads_before_numpy_loads(preset: str | None) -> None:
+    """`clean` sets one OpenBLAS thread unless the user chose a number, and numpy (whose
+    import starts the threads) is not loaded before that."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import os, sys\n"
+        "import cleaner.cli as cli\n"
+        "loaded = 'numpy' in sys.modules\n"
+        "sys.argv = ['clean', '--version']\n"
+        "try:\n"
+        "    cli.main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(loaded, os.environ.get('OPENBLAS_NUM_THREADS'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if preset is not None:
+        env["OPENBLAS_NUM_THREADS"] = preset
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert proc.stdout.split()[-2:] == ["False", preset or "1"]
