@@ -425,6 +425,9 @@ def main(argv: list[str] | None = None) -> int:
     from synth import generate
 
     rows = []
+    # one OpenBLAS thread, as the clean command sets (numpy starts a thread per core at
+    # import otherwise); the same for every contender
+    env = {"OPENBLAS_NUM_THREADS": "1", **os.environ, "PYTHONHASHSEED": "0"}
     with tempfile.TemporaryDirectory(prefix="cleaner-bench-") as tmp:
         base = args.corpus_dir or Path(tmp)
         for docs in args.docs:
@@ -437,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
                      "--docs", str(docs), "--jobs", str(args.jobs),
                      "--max-seconds", str(args.max_seconds), "--max-gb", str(args.max_gb)]
                     + (["--out-dir", str(args.out_dir)] if args.out_dir else []),
-                    capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"},
+                    capture_output=True, text=True, env=env,
                 )  # fmt: skip
                 if proc.returncode != 0:
                     print(proc.stderr, file=sys.stderr)
