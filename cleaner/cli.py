@@ -75,6 +75,23 @@ def _console(stderr: bool = False) -> Any:
     return PlainConsole(stderr=stderr, highlight=False, soft_wrap=stderr, markup=False, emoji=False)
 
 
+class _Messages:
+    """Standard error's console, made at the first message: a quiet run that prints
+    nothing does not load rich (30 ms)."""
+
+    def __init__(self) -> None:
+        self._console: Any = None
+
+    @property
+    def console(self) -> Any:
+        if self._console is None:
+            self._console = _console(stderr=True)
+        return self._console
+
+    def print(self, *args: Any, **kwargs: Any) -> None:
+        self.console.print(*args, **kwargs)
+
+
 @app.command(epilog=EPILOG, no_args_is_help=True)
 def clean(
     inputs: Annotated[
@@ -242,7 +259,7 @@ def clean(
     from .report.names import terminal_text
     from .runner import clean_corpus
 
-    err = _console(stderr=True)  # every text that can come from the input: terminal_text
+    err = _Messages()  # every text that can come from the input: terminal_text
     if output is None and not dry_run:
         err.print("error: give an output folder with -o OUT, or --dry-run to only report")
         raise typer.Exit(EXIT_USAGE)
@@ -263,7 +280,7 @@ def clean(
     jobs = _jobs(err, engine, jobs)
 
     show_progress = not quiet and sys.stderr.isatty()
-    bar, tick = _progress_callback(err) if show_progress else (None, None)
+    bar, tick = _progress_callback(err.console) if show_progress else (None, None)
     try:
         if bar is not None:
             bar.start()
@@ -305,7 +322,9 @@ def clean(
     _finish(err, outcome, rules, output, dry_run, quiet, top)
 
 
-def _settings(err: Any, fail_on: list[str] | None, **options: Any) -> tuple[list[FailRule], Config]:
+def _settings(
+    err: _Messages, fail_on: list[str] | None, **options: Any
+) -> tuple[list[FailRule], Config]:
     """The ``--fail-on`` rules and the run's Config from the options (exit 2 when one is
     wrong), with a warning for each rule the settings leave nothing to measure."""
     from .failon import FailRule, unmeasured
@@ -322,7 +341,7 @@ def _settings(err: Any, fail_on: list[str] | None, **options: Any) -> tuple[list
     return rules, config
 
 
-def _jobs(err: Any, engine: str, jobs: int) -> int:
+def _jobs(err: _Messages, engine: str, jobs: int) -> int:
     """The worker processes to run: ``jobs`` (0: one per usable CPU), lowered to the CPUs
     this run may use for the local engine."""
     from .engines.local import default_jobs
@@ -335,7 +354,7 @@ def _jobs(err: Any, engine: str, jobs: int) -> int:
 
 
 def _finish(
-    err: Any,
+    err: _Messages,
     outcome: Outcome,
     rules: list[FailRule],
     output: str | None,
@@ -352,16 +371,15 @@ def _finish(
         err.print(f"note: {terminal_text(notice)}")
     for path, message in summary.errors:
         err.print(f"error: {terminal_text(path)}: {terminal_text(message)}")
-    out_console = err if output == "-" else _console()
     try:
         if dry_run and not quiet:
             from .report.terminal import render_short
 
-            render_short(summary, out_console)
+            render_short(summary, err.console if output == "-" else _console())
         elif not quiet:
             from .report.terminal import render
 
-            render(summary, out_console, top=top)
+            render(summary, err.console if output == "-" else _console(), top=top)
         sys.stdout.flush()
     except BrokenPipeError:  # clean ... | head -n1: the reader has what it wanted
         from .io.stdio import stdout_gone

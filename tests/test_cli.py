@@ -341,3 +341,25 @@ def test_entry_point_caps_openblas_threads_before_numpy_loads(preset: str | None
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     assert proc.stdout.split()[-2:] == ["False", preset or "1"]
+
+
+@pytest.mark.parametrize("quiet", [True, False])
+def test_a_quiet_run_does_not_load_the_terminal_library(
+    seeds: Path, tmp_path: Path, quiet: bool
+) -> None:
+    """A quiet run that has nothing to say does not load rich; a run that reports does."""
+    import subprocess
+    import sys
+
+    argv = ["clean", str(seeds), "-o", str(tmp_path / "out")] + (["--quiet"] if quiet else [])
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('rich' in sys.modules, file=sys.stderr))\n"
+        "import cleaner.cli as cli\n"
+        f"sys.argv = {argv!r}\n"
+        "cli.main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == EXIT_OK, proc.stderr
+    assert proc.stderr.split()[-1] == str(not quiet)
+    assert (tmp_path / "out").is_dir()
