@@ -207,6 +207,12 @@ class PagePrints:
         lo = int(self.ends[i - 1]) if i else 0
         return self.text[lo : int(self.ends[i])].tobytes().decode("utf-8")
 
+    def normalized_lines(self, at: Sequence[int]) -> list[str]:
+        """:meth:`normalized` of each line of ``at``, decoded from the buffer in place."""
+        ends = self.ends
+        data = self.text.data
+        return [str(data[int(ends[i - 1]) if i else 0 : int(ends[i])], "utf-8") for i in at]
+
 
 class Kernels:
     """The compiled page kernel and its table, loaded once per process."""
