@@ -185,7 +185,7 @@ class LinePrinter:
         last = self._last
         if last is not None and last[0] is lines:
             prints = last[1]
-            if prints.ok.all():
+            if prints.whole:
                 return prints.normalized_lines(at)
         return [self.normalized(lines[i], i) for i in at]
 
@@ -228,7 +228,7 @@ class LinePrinter:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The kernel's keys, ids and counts, with the lines it left to the reference
         printed here."""
-        if prints.ok.all():
+        if prints.whole:
             return prints.keys, prints.ids, prints.counts
         keys, counts = prints.keys.copy(), prints.counts.copy()
         at = np.concatenate([[0], np.cumsum(counts)])

@@ -202,6 +202,7 @@ class PagePrints:
     text: np.ndarray  # uint8
     ends: np.ndarray  # int64
     ok: np.ndarray  # bool
+    whole: bool = False  # every line done by the kernel (``ok`` all True)
 
     def normalized(self, i: int) -> str:
         lo = int(self.ends[i - 1]) if i else 0
@@ -232,7 +233,7 @@ class Kernels:
         keys, ids, counts, text, ends, ok = self._kernel(
             buf, len(lines), t.start, t.length, t.out_cp, t.out_cls, t.expansion
         )
-        return PagePrints(keys, ids, counts, text, ends, ok)
+        return PagePrints(keys, ids, counts, text, ends, ok, bool(ok.all()))
 
 
 def numba_module(name: str) -> Any:
