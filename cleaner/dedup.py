@@ -135,6 +135,7 @@ class BandScan:
     # then two signatures and their bookkeeping per candidate pair of a block being verified
     memory: int
     chunk: int = 1 << 16  # signature rows read at a time
+    lines: int = -1  # MinHashed lines of all shards (a line once per shard); -1: not counted
 
 
 # The header numpy writes for a plain array (format 1.0): its type, C order, 1 or 2 axes.
@@ -223,16 +224,21 @@ def band_pairs_from_shards(job: BandScan, band: int) -> np.ndarray:
     ...     band_pairs_from_shards(BandScan((shard, shard), 2, 0.7, 64), 0).tolist()
     [[3, 5]]
     """
-    total = sum(_rows_in(s.sig_keys) for s in job.shards)
+    total = job.lines if job.lines >= 0 else sum(_rows_in(s.sig_keys) for s in job.shards)
     bits = 0
     while total * 48 > job.memory << bits and bits < 16:
         bits += 1
+    # the shards' keys, read once for the bands' buckets and the pairs' verification when
+    # one range of buckets holds every line (8 of its 48 bytes a line); else read again
+    held: list[np.ndarray] | None = [] if bits == 0 else None
     candidates = [np.empty((0, 2), np.uint64)]
     for part in range(1 << bits):
         bucket_parts = [np.empty(0, np.uint64)]
         key_parts = [np.empty(0, np.uint64)]
         for shard in job.shards:
             keys = load_npy(shard.sig_keys)
+            if held is not None:
+                held.append(keys)
             sigs = load_npy(shard.sigs, mapped=True)
             for lo in range(0, len(keys), job.chunk):
                 # the band's columns only: a copy of an eighth of the rows' bytes
@@ -255,17 +261,20 @@ def band_pairs_from_shards(job: BandScan, band: int) -> np.ndarray:
         if pairs is not None:
             candidates.append(pairs)
     pairs = np.concatenate(candidates)
-    return _verified_keys(job, pairs) if len(pairs) else pairs
+    return _verified_keys(job, pairs, held) if len(pairs) else pairs
 
 
-def _verified_keys(job: BandScan, pairs: np.ndarray) -> np.ndarray:
+def _verified_keys(
+    job: BandScan, pairs: np.ndarray, held: Sequence[np.ndarray] | None = None
+) -> np.ndarray:
     """The pairs of line keys whose signatures (read from the shards) reach the threshold.
 
     The pairs are verified a block at a time, the block's keys' signatures gathered from
     the shards (each shard's keys looked up among the keys needed, not the other way round,
     so the cost grows with the corpus, not with the corpus times the shards); a block holds
     as many pairs as keep their signatures within ``memory``, so each further block reads
-    every shard's keys again rather than holding more."""
+    every shard's keys again rather than holding more (``held``: the shards' keys, when
+    the caller holds them already)."""
     width = int(load_npy(job.shards[0].sigs, mapped=True).shape[1])
     # per pair: two signature rows, and the keys, positions and flags that find them
     block = max(1, job.memory // (2 * (4 * width + 48)))
@@ -273,7 +282,7 @@ def _verified_keys(job: BandScan, pairs: np.ndarray) -> np.ndarray:
     for lo in range(0, len(pairs), block):
         part = pairs[lo : lo + block]
         need, local = np.unique(part, return_inverse=True)
-        sigs = _signatures_of(job, need, width)
+        sigs = _signatures_of(job, need, width, held)
         local = local.reshape(-1, 2)
         agree = np.empty(len(part), np.float64)
         for at in range(0, len(part), job.chunk):  # compared a chunk of pairs at a time
@@ -282,12 +291,15 @@ def _verified_keys(job: BandScan, pairs: np.ndarray) -> np.ndarray:
     return np.concatenate(kept)
 
 
-def _signatures_of(job: BandScan, need: np.ndarray, width: int) -> np.ndarray:
-    """The signature of each of ``need`` (sorted distinct keys), from the shards' files."""
+def _signatures_of(
+    job: BandScan, need: np.ndarray, width: int, held: Sequence[np.ndarray] | None = None
+) -> np.ndarray:
+    """The signature of each of ``need`` (sorted distinct keys), from the shards' files
+    (their keys from ``held`` when given)."""
     sigs = np.empty((len(need), width), np.uint32)
     found = np.zeros(len(need), bool)
-    for shard in job.shards:
-        keys = load_npy(shard.sig_keys)
+    for i, shard in enumerate(job.shards):
+        keys = held[i] if held is not None else load_npy(shard.sig_keys)
         if not len(keys):
             continue
         at = np.minimum(np.searchsorted(need, keys), len(need) - 1)
@@ -325,7 +337,8 @@ def build_groups_from_shards(
     ``doc_key_batches()`` yields the pages' distinct keys a batch at a time (it is called
     twice); ``n_entries`` is their total length (it sizes the partitions).
     """
-    job = BandScan(tuple(shards), rows, threshold, memory)
+    lines = sum(_rows_in(s.sig_keys) for s in shards)
+    job = BandScan(tuple(shards), rows, threshold, memory, lines=lines)
     if engine is not None:
         found = list(engine.map(band_pairs_from_shards, range(bands), job))
     else:
