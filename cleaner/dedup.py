@@ -10,6 +10,9 @@ themselves (banding, agreement, components) are in :mod:`cleaner.lsh`.
 
 from __future__ import annotations
 
+import math
+import mmap
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,10 +135,76 @@ class BandScan:
     # then two signatures and their bookkeeping per candidate pair of a block being verified
     memory: int
     chunk: int = 1 << 16  # signature rows read at a time
+    lines: int = -1  # MinHashed lines of all shards (a line once per shard); -1: not counted
+
+
+# The header numpy writes for a plain array (format 1.0): its type, C order, 1 or 2 axes.
+_NPY_HEAD = re.compile(
+    rb"\{'descr': '([<>|][a-z][0-9]{1,2})', 'fortran_order': False, "
+    rb"'shape': \(([0-9]+),(?: ([0-9]+))?\), \} *\n"
+)
+_NPY_MAGIC = b"\x93NUMPY\x01\x00"
+
+
+def npy_layout(path: str) -> tuple[np.dtype, tuple[int, ...], int] | None:
+    """The type, shape and data offset of a ``.npy`` file that holds a plain 1- or 2-d
+    array in C order (what ``np.save`` writes for the shards' files), its header read
+    without ``np.load``'s parser (most of the cost of loading a small array); None for any
+    other file.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     np.save(f"{d}/a.npy", np.zeros((3, 4), np.uint32))
+    ...     np.save(f"{d}/f.npy", np.zeros((3, 4), np.uint32, order="F"))
+    ...     found = npy_layout(f"{d}/a.npy"), npy_layout(f"{d}/f.npy")
+    >>> found
+    ((dtype('uint32'), (3, 4), 128), None)
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(512)
+    if not head.startswith(_NPY_MAGIC) or len(head) < 10:
+        return None
+    end = 10 + int.from_bytes(head[8:10], "little")
+    found = _NPY_HEAD.fullmatch(head, 10, end)
+    if found is None:
+        return None
+    rows, cols = found.group(2, 3)
+    shape = (int(rows),) if cols is None else (int(rows), int(cols))
+    return np.dtype(found.group(1).decode("ascii")), shape, end
+
+
+def load_npy(path: str, mapped: bool = False) -> np.ndarray:
+    """``np.load(path)`` (``mapped``: read-only, its data mapped from the file, as
+    ``mmap_mode="r"``), a plain array's header read by :func:`npy_layout`; another file,
+    or one shorter than its header says, goes to ``np.load`` (which raises for the latter).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     np.save(f"{d}/a.npy", np.arange(6, dtype=np.uint64).reshape(2, 3))
+    ...     a, m = load_npy(f"{d}/a.npy"), load_npy(f"{d}/a.npy", mapped=True)
+    ...     same = a.tolist() == m.tolist() == np.load(f"{d}/a.npy").tolist()
+    >>> same, a.dtype, m.shape, m.flags.writeable
+    (True, dtype('uint64'), (2, 3), False)
+    """
+    layout = npy_layout(path)
+    if layout is not None:
+        dtype, shape, offset = layout
+        count = math.prod(shape)
+        if mapped and count:
+            with open(path, "rb") as handle:
+                data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            if len(data) >= offset + count * dtype.itemsize:
+                return np.frombuffer(data, dtype, count, offset).reshape(shape)
+        elif not mapped or not count:
+            flat = np.fromfile(path, dtype, count, offset=offset)
+            if len(flat) == count:
+                return flat.reshape(shape)
+    return np.load(path, mmap_mode="r" if mapped else None)
 
 
 def _rows_in(path: str) -> int:
-    return int(np.load(path, mmap_mode="r").shape[0])
+    layout = npy_layout(path)
+    return layout[1][0] if layout is not None else int(np.load(path, mmap_mode="r").shape[0])
 
 
 def band_pairs_from_shards(job: BandScan, band: int) -> np.ndarray:
@@ -155,17 +224,22 @@ def band_pairs_from_shards(job: BandScan, band: int) -> np.ndarray:
     ...     band_pairs_from_shards(BandScan((shard, shard), 2, 0.7, 64), 0).tolist()
     [[3, 5]]
     """
-    total = sum(_rows_in(s.sig_keys) for s in job.shards)
+    total = job.lines if job.lines >= 0 else sum(_rows_in(s.sig_keys) for s in job.shards)
     bits = 0
     while total * 48 > job.memory << bits and bits < 16:
         bits += 1
+    # the shards' keys, read once for the bands' buckets and the pairs' verification when
+    # one range of buckets holds every line (8 of its 48 bytes a line); else read again
+    held: list[np.ndarray] | None = [] if bits == 0 else None
     candidates = [np.empty((0, 2), np.uint64)]
     for part in range(1 << bits):
         bucket_parts = [np.empty(0, np.uint64)]
         key_parts = [np.empty(0, np.uint64)]
         for shard in job.shards:
-            keys = np.load(shard.sig_keys)
-            sigs = np.load(shard.sigs, mmap_mode="r")
+            keys = load_npy(shard.sig_keys)
+            if held is not None:
+                held.append(keys)
+            sigs = load_npy(shard.sigs, mapped=True)
             for lo in range(0, len(keys), job.chunk):
                 # the band's columns only: a copy of an eighth of the rows' bytes
                 cols = np.asarray(
@@ -187,25 +261,28 @@ def band_pairs_from_shards(job: BandScan, band: int) -> np.ndarray:
         if pairs is not None:
             candidates.append(pairs)
     pairs = np.concatenate(candidates)
-    return _verified_keys(job, pairs) if len(pairs) else pairs
+    return _verified_keys(job, pairs, held) if len(pairs) else pairs
 
 
-def _verified_keys(job: BandScan, pairs: np.ndarray) -> np.ndarray:
+def _verified_keys(
+    job: BandScan, pairs: np.ndarray, held: Sequence[np.ndarray] | None = None
+) -> np.ndarray:
     """The pairs of line keys whose signatures (read from the shards) reach the threshold.
 
     The pairs are verified a block at a time, the block's keys' signatures gathered from
     the shards (each shard's keys looked up among the keys needed, not the other way round,
     so the cost grows with the corpus, not with the corpus times the shards); a block holds
     as many pairs as keep their signatures within ``memory``, so each further block reads
-    every shard's keys again rather than holding more."""
-    width = int(np.load(job.shards[0].sigs, mmap_mode="r").shape[1])
+    every shard's keys again rather than holding more (``held``: the shards' keys, when
+    the caller holds them already)."""
+    width = int(load_npy(job.shards[0].sigs, mapped=True).shape[1])
     # per pair: two signature rows, and the keys, positions and flags that find them
     block = max(1, job.memory // (2 * (4 * width + 48)))
     kept = [pairs[:0]]
     for lo in range(0, len(pairs), block):
         part = pairs[lo : lo + block]
         need, local = np.unique(part, return_inverse=True)
-        sigs = _signatures_of(job, need, width)
+        sigs = _signatures_of(job, need, width, held)
         local = local.reshape(-1, 2)
         agree = np.empty(len(part), np.float64)
         for at in range(0, len(part), job.chunk):  # compared a chunk of pairs at a time
@@ -214,19 +291,22 @@ def _verified_keys(job: BandScan, pairs: np.ndarray) -> np.ndarray:
     return np.concatenate(kept)
 
 
-def _signatures_of(job: BandScan, need: np.ndarray, width: int) -> np.ndarray:
-    """The signature of each of ``need`` (sorted distinct keys), from the shards' files."""
+def _signatures_of(
+    job: BandScan, need: np.ndarray, width: int, held: Sequence[np.ndarray] | None = None
+) -> np.ndarray:
+    """The signature of each of ``need`` (sorted distinct keys), from the shards' files
+    (their keys from ``held`` when given)."""
     sigs = np.empty((len(need), width), np.uint32)
     found = np.zeros(len(need), bool)
-    for shard in job.shards:
-        keys = np.load(shard.sig_keys)
+    for i, shard in enumerate(job.shards):
+        keys = held[i] if held is not None else load_npy(shard.sig_keys)
         if not len(keys):
             continue
         at = np.minimum(np.searchsorted(need, keys), len(need) - 1)
         rows = np.flatnonzero(need[at] == keys)
         rows = rows[~found[at[rows]]]
         if len(rows):
-            stored = np.load(shard.sigs, mmap_mode="r")
+            stored = load_npy(shard.sigs, mapped=True)
             sigs[at[rows]] = stored[rows]
             found[at[rows]] = True
             del stored
@@ -257,7 +337,8 @@ def build_groups_from_shards(
     ``doc_key_batches()`` yields the pages' distinct keys a batch at a time (it is called
     twice); ``n_entries`` is their total length (it sizes the partitions).
     """
-    job = BandScan(tuple(shards), rows, threshold, memory)
+    lines = sum(_rows_in(s.sig_keys) for s in shards)
+    job = BandScan(tuple(shards), rows, threshold, memory, lines=lines)
     if engine is not None:
         found = list(engine.map(band_pairs_from_shards, range(bands), job))
     else:

@@ -172,6 +172,23 @@ class LinePrinter:
                 return prints.normalized(at)
         return self.line(line)[1]
 
+    def normalized_at(self, lines: Sequence[str], at: Sequence[int]) -> list[str]:
+        """:meth:`normalized` of ``lines[i]`` for each ``i`` of ``at``, ``lines`` being the
+        page printed last: the kernel's normalized lines are read in one go.
+
+        >>> p = LinePrinter(300)
+        >>> lines = ("Top stories", "It's 08:00.")
+        >>> _ = p.page(lines)
+        >>> p.normalized_at(lines, [1, 0]) == [p.normalized(lines[1]), "top stories"]
+        True
+        """
+        last = self._last
+        if last is not None and last[0] is lines:
+            prints = last[1]
+            if prints.whole:
+                return prints.normalized_lines(at)
+        return [self.normalized(lines[i], i) for i in at]
+
     def kernels(self, n_lines: int) -> Kernels | None:
         """The compiled kernel, once this printer has printed ``kernel_after`` lines in
         Python (``n_lines`` more are about to be printed); None before, and where numba is
@@ -211,7 +228,7 @@ class LinePrinter:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The kernel's keys, ids and counts, with the lines it left to the reference
         printed here."""
-        if prints.ok.all():
+        if prints.whole:
             return prints.keys, prints.ids, prints.counts
         keys, counts = prints.keys.copy(), prints.counts.copy()
         at = np.concatenate([[0], np.cumsum(counts)])

@@ -202,10 +202,17 @@ class PagePrints:
     text: np.ndarray  # uint8
     ends: np.ndarray  # int64
     ok: np.ndarray  # bool
+    whole: bool = False  # every line done by the kernel (``ok`` all True)
 
     def normalized(self, i: int) -> str:
         lo = int(self.ends[i - 1]) if i else 0
         return self.text[lo : int(self.ends[i])].tobytes().decode("utf-8")
+
+    def normalized_lines(self, at: Sequence[int]) -> list[str]:
+        """:meth:`normalized` of each line of ``at``, decoded from the buffer in place."""
+        ends = self.ends
+        data = self.text.data
+        return [str(data[int(ends[i - 1]) if i else 0 : int(ends[i])], "utf-8") for i in at]
 
 
 class Kernels:
@@ -226,7 +233,8 @@ class Kernels:
         keys, ids, counts, text, ends, ok = self._kernel(
             buf, len(lines), t.start, t.length, t.out_cp, t.out_cls, t.expansion
         )
-        return PagePrints(keys, ids, counts, text, ends, ok)
+        whole = np.count_nonzero(ok) == len(ok)  # (cheaper than ok.all() on a page)
+        return PagePrints(keys, ids, counts, text, ends, ok, whole)
 
 
 def numba_module(name: str) -> Any:

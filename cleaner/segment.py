@@ -10,13 +10,17 @@ from collections.abc import Sequence
 MAX_FINGERPRINT_CHARS = 1 << 16
 
 
-def fingerprint_view(lines: Sequence[str], limit: int = MAX_FINGERPRINT_CHARS) -> list[str]:
+def fingerprint_view(lines: Sequence[str], limit: int = MAX_FINGERPRINT_CHARS) -> Sequence[str]:
     """The lines as fingerprinting sees them: each cut to its first ``limit`` characters
-    (the output keeps every line whole).
+    (the output keeps every line whole); ``lines`` themselves when none is longer.
 
     >>> fingerprint_view(["ok", "x" * 10], limit=4)
     ['ok', 'xxxx']
+    >>> lines = ("ok", "fine"); fingerprint_view(lines, limit=4) is lines
+    True
     """
+    if max(map(len, lines), default=0) <= limit:
+        return lines
     return [line if len(line) <= limit else line[:limit] for line in lines]
 
 

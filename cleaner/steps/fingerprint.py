@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +69,8 @@ def _fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
         sig_out.write(np.ascontiguousarray(sigs).tobytes())
         pending.clear()
 
+    find_short = short_unsigned_finder()
+
     def pages() -> Iterator[Page]:
         for source in shard.sources:
             pages_of = load_pages(
@@ -80,10 +82,14 @@ def _fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
                     doc_file.write(keys.tobytes())
                     lengths.append(len(keys))
                     lines = page.lines
-                    at, new = short_unsigned(lines, page.keys, short, memo.signed)
+                    at, new = find_short(lines, page.keys, short, memo.signed)
+                    fresh: dict[int, int] = {}  # key -> the first line of it on the page
                     for i, key in zip(at, new, strict=True):
-                        if key not in pending:
-                            pending[key] = printer.normalized(lines[i], i)
+                        if key not in pending and key not in fresh:
+                            fresh[key] = i
+                    if fresh:
+                        normal = printer.normalized_at(lines, list(fresh.values()))
+                        pending.update(zip(fresh, normal, strict=True))
                     if len(pending) >= SIGNATURE_CHUNK:
                         flush()
                 yield page
@@ -123,6 +129,25 @@ def short_unsigned(
         found: tuple[list[int], list[int]] = module.short_unsigned(lines, keys, short, signed)
         return found
     return short_unsigned_arrays(lines, keys, short, signed)
+
+
+def short_unsigned_finder() -> Callable[
+    [Sequence[str], np.ndarray, int, np.ndarray], tuple[list[int], list[int]]
+]:
+    """:func:`short_unsigned` with the compiled loop looked up once (a shard's pages call
+    it a page at a time)."""
+    module = compiled()
+    if module is None:
+        return short_unsigned_arrays
+
+    def find(
+        lines: Sequence[str], keys: np.ndarray, short: int, signed: np.ndarray
+    ) -> tuple[list[int], list[int]]:
+        keys = np.ascontiguousarray(keys, np.uint64)
+        found: tuple[list[int], list[int]] = module.short_unsigned(lines, keys, short, signed)
+        return found
+
+    return find
 
 
 def short_unsigned_arrays(

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..arrays import distinct
 from ..config import Config
-from ..dedup import GroupTable, ShardLines, build_groups_from_shards
+from ..dedup import GroupTable, ShardLines, build_groups_from_shards, load_npy
 from ..work import KEYS, LENGTHS, SIG_KEYS, SIGS, shard_file
 from .context import Shard, ShardPrints
 
@@ -28,7 +28,7 @@ def merge_prints(
     each, merged in memory from the shards' files (one shard's signatures at a time)."""
 
     def load(i: int, what: str) -> np.ndarray:
-        return np.load(shard_file(work_dir, shards[i].index, what))
+        return load_npy(str(shard_file(work_dir, shards[i].index, what)))
 
     if not shards:
         empty = np.empty(0, np.uint64)
@@ -79,18 +79,18 @@ def doc_key_batches(
     """The distinct line keys of each readable page, read back from the shards' key files
     a batch of pages at a time."""
     for shard in shards:
-        lengths = np.load(shard_file(work_dir, shard.index, LENGTHS))
+        lengths = load_npy(str(shard_file(work_dir, shard.index, LENGTHS)))
         raw = shard_file(work_dir, shard.index, KEYS)
-        if not raw.stat().st_size:
-            if len(lengths):
-                yield [np.empty(0, np.uint64) for _ in range(len(lengths))]
-            continue
-        flat = np.memmap(raw, dtype=np.uint64, mode="r")
-        ends = np.cumsum(lengths)
-        starts = ends - lengths
+        ends = np.cumsum(lengths).tolist()
         for lo in range(0, len(lengths), batch):
             hi = min(lo + batch, len(lengths))
-            yield [np.array(flat[a:b]) for a, b in zip(starts[lo:hi], ends[lo:hi], strict=True)]
+            # the batch's keys in one read; each page's are a view of them
+            first = ends[lo - 1] if lo else 0
+            flat = np.fromfile(raw, np.uint64, ends[hi - 1] - first, offset=8 * first)
+            if len(flat) != ends[hi - 1] - first:
+                raise EOFError(f"{raw} ends before the keys of its pages")
+            at = [0, *(end - first for end in ends[lo:hi])]
+            yield [flat[a:b] for a, b in itertools.pairwise(at)]
 
 
 def earlier_batches(index: LineIndex | None) -> Iterable[list[np.ndarray]]:

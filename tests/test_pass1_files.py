@@ -1,0 +1,124 @@
+"""Pass 1's and the group step's own readers give what the general ones give: a page file
+read by file descriptor, the shards' ``.npy`` files read by their header, a shard's page
+keys read a batch at a time, and a page's normalized lines read from the kernel's buffer."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cleaner.dedup import load_npy, npy_layout
+from cleaner.fingerprint import LinePrinter
+from cleaner.io.decode import read_file_capped
+from cleaner.steps.context import Shard
+from cleaner.steps.group import doc_key_batches
+from cleaner.work import KEYS, LENGTHS, shard_file
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.arange(7, dtype=np.uint64),
+        np.arange(12, dtype=np.uint32).reshape(3, 4),
+        np.empty(0, np.uint64),
+        np.empty((0, 128), np.uint32),
+        np.array([True, False]),
+        np.arange(6, dtype=">u4"),
+        np.arange(12, dtype=np.uint32).reshape(3, 4).T,  # Fortran order: numpy reads it
+        np.arange(24, dtype=np.int64).reshape(2, 3, 4),  # three axes: numpy reads it
+    ],
+)
+@pytest.mark.parametrize("mapped", [False, True])
+def test_npy_files_load_as_numpy_loads_them(
+    tmp_path: Path, array: np.ndarray, mapped: bool
+) -> None:
+    path = str(tmp_path / "a.npy")
+    np.save(path, array)
+    expected = np.load(path, mmap_mode="r" if mapped else None)
+    found = load_npy(path, mapped=mapped)
+    assert found.dtype == expected.dtype and found.shape == expected.shape
+    assert np.array_equal(found, expected)
+    if mapped and len(array):
+        assert not found.flags.writeable
+
+
+def test_a_cut_npy_file_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "a.npy"
+    np.save(path, np.arange(100, dtype=np.uint64))
+    path.write_bytes(path.read_bytes()[:-8])
+    assert npy_layout(str(path)) is not None  # its header is whole
+    for mapped in (False, True):
+        with pytest.raises(ValueError):
+            load_npy(str(path), mapped=mapped)
+
+
+def test_a_page_file_is_read_whole_or_to_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"x" * 200_000)
+    assert read_file_capped(str(path), 1 << 20) == b"x" * 200_000
+    assert read_file_capped(str(path), 70_001) == b"x" * 70_001
+    path.write_bytes(b"")
+    assert read_file_capped(str(path), 10) == b""
+    with pytest.raises(IsADirectoryError):
+        read_file_capped(str(tmp_path), 10)
+    with pytest.raises(FileNotFoundError):
+        read_file_capped(str(tmp_path / "missing.txt"), 10)
+
+
+def test_a_special_file_of_no_size_is_read_to_its_end(tmp_path: Path) -> None:
+    """A FIFO's size is 0: what its writer sends is read all the same."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        with open(fifo, "wb") as out:
+            out.write(b"y" * 300_000)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        assert read_file_capped(str(fifo), 1 << 20) == b"y" * 300_000
+    finally:
+        writer.join()
+
+
+@pytest.mark.parametrize("batch", [1, 2, 3, 100])
+def test_page_keys_come_back_a_batch_at_a_time(tmp_path: Path, batch: int) -> None:
+    pages = [[5, 9], [], [1], [2, 3, 4], [], [7]]
+    shards = [Shard(0, ()), Shard(1, ())]
+    for shard, part in zip(shards, (pages, [[], []]), strict=True):
+        flat = np.array([k for p in part for k in p], np.uint64)
+        shard_file(tmp_path, shard.index, KEYS).write_bytes(flat.tobytes())
+        np.save(shard_file(tmp_path, shard.index, LENGTHS), np.array([len(p) for p in part]))
+    found = [doc for got in doc_key_batches(tmp_path, shards, batch) for doc in got]
+    assert [doc.tolist() for doc in found] == [*pages, [], []]
+    assert all(doc.dtype == np.uint64 for doc in found)
+
+
+def test_a_key_file_cut_short_is_an_error(tmp_path: Path) -> None:
+    shard = Shard(0, ())
+    shard_file(tmp_path, 0, KEYS).write_bytes(np.arange(3, dtype=np.uint64).tobytes())
+    np.save(shard_file(tmp_path, 0, LENGTHS), np.array([2, 2]))
+    with pytest.raises(EOFError):
+        list(doc_key_batches(tmp_path, [shard]))
+
+
+@pytest.mark.parametrize("kernel_after", [0, -1])
+def test_normalized_lines_of_a_page_at_once(kernel_after: int) -> None:
+    # a combining mark and a four-byte character: lines the kernel leaves to the reference
+    lines = ("Top  STORIES", "cafe\u0301 menu", "It's 08:00.", "emoji \U0001f600 here", "x")
+    printer = LinePrinter(300, kernel_after=kernel_after)
+    printer.page(lines)
+    at = [3, 0, 1, 4, 2]
+    expected = [LinePrinter(300, kernel_after=-1).normalized(lines[i]) for i in at]
+    assert printer.normalized_at(lines, at) == expected
+    plain = ("Top  STORIES", "It's 08:00.", "Menu")  # every line done by the kernel, if loaded
+    printer.page(plain)
+    assert printer.normalized_at(plain, [2, 0]) == ["menu", "top stories"]
+    # lines of another page than the one printed last
+    other = ("Other page", "It's 08:00.")
+    assert printer.normalized_at(other, [1, 0]) == ["it ' s 0 : 0 .", "other page"]
