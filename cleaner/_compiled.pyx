@@ -1401,3 +1401,54 @@ def line_arrays(
             flags[order[i].at] |= L_FIRST
     free(order)
     return cls_a, words_a, chars_a, flags_a, group_a, files_a
+
+
+# ---- pass 2's tally (cleaner.report.tally) ----
+
+from cpython.dict cimport PyDict_GetItem, PyDict_SetItem
+from cpython.ref cimport PyObject
+
+
+def tally_groups(
+    dict groups,
+    tuple texts,
+    const uint64_t[::1] group,
+    const uint8_t[::1] grouped,
+    page,
+    new_group,
+    admit,
+):
+    """The loop of ``ShardTally.add_codes`` over a page's grouped lines (``grouped``
+    nonzero): each line's text counted in its group's variants (``admit`` when the text
+    is new to the group), the page (its number, ``page``) added to each group's pages once;
+    a group met for the first time is made by ``new_group()`` and added to ``groups``."""
+    cdef Py_ssize_t i, n = group.shape[0]
+    cdef PyObject *found
+    cdef uint64_t last = 0
+    cdef bint have_last = False
+    if grouped.shape[0] != n or len(texts) != n:
+        raise ValueError("a text, a group and a flag for every line are needed")
+    agg = None
+    for i in range(n):
+        if not grouped[i]:
+            continue
+        if not have_last or group[i] != last:  # runs of one group need one look-up
+            gid = group[i]
+            found = PyDict_GetItem(groups, gid)
+            if found == NULL:
+                agg = new_group()
+                groups[gid] = agg
+            else:
+                agg = <object>found
+            pages = agg.pages
+            if not pages or pages[len(pages) - 1] != page:  # (no wraparound here)
+                pages.append(page)
+            variants = agg.variants
+            last = group[i]
+            have_last = True
+        text = texts[i]
+        found = PyDict_GetItem(variants, text)
+        if found != NULL:
+            PyDict_SetItem(variants, text, <object>found + 1)
+        else:
+            admit(agg, text, 1)

@@ -388,6 +388,7 @@ def _decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
 
     keep = needs_results(ctx, shard)
     loops = decision_loops(ctx)
+    tally_loop = None if loops is None else getattr(loops.module, "tally_groups", None)
 
     def results() -> Iterator[FileResult]:
         for page in stream_load(shard_file(ctx.work_dir, index, PAGES)):
@@ -396,7 +397,7 @@ def _decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
                 tally.add_page(page.rel, page.id, None, 0, 0, page.error, None)
             else:
                 tally.add_codes(page.rel, page.id, page.language, page.lines, judged.codes,
-                                judged.group, judged.grouped)  # fmt: skip
+                                judged.group, judged.grouped, tally_loop)  # fmt: skip
             text = None  # the cleaned page: its kept lines, each ending in a newline
             kept = None
             if judged is not None and (hasher is not None or page.rel in singles):
