@@ -1452,3 +1452,68 @@ def tally_groups(
             PyDict_SetItem(variants, text, <object>found + 1)
         else:
             admit(agg, text, 1)
+
+
+# ---- pass 2's document prints (cleaner.docdedup) ----
+
+def ngram_hashes(const uint64_t[::1] flat, const int64_t[::1] lengths, Py_ssize_t k):
+    """``DocHasher.ngram_hashes_of`` over sequences of word ids given one after another in
+    ``flat`` (``lengths`` ids each): the 32-bit hashes of each sequence's n-grams of ``k``
+    ids (one of all its ids when it is shorter, none when it is empty), all in one array
+    (uint32), and how many each has (int64)."""
+    cdef Py_ssize_t d, n_docs = lengths.shape[0], at = 0, o = 0, i, j, size, m
+    cdef int64_t length, total = 0
+    cdef uint64_t acc
+    cdef uint64_t mult = 0x9E3779B97F4A7C15ULL
+    if k < 1:
+        raise ValueError("an n-gram holds one id or more")
+    counts_a = np.empty(n_docs, np.int64)
+    cdef int64_t[::1] counts = counts_a
+    for d in range(n_docs):
+        length = lengths[d]
+        if length < 0:
+            raise ValueError("a sequence's length is never negative")
+        counts[d] = length - k + 1 if length >= k else (1 if length > 0 else 0)
+        total += counts[d]
+        at += length
+    if at != flat.shape[0]:
+        raise ValueError("the lengths must add up to the ids given")
+    out_a = np.empty(total, np.uint32)
+    cdef uint32_t[::1] out = out_a
+    at = 0
+    for d in range(n_docs):
+        length = lengths[d]
+        size = k if length >= k else length
+        m = counts[d]
+        for i in range(m):
+            acc = 0
+            for j in range(size):
+                acc = acc * mult + flat[at + i + j]
+            out[o] = <uint32_t>(acc >> 32)
+            o += 1
+        at += length
+    return out_a, counts_a
+
+
+def kept_ids(const uint64_t[::1] ids, const int64_t[::1] counts, const uint8_t[::1] kept):
+    """The word ids (nonzero: punctuation tokens are 0) of the lines ``kept`` (nonzero)
+    holds, in order, from a page's token ids and tokens per line (uint64)."""
+    cdef Py_ssize_t n = counts.shape[0], i, j, at = 0, o = 0, total = 0
+    if kept.shape[0] != n:
+        raise ValueError("a flag for every line is needed")
+    for i in range(n):
+        if counts[i] < 0:
+            raise ValueError("a line's tokens are never fewer than none")
+        total += counts[i]
+    if total != ids.shape[0]:
+        raise ValueError("the tokens per line must add up to the ids given")
+    out_a = np.empty(total, np.uint64)
+    cdef uint64_t[::1] out = out_a
+    for i in range(n):
+        if kept[i]:
+            for j in range(at, at + counts[i]):
+                if ids[j] != 0:
+                    out[o] = ids[j]
+                    o += 1
+        at += counts[i]
+    return out_a[:o]

@@ -9,6 +9,8 @@ line's ``LineResult`` is made only for the results file (a report, or pass 3).""
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -55,7 +57,7 @@ from ..work import (
     stream_dump,
     stream_load,
 )
-from ..writing import output_path, writes_in_pass2
+from ..writing import output_file, writes_in_pass2
 from .context import PageName, RunContext, Shard, WorkerMemo
 
 DOC_SIGNATURE_CHUNK = 512  # pages whose document signatures are computed together in pass 2
@@ -190,6 +192,8 @@ def page_lines(
         )
     else:
         cls, words, chars, flags, group, n_files = _line_arrays(made, page.keys, table)
+    if n and made.min() >= 0:  # every line judged by the kernel
+        return LineArrays(cls, words, chars, flags, group, n_files)
     todo = np.flatnonzero(made < 0).tolist()
     for i, f in zip(todo, reference_features(page, memo, config, todo), strict=True):
         cls[i] = CLASS_CODE[f.cls]
@@ -326,11 +330,28 @@ def kept_text(lines: Sequence[str], kept: Sequence[bool]) -> str:
     return "\n".join([*compress(lines, kept), ""])
 
 
-def kept_words(page: Page, kept: np.ndarray) -> np.ndarray:
+def kept_words(page: Page, kept: np.ndarray, loop: Any | None = None) -> np.ndarray:
     """The word ids of a page's kept lines (``kept``, a mask), in order (pass 1 computed
-    them per line; words never span lines, so these are the words of the cleaned text)."""
+    them per line; words never span lines, so these are the words of the cleaned text).
+    ``loop``: the compiled loop (``kept_ids`` of ``cleaner/_compiled.pyx``; None: numpy's).
+
+    >>> page = Page("a.txt", None, "text", ("A b.", "c"), np.zeros(2, np.uint64), "en",
+    ...             words=np.array([5, 6, 0, 7], np.uint64), word_counts=np.array([3, 1]))
+    >>> kept_words(page, np.array([True, False])).tolist()
+    [5, 6]
+    """
     if not len(page.words):
         return page.words
+    if loop is not None and page.words.dtype == np.uint64 and len(kept) == len(page.word_counts):
+        try:
+            found: np.ndarray = loop(
+                np.ascontiguousarray(page.words),
+                np.ascontiguousarray(page.word_counts, np.int64),
+                np.ascontiguousarray(kept, bool).view(np.uint8),
+            )
+            return found
+        except ValueError:
+            pass  # counts that do not fit the ids: numpy's error says so
     ids = page.words[np.repeat(kept, page.word_counts)]
     return ids[ids != 0]  # punctuation tokens
 
@@ -380,8 +401,10 @@ def _decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
         waiting.clear()
 
     singles: dict[str, Source] = {}  # pages written here, by rel
+    out_dir = ""  # the output folder as a string: a page's output is named without a Path
     if ctx.out_dir is not None and writes_in_pass2(config):
         singles = {s.rel: s for s in shard.sources if not s.is_record_file}
+        out_dir = os.fspath(ctx.out_dir)
 
     tally = ShardTally()
     outputs = WriteBatch()
@@ -389,6 +412,7 @@ def _decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
     keep = needs_results(ctx, shard)
     loops = decision_loops(ctx)
     tally_loop = None if loops is None else getattr(loops.module, "tally_groups", None)
+    words_loop = None if loops is None else getattr(loops.module, "kept_ids", None)
 
     def results() -> Iterator[FileResult]:
         for page in stream_load(shard_file(ctx.work_dir, index, PAGES)):
@@ -403,18 +427,23 @@ def _decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
             if judged is not None and (hasher is not None or page.rel in singles):
                 kept = judged.kept()
                 text = kept_text(page.lines, kept.tolist())
+            data = None  # the text as UTF-8, encoded once for the output and the hash
             if text is not None and page.id is None and page.rel in singles:
-                assert ctx.out_dir is not None
-                outputs.add(output_path(ctx.out_dir, singles[page.rel], config), text)
+                with contextlib.suppress(UnicodeEncodeError):  # then the writing fails
+                    data = text.encode("utf-8")
+                target = output_file(out_dir, singles[page.rel], config)
+                outputs.add(target, text if data is None else data)
             if hasher is not None:
                 if text is None or kept is None:  # unreadable: a row without words
                     waiting.append((0, np.empty(0, np.uint64)))
                 else:
-                    content = xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))
-                    waiting.append((content, kept_words(page, kept)))
+                    if data is None:  # (lone surrogates: UTF-8 holds no other difference)
+                        data = text.encode("utf-8", "surrogatepass")
+                    content = xxhash.xxh3_64_intdigest(data)
+                    waiting.append((content, kept_words(page, kept, words_loop)))
                 if len(waiting) >= DOC_SIGNATURE_CHUNK:
                     sign_waiting()
-            del text
+            del text, data
             if keep:
                 yield file_result(page, judged)
 
