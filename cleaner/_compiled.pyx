@@ -1409,25 +1409,57 @@ from cpython.dict cimport PyDict_GetItem, PyDict_SetItem
 from cpython.ref cimport PyObject
 
 
-def tally_groups(
+def tally_page(
+    reasons,
     dict groups,
     tuple texts,
+    const uint8_t[::1] codes,
     const uint64_t[::1] group,
     const uint8_t[::1] grouped,
     page,
+    tuple names,
+    Py_ssize_t body,
+    Py_ssize_t max_variants,
     new_group,
     admit,
 ):
-    """The loop of ``ShardTally.add_codes`` over a page's grouped lines (``grouped``
-    nonzero): each line's text counted in its group's variants (``admit`` when the text
-    is new to the group), the page (its number, ``page``) added to each group's pages once;
-    a group met for the first time is made by ``new_group()`` and added to ``groups``."""
-    cdef Py_ssize_t i, n = group.shape[0]
+    """``ShardTally.add_codes`` of a page but its summary, which it returns: the lines of
+    each reason counted in ``reasons`` (a Counter; by reason name, ``names`` by code; in
+    the order the page first meets them), each grouped line's text counted in its group's
+    variants (a text new to a group that holds ``max_variants`` texts is left to
+    ``admit``), the page (its number) added to each of its groups' pages once, a group met
+    for the first time made by ``new_group()`` and added to ``groups``. Returns the lines
+    kept (code ``body``) and the reason most lines were dropped for (the first met of
+    ties; None when none was)."""
+    cdef Py_ssize_t i, n = codes.shape[0], n_names = len(names), met = 0
+    cdef Py_ssize_t counts[256]
+    cdef uint8_t order[256]
+    cdef Py_ssize_t most = 0
     cdef PyObject *found
     cdef uint64_t last = 0
     cdef bint have_last = False
-    if grouped.shape[0] != n or len(texts) != n:
-        raise ValueError("a text, a group and a flag for every line are needed")
+    cdef uint8_t c
+    if group.shape[0] != n or grouped.shape[0] != n or len(texts) != n:
+        raise ValueError("a text, a code, a group and a flag for every line are needed")
+    for i in range(256):
+        counts[i] = 0
+    for i in range(n):
+        c = codes[i]
+        if c >= n_names:
+            raise IndexError("a reason code beyond the reasons")
+        if counts[c] == 0:
+            order[met] = c
+            met += 1
+        counts[c] += 1
+    top = None
+    for i in range(met):
+        c = order[i]
+        name = names[c]
+        found = PyDict_GetItem(reasons, name)
+        PyDict_SetItem(reasons, name, counts[c] + (0 if found == NULL else <object>found))
+        if c != body and counts[c] > most:
+            top = name
+            most = counts[c]
     agg = None
     for i in range(n):
         if not grouped[i]:
@@ -1450,8 +1482,11 @@ def tally_groups(
         found = PyDict_GetItem(variants, text)
         if found != NULL:
             PyDict_SetItem(variants, text, <object>found + 1)
+        elif len(variants) < max_variants:  # admit's own first case
+            PyDict_SetItem(variants, text, 1)
         else:
             admit(agg, text, 1)
+    return counts[body] if body < 256 else 0, top
 
 
 # ---- pass 2's document prints (cleaner.docdedup) ----

@@ -1,7 +1,8 @@
-"""The compiled loop of the tally (cleaner._compiled.tally_groups) counts a page's grouped
-lines as its Python reference (cleaner.report.tally.tally_groups) does, whatever the pages:
-the same groups in the same order, the same texts counted in the same order, the same pages,
-also once a group holds more texts than it counts."""
+"""The compiled loop of the tally (cleaner._compiled.tally_page) counts a page's lines as
+its Python reference (cleaner.report.tally: ShardTally.add_codes, tally_groups) does,
+whatever the pages: the same reasons, summaries and groups in the same order, the same
+texts counted in the same order, the same pages, also once a group holds more texts than
+it counts."""
 
 from __future__ import annotations
 
@@ -29,9 +30,9 @@ PAGE = st.tuples(
 
 def tally_loop() -> object:
     module = compiled()
-    if module is None or not hasattr(module, "tally_groups"):
+    if module is None or not hasattr(module, "tally_page"):
         pytest.skip("the compiled loops are off (CLEANER_KERNELS=0) or were not built")
-    return module.tally_groups
+    return module.tally_page
 
 
 def state(t: ShardTally) -> list[object]:

@@ -279,6 +279,8 @@ def safe_join_text(root: str, rel: str) -> str:
     'out/_'
     """
     parts = safe_parts(rel) or ["_"]
-    if root == ".":  # as pathlib joins: "a", not "./a"
-        return os.path.join(*parts)
-    return os.path.join(root, *parts)
+    if os.sep != "/":
+        return os.fspath(safe_join(Path(root), rel))
+    if root in ("", "."):  # as pathlib joins: "a", not "./a"
+        return "/".join(parts)
+    return root + ("" if root.endswith("/") else "/") + "/".join(parts)  # os.path.join's

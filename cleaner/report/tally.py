@@ -168,12 +168,12 @@ class ShardTally:
         codes: np.ndarray,
         group: np.ndarray,
         grouped: np.ndarray,
-        loop: Callable[..., None] | None = None,
+        loop: Callable[..., tuple[int, str | None]] | None = None,
     ) -> None:
         """:meth:`add` of a readable page given as arrays: its lines' texts, their reason
         codes (:mod:`cleaner.linecodes`), group ids, and whether each is in a group.
-        ``loop``: the compiled loop over the grouped lines (``tally_groups`` of
-        ``cleaner/_compiled.pyx``; None: :func:`tally_groups`, its reference).
+        ``loop``: the compiled loop (``tally_page`` of ``cleaner/_compiled.pyx``; None: the
+        Python below and :func:`tally_groups`, its reference).
 
         >>> t, u = ShardTally(), ShardTally()
         >>> from ..models import Decision, LineResult
@@ -186,6 +186,23 @@ class ShardTally:
         True
         """
         page = len(self.pages)
+        if loop is not None:
+            kept, top = loop(
+                self.reasons,
+                self.groups,
+                texts if type(texts) is tuple else tuple(texts),
+                np.ascontiguousarray(codes, np.uint8),
+                np.ascontiguousarray(group, np.uint64),
+                np.ascontiguousarray(grouped, bool).view(np.uint8),
+                page,
+                _REASON_NAMES,
+                _BODY,
+                MAX_COUNTED_VARIANTS,
+                GroupAgg,
+                admit,
+            )
+            self.pages.append((rel, rid, language, len(codes), kept, None, top))
+            return
         order = codes.tolist()
         by_code = {c: order.count(c) for c in dict.fromkeys(order)}  # first met first
         reasons = self.reasons
@@ -199,18 +216,7 @@ class ShardTally:
                 kept = n
             elif n > most:
                 top, most = name, n
-        if loop is None:
-            tally_groups(self.groups, texts, group, grouped, page)
-        else:
-            loop(
-                self.groups,
-                texts if type(texts) is tuple else tuple(texts),
-                np.ascontiguousarray(group, np.uint64),
-                np.ascontiguousarray(grouped, bool).view(np.uint8),
-                page,
-                GroupAgg,
-                admit,
-            )
+        tally_groups(self.groups, texts, group, grouped, page)
         self.pages.append((rel, rid, language, len(order), kept, None, top))
 
     def add(self, result: FileResult) -> None:

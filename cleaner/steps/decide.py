@@ -411,7 +411,7 @@ def _decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
 
     keep = needs_results(ctx, shard)
     loops = decision_loops(ctx)
-    tally_loop = None if loops is None else getattr(loops.module, "tally_groups", None)
+    tally_loop = None if loops is None else getattr(loops.module, "tally_page", None)
     words_loop = None if loops is None else getattr(loops.module, "kept_ids", None)
 
     def results() -> Iterator[FileResult]:
