@@ -9,7 +9,6 @@ line's ``LineResult`` is made only for the results file (a report, or pass 3).""
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -192,9 +191,9 @@ def page_lines(
         )
     else:
         cls, words, chars, flags, group, n_files = _line_arrays(made, page.keys, table)
-    if n and made.min() >= 0:  # every line judged by the kernel
+    todo = (made < 0).nonzero()[0].tolist()  # the lines left to the reference
+    if not todo:
         return LineArrays(cls, words, chars, flags, group, n_files)
-    todo = np.flatnonzero(made < 0).tolist()
     for i, f in zip(todo, reference_features(page, memo, config, todo), strict=True):
         cls[i] = CLASS_CODE[f.cls]
         words[i] = f.n_words
@@ -356,6 +355,18 @@ def kept_words(page: Page, kept: np.ndarray, loop: Any | None = None) -> np.ndar
     return ids[ids != 0]  # punctuation tokens
 
 
+def utf8(text: str) -> bytes | None:
+    """The text as UTF-8; None when it holds a lone surrogate (which UTF-8 cannot hold).
+
+    >>> utf8("é"), utf8("\\ud800")
+    (b'\\xc3\\xa9', None)
+    """
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+
+
 def needs_results(ctx: RunContext, shard: Shard) -> bool:
     """Whether pass 2 keeps a shard's results file: for the caller (``keep_results``), or
     for pass 3 to write the shard's outputs from (record files; all files when near-duplicate
@@ -429,8 +440,7 @@ def _decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
                 text = kept_text(page.lines, kept.tolist())
             data = None  # the text as UTF-8, encoded once for the output and the hash
             if text is not None and page.id is None and page.rel in singles:
-                with contextlib.suppress(UnicodeEncodeError):  # then the writing fails
-                    data = text.encode("utf-8")
+                data = utf8(text)  # None: the writing fails on the text, as it would
                 target = output_file(out_dir, singles[page.rel], config)
                 outputs.add(target, text if data is None else data)
             if hasher is not None:
