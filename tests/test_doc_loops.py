@@ -16,7 +16,7 @@ from cleaner.compiled import compiled
 from cleaner.docdedup import DocHasher
 from cleaner.io.writers import safe_join, safe_join_text
 from cleaner.pages import Page
-from cleaner.steps.decide import kept_words
+from cleaner.steps.cleaned import kept_words
 
 IDS = st.lists(st.integers(0, (1 << 64) - 1), max_size=12)
 
