@@ -1401,3 +1401,154 @@ def line_arrays(
             flags[order[i].at] |= L_FIRST
     free(order)
     return cls_a, words_a, chars_a, flags_a, group_a, files_a
+
+
+# ---- pass 2's tally (cleaner.report.tally) ----
+
+from cpython.dict cimport PyDict_GetItem, PyDict_SetItem
+from cpython.ref cimport PyObject
+
+
+def tally_page(
+    reasons,
+    dict groups,
+    tuple texts,
+    const uint8_t[::1] codes,
+    const uint64_t[::1] group,
+    const uint8_t[::1] grouped,
+    page,
+    tuple names,
+    Py_ssize_t body,
+    Py_ssize_t max_variants,
+    new_group,
+    admit,
+):
+    """``ShardTally.add_codes`` of a page but its summary, which it returns: the lines of
+    each reason counted in ``reasons`` (a Counter; by reason name, ``names`` by code; in
+    the order the page first meets them), each grouped line's text counted in its group's
+    variants (a text new to a group that holds ``max_variants`` texts is left to
+    ``admit``), the page (its number) added to each of its groups' pages once, a group met
+    for the first time made by ``new_group()`` and added to ``groups``. Returns the lines
+    kept (code ``body``) and the reason most lines were dropped for (the first met of
+    ties; None when none was)."""
+    cdef Py_ssize_t i, n = codes.shape[0], n_names = len(names), met = 0
+    cdef Py_ssize_t counts[256]
+    cdef uint8_t order[256]
+    cdef Py_ssize_t most = 0
+    cdef PyObject *found
+    cdef uint64_t last = 0
+    cdef bint have_last = False
+    cdef uint8_t c
+    if group.shape[0] != n or grouped.shape[0] != n or len(texts) != n:
+        raise ValueError("a text, a code, a group and a flag for every line are needed")
+    for i in range(256):
+        counts[i] = 0
+    for i in range(n):
+        c = codes[i]
+        if c >= n_names:
+            raise IndexError("a reason code beyond the reasons")
+        if counts[c] == 0:
+            order[met] = c
+            met += 1
+        counts[c] += 1
+    top = None
+    for i in range(met):
+        c = order[i]
+        name = names[c]
+        found = PyDict_GetItem(reasons, name)
+        PyDict_SetItem(reasons, name, counts[c] + (0 if found == NULL else <object>found))
+        if c != body and counts[c] > most:
+            top = name
+            most = counts[c]
+    agg = None
+    for i in range(n):
+        if not grouped[i]:
+            continue
+        if not have_last or group[i] != last:  # runs of one group need one look-up
+            gid = group[i]
+            found = PyDict_GetItem(groups, gid)
+            if found == NULL:
+                agg = new_group()
+                groups[gid] = agg
+            else:
+                agg = <object>found
+            pages = agg.pages
+            if not pages or pages[len(pages) - 1] != page:  # (no wraparound here)
+                pages.append(page)
+            variants = agg.variants
+            last = group[i]
+            have_last = True
+        text = texts[i]
+        found = PyDict_GetItem(variants, text)
+        if found != NULL:
+            PyDict_SetItem(variants, text, <object>found + 1)
+        elif len(variants) < max_variants:  # admit's own first case
+            PyDict_SetItem(variants, text, 1)
+        else:
+            admit(agg, text, 1)
+    return counts[body] if body < 256 else 0, top
+
+
+# ---- pass 2's document prints (cleaner.docdedup) ----
+
+def ngram_hashes(const uint64_t[::1] flat, const int64_t[::1] lengths, Py_ssize_t k):
+    """``DocHasher.ngram_hashes_of`` over sequences of word ids given one after another in
+    ``flat`` (``lengths`` ids each): the 32-bit hashes of each sequence's n-grams of ``k``
+    ids (one of all its ids when it is shorter, none when it is empty), all in one array
+    (uint32), and how many each has (int64)."""
+    cdef Py_ssize_t d, n_docs = lengths.shape[0], at = 0, o = 0, i, j, size, m
+    cdef int64_t length, total = 0
+    cdef uint64_t acc
+    cdef uint64_t mult = 0x9E3779B97F4A7C15ULL
+    if k < 1:
+        raise ValueError("an n-gram holds one id or more")
+    counts_a = np.empty(n_docs, np.int64)
+    cdef int64_t[::1] counts = counts_a
+    for d in range(n_docs):
+        length = lengths[d]
+        if length < 0:
+            raise ValueError("a sequence's length is never negative")
+        counts[d] = length - k + 1 if length >= k else (1 if length > 0 else 0)
+        total += counts[d]
+        at += length
+    if at != flat.shape[0]:
+        raise ValueError("the lengths must add up to the ids given")
+    out_a = np.empty(total, np.uint32)
+    cdef uint32_t[::1] out = out_a
+    at = 0
+    for d in range(n_docs):
+        length = lengths[d]
+        size = k if length >= k else length
+        m = counts[d]
+        for i in range(m):
+            acc = 0
+            for j in range(size):
+                acc = acc * mult + flat[at + i + j]
+            out[o] = <uint32_t>(acc >> 32)
+            o += 1
+        at += length
+    return out_a, counts_a
+
+
+def kept_ids(const uint64_t[::1] ids, const int64_t[::1] counts, const uint8_t[::1] kept):
+    """The word ids (nonzero: punctuation tokens are 0) of the lines ``kept`` (nonzero)
+    holds, in order, from a page's token ids and tokens per line (uint64)."""
+    cdef Py_ssize_t n = counts.shape[0], i, j, at = 0, o = 0, total = 0
+    if kept.shape[0] != n:
+        raise ValueError("a flag for every line is needed")
+    for i in range(n):
+        if counts[i] < 0:
+            raise ValueError("a line's tokens are never fewer than none")
+        total += counts[i]
+    if total != ids.shape[0]:
+        raise ValueError("the tokens per line must add up to the ids given")
+    out_a = np.empty(total, np.uint64)
+    cdef uint64_t[::1] out = out_a
+    for i in range(n):
+        if kept[i]:
+            for j in range(at, at + counts[i]):
+                if ids[j] != 0:
+                    out[o] = ids[j]
+                    o += 1
+        at += counts[i]
+    return out_a[:o]

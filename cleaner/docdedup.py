@@ -13,6 +13,7 @@ import numpy as np
 import xxhash
 
 from .arrays import distinct_rows
+from .compiled import compiled
 from .fingerprint import affine32_permutations, minhash_rows, word_id, word_tokens
 from .lsh import agreement, band_key, components, star_pairs
 from .text import normalize_line
@@ -132,6 +133,21 @@ class DocHasher:
         >>> counts.tolist(), flat.tolist() == each.tolist()
         ([2, 0, 1, 1], True)
         """
+        k = self.ngram
+        module = compiled()
+        if module is not None and hasattr(module, "ngram_hashes") and k >= 1:
+            flat = np.concatenate(ids) if len(ids) else np.empty(0, np.uint64)
+            flat = np.ascontiguousarray(flat, np.uint64)
+            found: tuple[np.ndarray, np.ndarray] = module.ngram_hashes(
+                flat, np.ascontiguousarray(lengths, np.int64), k
+            )
+            return found
+        return self.ngram_hashes_arrays(ids, lengths)
+
+    def ngram_hashes_arrays(
+        self, ids: Sequence[np.ndarray], lengths: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`ngram_hashes_of` by array operations (the compiled loop's reference)."""
         k = self.ngram
         counts = np.where(lengths >= k, lengths - k + 1, np.minimum(lengths, 1))
         out = np.empty(int(counts.sum()), np.uint32)

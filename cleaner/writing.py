@@ -24,7 +24,7 @@ from .io.records import (
     written_format,
 )
 from .io.records.parquet import parquet_schema
-from .io.writers import atomic_write_text, safe_join
+from .io.writers import atomic_write_text, safe_join, safe_join_text
 from .models import FileResult, Reason, Source
 from .work import PASS3_DONE, RESULTS, WRITE_ERRORS, resume_or_run, shard_file, stream_load
 
@@ -46,6 +46,16 @@ def output_path(out_dir: Path, source: Source, config: Config) -> Path:
     PosixPath('out/a/x.txt')
     """
     return safe_join(out_dir, source.target(config.output_format))
+
+
+def output_file(out_dir: str, source: Source, config: Config) -> str:
+    """:func:`output_path` as a string, of ``out_dir`` given as one (``os.fspath`` of the
+    output folder's Path): for the callers that name a file per page.
+
+    >>> output_file("out", Source.of(Path("in/a/x.html"), "a/x.html", "html"), Config())
+    'out/a/x.txt'
+    """
+    return safe_join_text(out_dir, source.target(config.output_format))
 
 
 def page_text(result: FileResult) -> str:

@@ -61,7 +61,7 @@ def _open_temp(target: str) -> tuple[int, str]:
     raise FileExistsError(f"no free temporary name beside {target}")
 
 
-def atomic_write_text(path: Path, text: str) -> None:
+def atomic_write_text(path: Path | str, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` through a temporary file and a rename.
 
     >>> import tempfile
@@ -71,6 +71,12 @@ def atomic_write_text(path: Path, text: str) -> None:
     (b'\\xc3\\xa9\\n', ['a.txt'])
     """
     data = text.encode("utf-8")  # before the file exists: text that cannot be written fails
+    atomic_write_bytes(path, data)
+
+
+def atomic_write_bytes(path: Path | str, data: bytes) -> None:
+    """Write ``data`` to ``path`` (a Path, or a string where a caller writes one file per
+    page) through a temporary file and a rename, as :func:`atomic_write_text`."""
     target = os.fspath(path)
     fd, tmp = _open_temp(target)
     try:
@@ -114,10 +120,11 @@ class WriteBatch:
 
     def __init__(self, limit: int = 1 << 22) -> None:
         self.limit = limit
-        self.items: list[tuple[Path, str]] = []
+        self.items: list[tuple[Path | str, str | bytes]] = []
         self.held = 0
 
-    def add(self, path: Path, text: str) -> None:
+    def add(self, path: Path | str, text: str | bytes) -> None:
+        """Hold an output: its text, or the text encoded as UTF-8 already (bytes)."""
         self.items.append((path, text))
         self.held += len(text)
         if self.held >= self.limit:
@@ -126,7 +133,10 @@ class WriteBatch:
     def flush(self) -> None:
         items, self.items, self.held = self.items, [], 0
         for path, text in items:
-            atomic_write_text(path, text)
+            if isinstance(text, bytes):
+                atomic_write_bytes(path, text)
+            else:
+                atomic_write_text(path, text)
 
 
 class AtomicTextFile:
@@ -203,7 +213,7 @@ def naming(path: Path) -> Iterator[None]:
         raise named from exc
 
 
-def _named(exc: OSError, path: Path) -> OSError:
+def _named(exc: OSError, path: Path | str) -> OSError:
     """``exc``, or (when it names no file) the same error naming ``path``."""
     if exc.filename is not None or exc.errno is None:
         return exc
@@ -257,3 +267,20 @@ def safe_join(root: Path, rel: str) -> Path:
     """
     parts = safe_parts(rel)
     return root.joinpath(*parts) if parts else root / "_"
+
+
+def safe_join_text(root: str, rel: str) -> str:
+    """:func:`safe_join` as a string, of a folder given as one (``os.fspath`` of a Path):
+    no Path is built, for the callers that name a file per page.
+
+    >>> safe_join_text("/out", "a/../b.txt"), safe_join_text(".", "a\\\\b")
+    ('/out/a/b.txt', 'a/b')
+    >>> safe_join_text("out", "..")
+    'out/_'
+    """
+    parts = safe_parts(rel) or ["_"]
+    if os.sep != "/":
+        return os.fspath(safe_join(Path(root), rel))
+    if root in ("", "."):  # as pathlib joins: "a", not "./a"
+        return "/".join(parts)
+    return root + ("" if root.endswith("/") else "/") + "/".join(parts)  # os.path.join's

@@ -6,7 +6,7 @@ from __future__ import annotations
 import heapq
 from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -65,6 +65,39 @@ def admit(agg: GroupAgg, text: str, count: int) -> None:
             _, top = heapq.heapreplace(agg.heap, (-h, text))
             del counts[top]
             counts[text] = count
+
+
+def tally_groups(
+    groups: dict[int, GroupAgg],
+    texts: Sequence[str],
+    group: np.ndarray,
+    grouped: np.ndarray,
+    page: int,
+) -> None:
+    """Count a page's grouped lines (``grouped``) in their groups (``group``, ids): each
+    line's text in its group's variants (:func:`admit`), the page (its number) in each
+    group's pages once; a group met for the first time is added to ``groups``.
+
+    >>> groups: dict[int, GroupAgg] = {}
+    >>> texts = ["Menu", "Home", "Menu", "x"]
+    >>> grouped = np.array([True, True, True, False])
+    >>> tally_groups(groups, texts, np.array([7, 8, 7, 0], np.uint64), grouped, 3)
+    >>> [(gid, dict(a.variants), list(a.pages)) for gid, a in groups.items()]
+    [(7, {'Menu': 2}, [3]), (8, {'Home': 1}, [3])]
+    """
+    at = np.flatnonzero(grouped)
+    for i, gid in zip(at.tolist(), group[at].tolist(), strict=True):
+        agg = groups.get(gid)
+        if agg is None:
+            agg = groups[gid] = GroupAgg()
+        text = texts[i]
+        variants = agg.variants
+        if text in variants:
+            variants[text] += 1
+        else:
+            admit(agg, text, 1)
+        if not agg.pages or agg.pages[-1] != page:
+            agg.pages.append(page)
 
 
 @dataclass
@@ -135,9 +168,12 @@ class ShardTally:
         codes: np.ndarray,
         group: np.ndarray,
         grouped: np.ndarray,
+        loop: Callable[..., tuple[int, str | None]] | None = None,
     ) -> None:
         """:meth:`add` of a readable page given as arrays: its lines' texts, their reason
         codes (:mod:`cleaner.linecodes`), group ids, and whether each is in a group.
+        ``loop``: the compiled loop (``tally_page`` of ``cleaner/_compiled.pyx``; None: the
+        Python below and :func:`tally_groups`, its reference).
 
         >>> t, u = ShardTally(), ShardTally()
         >>> from ..models import Decision, LineResult
@@ -150,30 +186,37 @@ class ShardTally:
         True
         """
         page = len(self.pages)
+        if loop is not None:
+            kept, top = loop(
+                self.reasons,
+                self.groups,
+                texts if type(texts) is tuple else tuple(texts),
+                np.ascontiguousarray(codes, np.uint8),
+                np.ascontiguousarray(group, np.uint64),
+                np.ascontiguousarray(grouped, bool).view(np.uint8),
+                page,
+                _REASON_NAMES,
+                _BODY,
+                MAX_COUNTED_VARIANTS,
+                GroupAgg,
+                admit,
+            )
+            self.pages.append((rel, rid, language, len(codes), kept, None, top))
+            return
         order = codes.tolist()
         by_code = {c: order.count(c) for c in dict.fromkeys(order)}  # first met first
-        counts = {_REASON_NAMES[c]: n for c, n in by_code.items()}
-        self.reasons.update(counts)
-        kept = by_code.get(_BODY, 0)
+        reasons = self.reasons
+        kept = 0
         top = None
         most = 0
         for c, n in by_code.items():  # the most frequent reason dropped, the first met of ties
-            if c != _BODY and n > most:
-                top, most = _REASON_NAMES[c], n
-        groups = self.groups
-        at = np.flatnonzero(grouped)
-        for i, gid in zip(at.tolist(), group[at].tolist(), strict=True):
-            agg = groups.get(gid)
-            if agg is None:
-                agg = groups[gid] = GroupAgg()
-            text = texts[i]
-            variants = agg.variants
-            if text in variants:
-                variants[text] += 1
-            else:
-                admit(agg, text, 1)
-            if not agg.pages or agg.pages[-1] != page:
-                agg.pages.append(page)
+            name = _REASON_NAMES[c]
+            reasons[name] = reasons.get(name, 0) + n  # Counter.update's order, without its cost
+            if c == _BODY:
+                kept = n
+            elif n > most:
+                top, most = name, n
+        tally_groups(self.groups, texts, group, grouped, page)
         self.pages.append((rel, rid, language, len(order), kept, None, top))
 
     def add(self, result: FileResult) -> None:

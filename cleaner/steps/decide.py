@@ -9,10 +9,10 @@ line's ``LineResult`` is made only for the results file (a report, or pass 3).""
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import compress
 from typing import Any
 
 import numpy as np
@@ -55,7 +55,8 @@ from ..work import (
     stream_dump,
     stream_load,
 )
-from ..writing import output_path, writes_in_pass2
+from ..writing import output_file, writes_in_pass2
+from .cleaned import kept_text, kept_words, utf8
 from .context import PageName, RunContext, Shard, WorkerMemo
 
 DOC_SIGNATURE_CHUNK = 512  # pages whose document signatures are computed together in pass 2
@@ -190,7 +191,9 @@ def page_lines(
         )
     else:
         cls, words, chars, flags, group, n_files = _line_arrays(made, page.keys, table)
-    todo = np.flatnonzero(made < 0).tolist()
+    todo = (made < 0).nonzero()[0].tolist()  # the lines left to the reference
+    if not todo:
+        return LineArrays(cls, words, chars, flags, group, n_files)
     for i, f in zip(todo, reference_features(page, memo, config, todo), strict=True):
         cls[i] = CLASS_CODE[f.cls]
         words[i] = f.n_words
@@ -316,25 +319,6 @@ def decide_page(page: Page, ctx: RunContext, memo: WorkerMemo | None = None) -> 
     return file_result(page, judge_page(page, ctx, memo, decision_loops(ctx)))
 
 
-def kept_text(lines: Sequence[str], kept: Sequence[bool]) -> str:
-    """The cleaned text of a page: its kept lines, in order, each ending in a newline
-    (:func:`cleaner.writing.page_text` of its result).
-
-    >>> kept_text(["A.", "b", "C."], [True, False, True]), kept_text([], [])
-    ('A.\\nC.\\n', '')
-    """
-    return "\n".join([*compress(lines, kept), ""])
-
-
-def kept_words(page: Page, kept: np.ndarray) -> np.ndarray:
-    """The word ids of a page's kept lines (``kept``, a mask), in order (pass 1 computed
-    them per line; words never span lines, so these are the words of the cleaned text)."""
-    if not len(page.words):
-        return page.words
-    ids = page.words[np.repeat(kept, page.word_counts)]
-    return ids[ids != 0]  # punctuation tokens
-
-
 def needs_results(ctx: RunContext, shard: Shard) -> bool:
     """Whether pass 2 keeps a shard's results file: for the caller (``keep_results``), or
     for pass 3 to write the shard's outputs from (record files; all files when near-duplicate
@@ -380,14 +364,18 @@ def _decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
         waiting.clear()
 
     singles: dict[str, Source] = {}  # pages written here, by rel
+    out_dir = ""  # the output folder as a string: a page's output is named without a Path
     if ctx.out_dir is not None and writes_in_pass2(config):
         singles = {s.rel: s for s in shard.sources if not s.is_record_file}
+        out_dir = os.fspath(ctx.out_dir)
 
     tally = ShardTally()
     outputs = WriteBatch()
 
     keep = needs_results(ctx, shard)
     loops = decision_loops(ctx)
+    tally_loop = None if loops is None else getattr(loops.module, "tally_page", None)
+    words_loop = None if loops is None else getattr(loops.module, "kept_ids", None)
 
     def results() -> Iterator[FileResult]:
         for page in stream_load(shard_file(ctx.work_dir, index, PAGES)):
@@ -396,24 +384,28 @@ def _decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
                 tally.add_page(page.rel, page.id, None, 0, 0, page.error, None)
             else:
                 tally.add_codes(page.rel, page.id, page.language, page.lines, judged.codes,
-                                judged.group, judged.grouped)  # fmt: skip
+                                judged.group, judged.grouped, tally_loop)  # fmt: skip
             text = None  # the cleaned page: its kept lines, each ending in a newline
             kept = None
             if judged is not None and (hasher is not None or page.rel in singles):
                 kept = judged.kept()
                 text = kept_text(page.lines, kept.tolist())
+            data = None  # the text as UTF-8, encoded once for the output and the hash
             if text is not None and page.id is None and page.rel in singles:
-                assert ctx.out_dir is not None
-                outputs.add(output_path(ctx.out_dir, singles[page.rel], config), text)
+                data = utf8(text)  # None: the writing fails on the text, as it would
+                target = output_file(out_dir, singles[page.rel], config)
+                outputs.add(target, text if data is None else data)
             if hasher is not None:
                 if text is None or kept is None:  # unreadable: a row without words
                     waiting.append((0, np.empty(0, np.uint64)))
                 else:
-                    content = xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))
-                    waiting.append((content, kept_words(page, kept)))
+                    if data is None:  # (lone surrogates: UTF-8 holds no other difference)
+                        data = text.encode("utf-8", "surrogatepass")
+                    content = xxhash.xxh3_64_intdigest(data)
+                    waiting.append((content, kept_words(page, kept, words_loop)))
                 if len(waiting) >= DOC_SIGNATURE_CHUNK:
                     sign_waiting()
-            del text
+            del text, data
             if keep:
                 yield file_result(page, judged)
 

@@ -1,0 +1,81 @@
+"""The compiled loops of pass 2's document prints and cleaned pages give what their numpy
+references give, whatever the word ids; an output's name made as a string is the one made
+as a Path."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cleaner.compiled import compiled
+from cleaner.docdedup import DocHasher
+from cleaner.io.writers import safe_join, safe_join_text
+from cleaner.pages import Page
+from cleaner.steps.cleaned import kept_words
+
+IDS = st.lists(st.integers(0, (1 << 64) - 1), max_size=12)
+
+
+def loops() -> object:
+    module = compiled()
+    if module is None or not hasattr(module, "ngram_hashes"):
+        pytest.skip("the compiled loops are off (CLEANER_KERNELS=0) or were not built")
+    return module
+
+
+@given(st.lists(IDS, max_size=8), st.integers(1, 6), st.integers(1, 10))
+def test_compiled_ngram_hashes_are_numpys(docs, k, max_words) -> None:
+    loops()
+    h = DocHasher(8, 1, k, max_words)
+    ids = [np.array(d, np.uint64)[:max_words] for d in docs]
+    lengths = np.fromiter(map(len, ids), np.int64, len(ids))
+    got = h.ngram_hashes_of(ids, lengths)
+    want = h.ngram_hashes_arrays(ids, lengths)
+    for a, b in zip(got, want, strict=True):
+        assert a.dtype == b.dtype and a.tolist() == b.tolist()
+
+
+def test_lengths_that_do_not_add_up_are_refused() -> None:
+    module = loops()
+    with pytest.raises(ValueError):
+        module.ngram_hashes(np.arange(3, dtype=np.uint64), np.array([2, 2], np.int64), 2)
+
+
+LINE_WORDS = st.lists(
+    st.tuples(st.lists(st.integers(0, 3), max_size=5), st.booleans()), max_size=10
+)
+
+
+@given(LINE_WORDS)
+def test_compiled_kept_words_are_numpys(lines) -> None:
+    module = loops()
+    words = np.array([w for ws, _ in lines for w in ws], np.uint64)
+    counts = np.array([len(ws) for ws, _ in lines], np.int64)
+    kept = np.array([k for _, k in lines], bool)
+    page = Page("a.txt", None, "text", tuple("x" for _ in lines), np.zeros(len(lines), np.uint64),
+                "en", words=words, word_counts=counts)  # fmt: skip
+    got = kept_words(page, kept, module.kept_ids)
+    want = kept_words(page, kept)
+    assert got.dtype == want.dtype and got.tolist() == want.tolist()
+    assert want.tolist() == [w for ws, k in lines if k for w in ws if w]
+
+
+def test_counts_that_do_not_fit_the_ids_fail_as_numpys() -> None:
+    module = loops()
+    page = Page("a.txt", None, "text", ("x", "y"), np.zeros(2, np.uint64), "en",
+                words=np.array([5, 6, 7], np.uint64), word_counts=np.array([1, 1]))  # fmt: skip
+    with pytest.raises(IndexError):  # numpy's: the mask has two tokens, the ids three
+        kept_words(page, np.array([True, True]), module.kept_ids)
+
+
+ROOTS = st.sampled_from([".", "/", "out", "/tmp/out", "a b/c", "//srv"])
+
+
+@given(ROOTS, st.text(st.sampled_from("ab./\\ é"), max_size=12))
+def test_output_names_as_strings_are_pathlibs(root, rel) -> None:
+    assert safe_join_text(os.fspath(Path(root)), rel) == str(safe_join(Path(root), rel))
