@@ -689,6 +689,21 @@ cdef inline bint is_rule(
     return marks >= 3
 
 
+cdef inline bint is_plain(
+    const int32_t *cps, Py_ssize_t lo, Py_ssize_t hi, const uint16_t *flags
+) noexcept:
+    """``text.is_plain``: no markup character ("!" among them) and no list mark at the start."""
+    cdef Py_ssize_t i = lo
+    while i < hi and (flags[cps[i]] & F_SPACE):
+        i += 1
+    if bullet_end(cps, i, hi, flags) >= 0:
+        return False
+    for i in range(lo, hi):
+        if cps[i] == CH_BANG or (flags[cps[i]] & F_MARKUP):
+            return False
+    return True
+
+
 cdef inline Py_ssize_t skip_spaces(
     const int32_t *a, Py_ssize_t i, Py_ssize_t hi, const uint16_t *flags
 ) noexcept:
@@ -709,6 +724,18 @@ cdef Py_ssize_t stripped(
     cdef Py_ssize_t i, j, m = 0, mb = 0, s, d, run
     cdef int32_t c
     imaged[0] = False
+    if is_plain(cps, lo, hi, flags):  # spaces collapsed, nothing stripped
+        for i in range(lo, hi):
+            if flags[cps[i]] & F_SPACE:
+                if m and out[m - 1] != CH_SPACE:
+                    out[m] = CH_SPACE
+                    out_src[m] = -1
+                    m += 1
+            else:
+                out[m] = cps[i]
+                out_src[m] = <int32_t>i
+                m += 1
+        return m - 1 if m and out[m - 1] == CH_SPACE else m
     if is_rule(cps, lo, hi, flags):
         return 0
     i = lo
