@@ -619,12 +619,447 @@ cdef inline int64_t classified(
     return packed(n_chars, n, cls, 8 * heading + 4 * title_like + 2 * marked + lead_in)
 
 
+# --- markdown lines: strip_markup, is_markup_residue and the features of what is left ----
+
+cdef enum:
+    CH_BANG = 33
+    CH_LBRACKET = 91
+    CH_RBRACKET = 93
+    CH_LPAREN = 40
+    CH_GT = 62
+    CH_PIPE = 124
+    CH_STAR = 42
+    CH_UNDERSCORE = 95
+    CH_TILDE = 126
+    CH_PLUS = 43
+    CH_EQUALS = 61
+    CH_UPPER_W = 87
+    CH_LOWER_T = 116
+    CH_LOWER_P = 112
+    CH_LOWER_S = 115
+    # the longest markdown line the kernel judges: its bracket searches are quadratic
+    MARKDOWN_MAX_CHARS = 4096
+
+
+cdef struct Work:
+    int32_t *a  # a line's text after a step of strip_markup, and where each character was
+    int32_t *a_src
+    int32_t *b
+    int32_t *b_src
+    int32_t *vis_src  # where each character of the visible text was (-1: a space)
+    int32_t *cell  # a table cell's visible text
+    int32_t *cell_src
+    int32_t *run  # the raw word run each character of the line is in (-1: none)
+    uint64_t *words  # the line's word ids, in order
+
+
+cdef inline Py_ssize_t find(const int32_t *a, Py_ssize_t i, Py_ssize_t hi, int32_t c) noexcept:
+    """The first ``j >= i`` below ``hi`` where ``a[j] == c``; -1 when there is none."""
+    while i < hi:
+        if a[i] == c:
+            return i
+        i += 1
+    return -1
+
+
+cdef inline Py_ssize_t bracket_end(const int32_t *a, Py_ssize_t i, Py_ssize_t hi) noexcept:
+    """Where ``[text](url)`` at ``a[i]`` (a "[") ends, after its ")"; -1 when it does not
+    match there (``text._LINK``: no search backtracks, as no class holds its delimiter)."""
+    cdef Py_ssize_t j = find(a, i + 1, hi, CH_RBRACKET)
+    if j < 0 or j + 1 >= hi or a[j + 1] != CH_LPAREN:
+        return -1
+    j = find(a, j + 2, hi, CH_PAREN)
+    return j + 1 if j >= 0 else -1
+
+
+cdef inline bint is_rule(
+    const int32_t *cps, Py_ssize_t lo, Py_ssize_t hi, const uint16_t *flags
+) noexcept:
+    """``text._RULE`` matches ``cps[lo:hi]``: three or more of "-*_=|:+", spaces between."""
+    cdef Py_ssize_t i, marks = 0
+    cdef int32_t c
+    for i in range(lo, hi):
+        c = cps[i]
+        if flags[c] & F_SPACE:
+            continue
+        if not (c == CH_HYPHEN or c == CH_STAR or c == CH_UNDERSCORE or c == CH_EQUALS
+                or c == CH_PIPE or c == CH_COLON or c == CH_PLUS):
+            return False
+        marks += 1
+    return marks >= 3
+
+
+cdef inline bint is_plain(
+    const int32_t *cps, Py_ssize_t lo, Py_ssize_t hi, const uint16_t *flags
+) noexcept:
+    """``text.is_plain``: no markup character ("!" among them) and no list mark at the start."""
+    cdef Py_ssize_t i = lo
+    while i < hi and (flags[cps[i]] & F_SPACE):
+        i += 1
+    if bullet_end(cps, i, hi, flags) >= 0:
+        return False
+    for i in range(lo, hi):
+        if cps[i] == CH_BANG or (flags[cps[i]] & F_MARKUP):
+            return False
+    return True
+
+
+cdef inline Py_ssize_t skip_spaces(
+    const int32_t *a, Py_ssize_t i, Py_ssize_t hi, const uint16_t *flags
+) noexcept:
+    while i < hi and (flags[a[i]] & F_SPACE):
+        i += 1
+    return i
+
+
+cdef Py_ssize_t stripped(
+    const int32_t *cps, Py_ssize_t lo, Py_ssize_t hi, const uint16_t *flags, Work *w,
+    int32_t *out, int32_t *out_src, bint *imaged,
+) noexcept:
+    """Writes ``text.strip_markup(cps[lo:hi])`` to ``out`` (and where each of its characters
+    was in ``cps`` to ``out_src``, -1 for a space); returns its length. ``imaged``: whether
+    the text shows an image (``text.image_count``). Each step is the reference's: images
+    become a space, links their text, then the heading, quotation and list marks at the
+    start go, then emphasis; pipes become spaces and spaces are collapsed."""
+    cdef Py_ssize_t i, j, m = 0, mb = 0, s, d, run
+    cdef int32_t c
+    imaged[0] = False
+    if is_plain(cps, lo, hi, flags):  # spaces collapsed, nothing stripped
+        for i in range(lo, hi):
+            if flags[cps[i]] & F_SPACE:
+                if m and out[m - 1] != CH_SPACE:
+                    out[m] = CH_SPACE
+                    out_src[m] = -1
+                    m += 1
+            else:
+                out[m] = cps[i]
+                out_src[m] = <int32_t>i
+                m += 1
+        return m - 1 if m and out[m - 1] == CH_SPACE else m
+    if is_rule(cps, lo, hi, flags):
+        return 0
+    i = lo
+    while i < hi:  # images: _IMAGE.sub(" ")
+        if cps[i] == CH_BANG and i + 1 < hi and cps[i + 1] == CH_LBRACKET:
+            j = bracket_end(cps, i + 1, hi)
+            if j >= 0:
+                imaged[0] = True
+                w.a[m] = CH_SPACE
+                w.a_src[m] = -1
+                m += 1
+                i = j
+                continue
+        w.a[m] = cps[i]
+        w.a_src[m] = <int32_t>i
+        m += 1
+        i += 1
+    i = 0
+    while i < m:  # links: _LINK.sub(r"\1")
+        if w.a[i] == CH_LBRACKET:
+            j = bracket_end(w.a, i, m)
+            if j >= 0:
+                s = find(w.a, i + 1, m, CH_RBRACKET)
+                for d in range(i + 1, s):
+                    w.b[mb] = w.a[d]
+                    w.b_src[mb] = w.a_src[d]
+                    mb += 1
+                i = j
+                continue
+        w.b[mb] = w.a[i]
+        w.b_src[mb] = w.a_src[i]
+        mb += 1
+        i += 1
+    s = skip_spaces(w.b, 0, mb, flags)  # a heading's mark: _HEADING
+    if s <= 3 and s < mb and w.b[s] == CH_HASH:
+        d = 0
+        while s < mb and d < 6 and w.b[s] == CH_HASH:
+            s += 1
+            d += 1
+        s = skip_spaces(w.b, s, mb, flags)
+    else:
+        s = 0
+    i = skip_spaces(w.b, s, mb, flags)  # quotation marks: _QUOTE_MARK
+    if i < mb and w.b[i] == CH_GT:
+        while i < mb and w.b[i] == CH_GT:
+            i = skip_spaces(w.b, i + 1, mb, flags)
+        s = i
+    i = skip_spaces(w.b, s, mb, flags)  # a list mark: _BULLET
+    j = bullet_end(w.b, i, mb, flags)
+    if j >= 0:
+        s = skip_spaces(w.b, j, mb, flags)
+    m = 0
+    i = s
+    while i < mb:  # emphasis (_EMPHASIS), pipes, spaces collapsed
+        c = w.b[i]
+        if c == CH_STAR:
+            i += 1
+            continue
+        if c == CH_UNDERSCORE or c == CH_TILDE:
+            run = 1
+            while i + run < mb and w.b[i + run] == c:
+                run += 1
+            i += run
+            # runs of three then two underscores go, pairs of tildes go: one may be left
+            if (run % 3 == 1) if c == CH_UNDERSCORE else (run % 2 == 1):
+                out[m] = c
+                out_src[m] = w.b_src[i - 1]
+                m += 1
+            continue
+        i += 1
+        if c == CH_PIPE or (flags[c] & F_SPACE):
+            if m and out[m - 1] != CH_SPACE:
+                out[m] = CH_SPACE
+                out_src[m] = -1
+                m += 1
+            continue
+        out[m] = c
+        out_src[m] = w.b_src[i - 1]
+        m += 1
+    if m and out[m - 1] == CH_SPACE:
+        m -= 1
+    return m
+
+
+cdef inline Py_ssize_t link_syntax(
+    const int32_t *cps, Py_ssize_t lo, Py_ssize_t hi, const uint16_t *flags
+) noexcept:
+    """The characters of ``cps[lo:hi]`` that ``shape._LINK_SYNTAX`` finds: links, and
+    addresses from "http://", "https://" or "www." to the next space."""
+    cdef Py_ssize_t i = lo, j, total = 0
+    cdef int32_t c
+    while i < hi:
+        c = cps[i]
+        j = -1
+        if c == CH_LBRACKET:
+            j = bracket_end(cps, i, hi)
+        elif c == CH_LOWER_H and i + 4 < hi and cps[i + 1] == CH_LOWER_T \
+                and cps[i + 2] == CH_LOWER_T and cps[i + 3] == CH_LOWER_P:
+            j = i + 4
+            if cps[j] == CH_LOWER_S and j + 1 < hi and cps[j + 1] == CH_COLON \
+                    and address_at(cps, j + 1, hi):
+                j += 4
+            elif cps[j] == CH_COLON and address_at(cps, j, hi):
+                j += 3
+            else:
+                j = -1
+        elif c == CH_LOWER_W and address_at(cps, i, hi):
+            j = i + 4
+        if j >= 0 and c != CH_LBRACKET:  # an address: one or more characters not spaces
+            if j >= hi or (flags[cps[j]] & F_SPACE):
+                j = -1
+            else:
+                while j < hi and not (flags[cps[j]] & F_SPACE):
+                    j += 1
+        if j < 0:
+            i += 1
+            continue
+        total += j - i
+        i = j
+    return total
+
+
+cdef inline bint sentence_end(const int32_t *a, Py_ssize_t n, const uint16_t *flags, uint16_t f) noexcept:
+    """The last character of ``a[:n]`` neither a space nor a closer has the flag ``f``
+    (``shape.ends_sentence`` with F_TERMINAL, ``ends_question_or_exclamation`` with F_QE)."""
+    cdef Py_ssize_t i = n - 1
+    while i >= 0 and (flags[a[i]] & (F_SPACE | F_CLOSER)):
+        i -= 1
+    return i >= 0 and (flags[a[i]] & f) != 0
+
+
+cdef inline bint may_be_address(const int32_t *a, Py_ssize_t n) noexcept:
+    """Whether ``a[:n]`` could be one web address (``shape._BARE_URL``, which ignores case):
+    no space in it, and it starts with "http://", "https://" or "www.", or holds other
+    than ASCII in its first eight characters (a letter that folds to an ASCII one)."""
+    cdef Py_ssize_t i, k = 0
+    cdef int32_t c
+    cdef int32_t head[8]
+    if find(a, 0, n, CH_SPACE) >= 0:
+        return False
+    for i in range(8 if n > 8 else n):
+        c = a[i]
+        if c >= 0x80:
+            return True
+        head[i] = c | 0x20 if 65 <= c <= 90 else c  # lower case
+    if n >= 4 and head[0] == CH_LOWER_W and head[1] == CH_LOWER_W and head[2] == CH_LOWER_W \
+            and head[3] == CH_DOT:
+        return True
+    if n < 7 or head[0] != CH_LOWER_H or head[1] != CH_LOWER_T or head[2] != CH_LOWER_T \
+            or head[3] != CH_LOWER_P:
+        return False
+    k = 5 if head[4] == CH_LOWER_S else 4
+    return n >= k + 3 and head[k] == CH_COLON and head[k + 1] == CH_SLASH \
+        and head[k + 2] == CH_SLASH
+
+
+cdef bint filled_cells(
+    const int32_t *cps, Py_ssize_t lo, Py_ssize_t hi, const uint16_t *flags, Work *w
+) noexcept:
+    """Three or more of the cells of ``cps[lo:hi]`` split at "|" hold a word once their
+    markup is stripped (``is_markup_residue``'s data table)."""
+    cdef Py_ssize_t a = lo, b, m, i, cells = 0
+    cdef bint imaged
+    while a <= hi:
+        b = find(cps, a, hi, CH_PIPE)
+        if b < 0:
+            b = hi
+        m = stripped(cps, a, b, flags, w, w.cell, w.cell_src, &imaged)
+        for i in range(m):
+            if flags[w.cell[i]] & (F_WORD | F_CJK):  # word_count counts a CJK mark too
+                cells += 1
+                break
+        if cells >= 3:
+            return True
+        a = b + 1
+    return False
+
+
+cdef int64_t markdown_code(
+    const int32_t *cps, Py_ssize_t lo, Py_ssize_t hi, const uint16_t *flags,
+    const uint64_t *ids, Py_ssize_t t0, Py_ssize_t t1, const Stops *stops, const Limits *lim,
+    int32_t *vis, Work *w,
+) noexcept:
+    """The packed features of a line holding markup or a web address, every character of
+    it in the table, or -1: ``classify.line_features`` of a line that is not plain. Left
+    to the reference: a line whose visible words are not whole words of its fingerprint
+    (emphasis inside a word, "__" beside one), markup that shows an image or is one web
+    address (flags a code does not hold), a quoted date line."""
+    cdef Py_ssize_t i, j, k, t, n_vis, n_tok = 0, runs = 0, cjk = 0, digit_toks = 0
+    cdef Py_ssize_t n_runs = 0, n_ids = 0, n_stop = 0, n, edge, lead, trail
+    cdef bint imaged, has_decimal = False, in_word = False, in_run = False, tok_digit = False
+    cdef bint dated, marked, heading, residue, terminal, stop_ok, table_row, linky, colon
+    cdef int32_t c, r
+    cdef uint16_t f
+    if hi - lo > MARKDOWN_MAX_CHARS:
+        return -1
+    # the line's word runs, each the fingerprint's next word id
+    for t in range(t0, t1):
+        if ids[t] != 0:
+            w.words[n_ids] = ids[t]
+            n_ids += 1
+    in_word = False
+    for i in range(lo, hi):
+        if flags[cps[i]] & F_WORD:
+            if not in_word:
+                n_runs += 1
+                in_word = True
+            w.run[i - lo] = <int32_t>(n_runs - 1)
+        else:
+            in_word = False
+            w.run[i - lo] = -1
+    if n_runs != n_ids:
+        return -1  # the fingerprint's tokens are not the line's words
+    n_vis = stripped(cps, lo, hi, flags, w, vis, w.vis_src, &imaged)
+    in_word = False
+    for i in range(n_vis):
+        c = vis[i]
+        f = flags[c]
+        if f & F_DECIMAL:
+            has_decimal = True
+        if f & F_CJK:
+            cjk += 1
+            in_run = False
+        if f & F_WORD:
+            if not in_word:  # a word: one whole word run of the line, and its id
+                k = w.vis_src[i]
+                r = w.run[k - lo]
+                if k > lo and w.run[k - 1 - lo] == r:
+                    return -1
+                j = i + 1
+                while j < n_vis and (flags[vis[j]] & F_WORD):
+                    if w.vis_src[j] != k + (j - i):
+                        return -1
+                    j += 1
+                k += j - i
+                if k < hi and w.run[k - lo] == r:
+                    return -1
+                if stops.has and is_stopword(w.words[r], stops):
+                    n_stop += 1
+                n_tok += 1
+                in_word = True
+                tok_digit = False
+            if (f & F_DIGIT) and not tok_digit:
+                digit_toks += 1
+                tok_digit = True
+            if not (f & F_CJK) and not in_run:
+                runs += 1
+                in_run = True
+        else:
+            in_word = False
+            in_run = False
+    n = runs + (cjk + 1) // 2
+    # the marks of the raw line: is_heading, and a top-level heading ("# ")
+    lead = skip_spaces(cps, lo, hi, flags)
+    k = lead
+    while k < hi and k - lead < 7 and cps[k] == CH_HASH:
+        k += 1
+    marked = lead - lo <= 3 and 0 < k - lead <= 6 and k < hi and (flags[cps[k]] & F_SPACE) != 0
+    heading = marked and k - lead == 1 and cps[k] == CH_SPACE
+    terminal = sentence_end(vis, n_vis, flags, F_TERMINAL)
+    # is_markup_residue
+    residue = n == 0
+    if not residue:
+        linky = False
+        table_row = False
+        trail = hi
+        while trail > lead and (flags[cps[trail - 1]] & F_SPACE):
+            trail -= 1
+        for i in range(lo, hi):
+            c = cps[i]
+            if c == CH_SLASH or c == CH_PIPE or c == CH_BANG or c == CH_LBRACKET:
+                linky = True
+            if c == CH_LOWER_W and address_at(cps, i, hi):
+                linky = True
+            if c == CH_PIPE and i > lo and i + 1 < hi and cps[i - 1] == CH_SPACE \
+                    and cps[i + 1] == CH_SPACE:
+                table_row = True  # " | " in the line is " | " in it stripped, or a pipe at an end
+        if lead < trail and (cps[lead] == CH_PIPE or cps[trail - 1] == CH_PIPE):
+            table_row = True
+        if linky:
+            k = link_syntax(cps, lo, hi, flags)
+            if k and 2 * k >= trail - lead and not terminal:
+                residue = True
+            elif imaged and n < 3:
+                residue = True
+            elif table_row and not filled_cells(cps, lo, hi, flags, w):
+                residue = not (terminal and n >= 5)
+    if residue:
+        if imaged:
+            return -1  # an image: a flag the code does not hold
+        if may_be_address(vis, n_vis):
+            return -1  # one web address: a flag the code does not hold
+        return packed(n_vis, n, C_MARKUP, 8 * heading + 4 + 2 * marked)  # title-like
+    dated = (
+        has_decimal and 0 < n_tok <= lim.dt_max_words
+        and <double>digit_toks / <double>n_tok >= lim.dt_min_share
+    )
+    if dated and is_datetime(vis, n_vis, terminal, flags):
+        if lead < hi and cps[lead] == CH_GT:
+            return -1  # quoted: a flag the code does not hold
+        return packed(n_vis, n, C_DATETIME, 8 * heading + 4 + 2 * marked)  # title-like
+    stop_ok = True
+    if stops.has and n_tok:
+        if has_decimal and stops.digits:
+            return -1  # a stopword holding a digit could be one of its words
+        stop_ok = <double>n_stop / <double>n_tok >= lim.min_density
+    edge = n_vis - 1  # lead_in: visible.rstrip(" *_").endswith(":")
+    while edge >= 0 and (vis[edge] == CH_SPACE or vis[edge] == CH_UNDERSCORE
+                         or vis[edge] == CH_STAR):
+        edge -= 1
+    colon = edge >= 0 and vis[edge] == CH_COLON
+    return classified(
+        n, n_vis, terminal, sentence_end(vis, n_vis, flags, F_QE), colon, marked, heading,
+        stop_ok, lim,
+    )
+
+
 cdef int64_t line_code(
     const int32_t *cps, Py_ssize_t lo, Py_ssize_t hi, const uint16_t *flags,
     const uint64_t *ids, Py_ssize_t t0, Py_ssize_t t1, const Stops *stops, const Limits *lim,
-    int32_t *vis,
+    int32_t *vis, Work *w,
 ) noexcept:
-    """The packed features of the line ``cps[lo:hi]``, or -1 (``_numba_features._line_code``)."""
+    """The packed features of the line ``cps[lo:hi]``, or -1 (``_numba_features._line_code``);
+    a line holding markup, a web address or a second mark, by :func:`markdown_code`."""
     cdef Py_ssize_t i, t, n_tok = 0, runs = 0, cjk = 0, nonspace = 0, chunks = 0
     cdef Py_ssize_t digit_toks = 0, id_words = 0, n_stop = 0, n_chars, n
     cdef bint has_decimal = False, in_word = False, in_run = False, in_chunk = False
@@ -640,19 +1075,19 @@ cdef int64_t line_code(
             return -1
     m = line_mark(cps, lo, hi, flags)
     if m.r < 0:
-        return -1
+        return markdown_code(cps, lo, hi, flags, ids, t0, t1, stops, lim, vis, w)
     for i in range(m.r, hi):
         c = cps[i]
         f = flags[c]
         if f & F_MARKUP:
-            return -1
+            return markdown_code(cps, lo, hi, flags, ids, t0, t1, stops, lim, vis, w)
         if f & F_SPACE:
             in_word = False
             in_run = False
             in_chunk = False
             continue
         if (c == CH_COLON or c == CH_LOWER_W) and address_at(cps, i, hi):
-            return -1  # a web address: left to the reference's link rules
+            return markdown_code(cps, lo, hi, flags, ids, t0, t1, stops, lim, vis, w)
         nonspace += 1
         if not in_chunk:
             chunks += 1
@@ -689,8 +1124,8 @@ cdef int64_t line_code(
     if id_words != n_tok + m.numbered:
         return -1  # the fingerprint's tokens are not the line's words
     if n == 0:
-        if m.prefixed:
-            return -1  # a rule of marks, or a mark alone
+        if m.prefixed:  # a rule of marks, or a mark alone
+            return markdown_code(cps, lo, hi, flags, ids, t0, t1, stops, lim, vis, w)
         return packed(n_chars, 0, C_MARKUP, 4)  # title-like
     terminal = (last_sig & F_TERMINAL) != 0
     dated = (
@@ -729,6 +1164,7 @@ def line_codes(
     cdef int32_t cp
     cdef Stops st
     cdef Limits lim
+    cdef Work work
     out_a = np.full(n_lines, -1, np.int64)
     if n_lines <= 0:
         return out_a
@@ -759,6 +1195,14 @@ def line_codes(
     cdef int32_t[::1] cps = cps_a
     cdef int32_t[::1] vis = vis_a
     cdef int64_t[::1] starts = starts_a
+    work_a = np.empty((8, n + 1), np.int32)
+    words_a = np.empty(id_v.shape[0] + 1, np.uint64)
+    cdef int32_t[:, ::1] work_v = work_a
+    cdef uint64_t[::1] words_v = words_a
+    work.a, work.a_src, work.b, work.b_src = &work_v[0, 0], &work_v[1, 0], &work_v[2, 0], &work_v[3, 0]
+    work.vis_src, work.cell, work.cell_src = &work_v[4, 0], &work_v[5, 0], &work_v[6, 0]
+    work.run = &work_v[7, 0]
+    work.words = &words_v[0]
     # the code points of the lines (-1 outside the Basic Multilingual Plane), each line's start
     while pos < n:
         b0 = b[pos]
@@ -789,7 +1233,7 @@ def line_codes(
     for line in range(n_lines):
         t1 = t + count_v[line]
         out[line] = line_code(
-            cp_p, starts[line], starts[line + 1], flag_p, id_p, t, t1, &st, &lim, &vis[0]
+            cp_p, starts[line], starts[line + 1], flag_p, id_p, t, t1, &st, &lim, &vis[0], &work
         )
         t = t1
     return out_a

@@ -16,6 +16,15 @@ address (the link rules), a second mark or other markup, a line whose word token
 its fingerprint's, a line holding digits when a stopword holds one, and a line longer than
 ``max_feature_chars``.
 
+The compiled loops also judge a line holding markdown or a web address, every character
+of it in the table: they strip its markup step by step as :func:`cleaner.text.strip_markup`
+does (images, links, the marks at its start, emphasis, pipes), keeping where each visible
+character was, so that each visible word is known to be one whole word of the fingerprint
+(else -1: emphasis inside a word, "__" beside one), and decide
+:func:`.shape.is_markup_residue` on the line (links and addresses measured, a table row's
+cells stripped one by one). They leave to the reference a line whose features hold a flag
+a code does not: markup that shows an image or is one web address, a quoted date line.
+
 The packed features (:func:`features_of`) hold the class, the words, the visible
 characters and the flags; equal codes share one :class:`.classify.LineFeatures`.
 
