@@ -24,7 +24,7 @@ MAX_COUNTED_VARIANTS = 1000  # distinct texts counted per group (bounds memory)
 class GroupAgg:
     """A group's texts and pages, as 4-byte page numbers (names are looked up at the end)."""
 
-    variants: Counter[str] = field(default_factory=Counter)
+    variants: dict[str, int] = field(default_factory=dict)  # plain: made and pickled in C
     pages: array[int] = field(default_factory=lambda: array("I"))
     # once the group has MAX_COUNTED_VARIANTS texts: a heap of (-hash, text), largest on top
     heap: list[tuple[int, str]] | None = None
