@@ -922,8 +922,8 @@ cdef int64_t markdown_code(
     """The packed features of a line holding markup or a web address, every character of
     it in the table, or -1: ``classify.line_features`` of a line that is not plain. Left
     to the reference: a line whose visible words are not whole words of its fingerprint
-    (emphasis inside a word, "__" beside one), markup that shows an image or is one web
-    address (flags a code does not hold), a quoted date line."""
+    (emphasis inside a word, "__" beside one), markup that is one web address and a quoted
+    date line (flags a code does not hold; an image is bit 7)."""
     cdef Py_ssize_t i, j, k, t, n_vis, n_tok = 0, runs = 0, cjk = 0, digit_toks = 0
     cdef Py_ssize_t n_runs = 0, n_ids = 0, n_stop = 0, n, edge, lead, trail
     cdef bint imaged, has_decimal = False, in_word = False, in_run = False, tok_digit = False
@@ -1024,11 +1024,10 @@ cdef int64_t markdown_code(
             elif table_row and not filled_cells(cps, lo, hi, flags, w):
                 residue = not (terminal and n >= 5)
     if residue:
-        if imaged:
-            return -1  # an image: a flag the code does not hold
         if may_be_address(vis, n_vis):
             return -1  # one web address: a flag the code does not hold
-        return packed(n_vis, n, C_MARKUP, 8 * heading + 4 + 2 * marked)  # title-like
+        # title-like; an image is bit 7 (the class takes bits 4 to 6)
+        return packed(n_vis, n, C_MARKUP, 8 * heading + 4 + 2 * marked + 128 * imaged)
     dated = (
         has_decimal and 0 < n_tok <= lim.dt_max_words
         and <double>digit_toks / <double>n_tok >= lim.dt_min_share
@@ -1815,7 +1814,7 @@ def line_arrays(
             cls[i] = <uint8_t>((code >> 4) & 7)
             words[i] = (code >> 8) & 0xFFFFFF
             chars[i] = code >> 32
-            flags[i] = <uint16_t>(code & 15)
+            flags[i] = <uint16_t>((code & 15) | ((code & 128) >> 1))  # bit 7: L_IMAGE
         else:
             cls[i] = 0
             words[i] = 0

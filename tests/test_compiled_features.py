@@ -257,8 +257,7 @@ def test_the_lines_a_page_is_mostly_made_of_are_the_kernels(backend: FeatureKern
 
 def test_lines_the_kernel_leaves_to_the_reference(backend: FeatureKernel) -> None:
     lines = [
-        "![A bridge](b.jpg)",  # markup showing an image: a flag a code does not hold
-        "http://example.com/a",  # markup that is one web address: the same
+        "http://example.com/a",  # markup that is one web address: a flag a code does not hold
         "> — A Reader (@reader) November 1, 2019",  # a quoted date line: the same
         "__Jose Altoveros",  # emphasis inside a word: not the fingerprint's word
         "a**b**c and more",
@@ -299,16 +298,20 @@ def test_the_markdown_lines_of_rendered_pages_are_the_compiled_loops() -> None:
         "~~The toggle button~~ is gone.",
         "snake_case words, ___ *apart*",
         "The plan was approved after a debate on **these three points**: _",
+        "![A bridge](b.jpg)",  # markup showing an image: bit 7 of the code
+        "* [![logo](l.png) Home](/) | Top",
     ]
     codes = assert_exact(kernel_of("compiled"), lines, ENGLISH, Config())
     assert min(codes) >= 0, codes
     feats = [features_of(c) for c in codes]
     assert feats[0].cls is LineClass.MARKUP and (feats[0].n_words, feats[0].n_chars) == (1, 4)
     assert [f.cls for f in feats[2:5]] == [LineClass.MARKUP, LineClass.GOOD, LineClass.NEAR]
-    assert feats[-1].lead_in and not feats[4].lead_in
+    assert feats[-3].lead_in and not feats[4].lead_in
     assert feats[7].cls is LineClass.TITLE and feats[8].cls is LineClass.MARKUP
     # a list item's mark goes, not a heading's mark after it
     assert not feats[13].marked and feats[13].n_chars == len("##### Savvy shops")
+    assert [(f.cls, f.image) for f in feats[-2:]] == [(LineClass.MARKUP, True)] * 2
+    assert not any(f.image for f in feats[:-2])
 
 
 def test_a_large_stoplist_is_searched(backend: FeatureKernel) -> None:

@@ -178,7 +178,8 @@ def built_feature_table() -> np.ndarray:
 
 def features_of(code: int) -> LineFeatures:
     """The features a packed code stands for: visible characters from bit 32, words from
-    bit 8, the class in bits 4 to 6, then a top-level heading, title-like, marked, lead-in.
+    bit 8, markup that shows an image at bit 7, the class in bits 4 to 6, then a top-level
+    heading, title-like, marked, lead-in.
 
     >>> features_of((31 << 32) | (6 << 8) | (2 << 4) | 0b1110)
     LineFeatures(cls=<LineClass.TITLE: 'title'>, n_words=6, n_chars=31, heading=True, \
@@ -191,6 +192,7 @@ title_like=True, bare_url=False, quoted=False, marked=True, image=False, lead_in
         bool(code & 8),
         bool(code & 4),
         marked=bool(code & 2),
+        image=bool(code & 128),
         lead_in=bool(code & 1),
     )
 

@@ -209,7 +209,7 @@ def _line_arrays(made: np.ndarray, keys: np.ndarray, table: GroupTable) -> tuple
     cls = np.where(judged, (made >> 4) & 7, 0).astype(np.uint8)
     words = np.where(judged, (made >> 8) & 0xFFFFFF, 0)
     chars = np.where(judged, made >> 32, 0)
-    flags = np.where(judged, made & 15, 0).astype(np.uint16)
+    flags = np.where(judged, (made & 15) | ((made & 128) >> 1), 0).astype(np.uint16)  # IMAGE
     found, idx = table.lookup(keys)
     rows = idx[found]
     group = np.zeros(len(keys), np.uint64)
