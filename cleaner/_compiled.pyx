@@ -591,6 +591,53 @@ cdef bint is_datetime(
     return year and not terminal
 
 
+cdef struct Words:
+    # what a line's visible characters add up to, one character at a time (word_count)
+    Py_ssize_t n_tok  # word tokens
+    Py_ssize_t runs  # runs of word characters outside CJK
+    Py_ssize_t cjk  # CJK characters
+    Py_ssize_t digit_toks  # tokens holding a digit
+    bint has_decimal
+    bint in_word
+    bint in_run
+    bint tok_digit
+
+
+cdef inline bint count_char(Words *c, uint16_t f) noexcept:
+    """Count one character of flags ``f``; whether it starts a word token (the caller
+    counts it in ``n_tok``, after its own checks of the word)."""
+    cdef bint starts = False
+    if f & F_DECIMAL:
+        c.has_decimal = True
+    if f & F_CJK:
+        c.cjk += 1
+        c.in_run = False
+    if f & F_WORD:
+        if not c.in_word:
+            starts = True
+            c.in_word = True
+            c.tok_digit = False
+        if (f & F_DIGIT) and not c.tok_digit:
+            c.digit_toks += 1
+            c.tok_digit = True
+        if not (f & F_CJK) and not c.in_run:
+            c.runs += 1
+            c.in_run = True
+    else:
+        c.in_word = False
+        c.in_run = False
+    return starts
+
+
+cdef inline bint dated_shape(const Words *c, const Limits *lim) noexcept:
+    """Few words, enough of them holding a digit: a date line's shape (is_datetime_line's
+    first test)."""
+    return (
+        c.has_decimal and 0 < c.n_tok <= lim.dt_max_words
+        and <double>c.digit_toks / <double>c.n_tok >= lim.dt_min_share
+    )
+
+
 cdef inline int64_t packed(int64_t n_chars, int64_t n, int64_t cls, int64_t bits) noexcept:
     return (n_chars << 32) | (n << 8) | (cls << 4) | bits
 
@@ -924,10 +971,10 @@ cdef int64_t markdown_code(
     to the reference: a line whose visible words are not whole words of its fingerprint
     (emphasis inside a word, "__" beside one), markup that is one web address and a quoted
     date line (flags a code does not hold; an image is bit 7)."""
-    cdef Py_ssize_t i, j, k, t, n_vis, n_tok = 0, runs = 0, cjk = 0, digit_toks = 0
-    cdef Py_ssize_t n_runs = 0, n_ids = 0, n_stop = 0, n, edge, lead, trail
-    cdef bint imaged, has_decimal = False, in_word = False, in_run = False, tok_digit = False
-    cdef bint dated, marked, heading, residue, terminal, stop_ok, table_row, linky, colon
+    cdef Py_ssize_t i, j, k, t, n_vis, n_runs = 0, n_ids = 0, n_stop = 0, n, edge, lead, trail
+    cdef bint imaged, in_word = False
+    cdef bint marked, heading, residue, terminal, stop_ok, table_row, linky, colon
+    cdef Words words = Words(0, 0, 0, 0, False, False, False, False)
     cdef int32_t c, r
     cdef uint16_t f
     if hi - lo > MARKDOWN_MAX_CHARS:
@@ -950,44 +997,24 @@ cdef int64_t markdown_code(
     if n_runs != n_ids:
         return -1  # the fingerprint's tokens are not the line's words
     n_vis = stripped(cps, lo, hi, flags, w, vis, w.vis_src, &imaged)
-    in_word = False
     for i in range(n_vis):
-        c = vis[i]
-        f = flags[c]
-        if f & F_DECIMAL:
-            has_decimal = True
-        if f & F_CJK:
-            cjk += 1
-            in_run = False
-        if f & F_WORD:
-            if not in_word:  # a word: one whole word run of the line, and its id
-                k = w.vis_src[i]
-                r = w.run[k - lo]
-                if k > lo and w.run[k - 1 - lo] == r:
+        if count_char(&words, flags[vis[i]]):  # a word: one whole word run of the line, and its id
+            k = w.vis_src[i]
+            r = w.run[k - lo]
+            if k > lo and w.run[k - 1 - lo] == r:
+                return -1
+            j = i + 1
+            while j < n_vis and (flags[vis[j]] & F_WORD):
+                if w.vis_src[j] != k + (j - i):
                     return -1
-                j = i + 1
-                while j < n_vis and (flags[vis[j]] & F_WORD):
-                    if w.vis_src[j] != k + (j - i):
-                        return -1
-                    j += 1
-                k += j - i
-                if k < hi and w.run[k - lo] == r:
-                    return -1
-                if stops.has and is_stopword(w.words[r], stops):
-                    n_stop += 1
-                n_tok += 1
-                in_word = True
-                tok_digit = False
-            if (f & F_DIGIT) and not tok_digit:
-                digit_toks += 1
-                tok_digit = True
-            if not (f & F_CJK) and not in_run:
-                runs += 1
-                in_run = True
-        else:
-            in_word = False
-            in_run = False
-    n = runs + (cjk + 1) // 2
+                j += 1
+            k += j - i
+            if k < hi and w.run[k - lo] == r:
+                return -1
+            if stops.has and is_stopword(w.words[r], stops):
+                n_stop += 1
+            words.n_tok += 1
+    n = words.runs + (words.cjk + 1) // 2
     # the marks of the raw line: is_heading, and a top-level heading ("# ")
     lead = skip_spaces(cps, lo, hi, flags)
     k = lead
@@ -1028,19 +1055,15 @@ cdef int64_t markdown_code(
             return -1  # one web address: a flag the code does not hold
         # title-like; an image is bit 7 (the class takes bits 4 to 6)
         return packed(n_vis, n, C_MARKUP, 8 * heading + 4 + 2 * marked + 128 * imaged)
-    dated = (
-        has_decimal and 0 < n_tok <= lim.dt_max_words
-        and <double>digit_toks / <double>n_tok >= lim.dt_min_share
-    )
-    if dated and is_datetime(vis, n_vis, terminal, flags):
+    if dated_shape(&words, lim) and is_datetime(vis, n_vis, terminal, flags):
         if lead < hi and cps[lead] == CH_GT:
             return -1  # quoted: a flag the code does not hold
         return packed(n_vis, n, C_DATETIME, 8 * heading + 4 + 2 * marked)  # title-like
     stop_ok = True
-    if stops.has and n_tok:
-        if has_decimal and stops.digits:
+    if stops.has and words.n_tok:
+        if words.has_decimal and stops.digits:
             return -1  # a stopword holding a digit could be one of its words
-        stop_ok = <double>n_stop / <double>n_tok >= lim.min_density
+        stop_ok = <double>n_stop / <double>words.n_tok >= lim.min_density
     edge = n_vis - 1  # lead_in: visible.rstrip(" *_").endswith(":")
     while edge >= 0 and (vis[edge] == CH_SPACE or vis[edge] == CH_UNDERSCORE
                          or vis[edge] == CH_STAR):
@@ -1059,10 +1082,9 @@ cdef int64_t line_code(
 ) noexcept:
     """The packed features of the line ``cps[lo:hi]``, or -1 (``_numba_features._line_code``);
     a line holding markup, a web address or a second mark, by :func:`markdown_code`."""
-    cdef Py_ssize_t i, t, n_tok = 0, runs = 0, cjk = 0, nonspace = 0, chunks = 0
-    cdef Py_ssize_t digit_toks = 0, id_words = 0, n_stop = 0, n_chars, n
-    cdef bint has_decimal = False, in_word = False, in_run = False, in_chunk = False
-    cdef bint tok_digit = False, colon = False, terminal, dated, stop_ok
+    cdef Py_ssize_t i, t, nonspace = 0, chunks = 0, id_words = 0, n_stop = 0, n_chars, n
+    cdef bint in_chunk = False, colon = False, terminal, stop_ok
+    cdef Words words = Words(0, 0, 0, 0, False, False, False, False)
     cdef uint16_t f, last_sig = 0  # flags of the last character neither a space nor a closer
     cdef int32_t c
     cdef Mark m
@@ -1081,8 +1103,7 @@ cdef int64_t line_code(
         if f & F_MARKUP:
             return markdown_code(cps, lo, hi, flags, ids, t0, t1, stops, lim, vis, w)
         if f & F_SPACE:
-            in_word = False
-            in_run = False
+            count_char(&words, f)  # a space ends a word and a run
             in_chunk = False
             continue
         if (c == CH_COLON or c == CH_LOWER_W) and address_at(cps, i, hi):
@@ -1094,50 +1115,31 @@ cdef int64_t line_code(
         colon = c == CH_COLON
         if not (f & F_CLOSER):
             last_sig = f
-        if f & F_DECIMAL:
-            has_decimal = True
-        if f & F_CJK:
-            cjk += 1
-            in_run = False
-        if f & F_WORD:
-            if not in_word:
-                n_tok += 1
-                in_word = True
-                tok_digit = False
-            if (f & F_DIGIT) and not tok_digit:
-                digit_toks += 1
-                tok_digit = True
-            if not (f & F_CJK) and not in_run:
-                runs += 1
-                in_run = True
-        else:
-            in_word = False
-            in_run = False
+        if count_char(&words, f):
+            words.n_tok += 1
     n_chars = nonspace + chunks - 1 if chunks else 0
-    n = runs + (cjk + 1) // 2
+    n = words.runs + (words.cjk + 1) // 2
     for t in range(t0, t1):
         if ids[t] != 0:
             id_words += 1
             if stops.has and is_stopword(ids[t], stops):
                 n_stop += 1
-    if id_words != n_tok + m.numbered:
+    if id_words != words.n_tok + m.numbered:
         return -1  # the fingerprint's tokens are not the line's words
     if n == 0:
         if m.prefixed:  # a rule of marks, or a mark alone
             return markdown_code(cps, lo, hi, flags, ids, t0, t1, stops, lim, vis, w)
         return packed(n_chars, 0, C_MARKUP, 4)  # title-like
     terminal = (last_sig & F_TERMINAL) != 0
-    dated = (
-        has_decimal and 0 < n_tok <= lim.dt_max_words
-        and <double>digit_toks / <double>n_tok >= lim.dt_min_share
-    )
-    if dated and is_datetime(vis, visible(cps, m.r, hi, flags, vis), terminal, flags):
+    if dated_shape(&words, lim) and is_datetime(
+        vis, visible(cps, m.r, hi, flags, vis), terminal, flags
+    ):
         return packed(n_chars, n, C_DATETIME, 8 * m.heading + 4 + 2 * m.marked)  # title-like
     stop_ok = True
-    if stops.has and n_tok:
-        if has_decimal and stops.digits:
+    if stops.has and words.n_tok:
+        if words.has_decimal and stops.digits:
             return -1  # a stopword holding a digit could be one of its words
-        stop_ok = <double>n_stop / <double>n_tok >= lim.min_density
+        stop_ok = <double>n_stop / <double>words.n_tok >= lim.min_density
     return classified(
         n, n_chars, terminal, (last_sig & F_QE) != 0, colon, m.marked, m.heading, stop_ok, lim
     )
