@@ -11,6 +11,8 @@ from typing import IO, TYPE_CHECKING
 from .location import LocationError, open_binary
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..models import Source
 
 
@@ -279,10 +281,28 @@ def read_capped(handle: IO[bytes], limit: int) -> bytes:
         size = os.fstat(handle.fileno()).st_size
     except (AttributeError, OSError, ValueError):  # not a file (a stream, a remote file)
         size = 1 << 16
-    data = handle.read(min(size + 1, limit))
-    if len(data) == size + 1 and len(data) < limit:  # it grew, or its size was a guess
-        data += handle.read(limit - len(data))
-    return data
+    return _read_upto(handle.read, size, limit)
+
+
+def _read_upto(read: Callable[[int], bytes], size: int, limit: int) -> bytes:
+    """At most ``limit`` bytes by ``read``, its first read of ``size`` + 1 (the size the
+    source says it has; it may grow, or be a guess), then on to its end in pieces.
+
+    >>> import io
+    >>> _read_upto(io.BytesIO(b"abcdef").read, 0, 4), _read_upto(io.BytesIO(b"ab").read, 9, 9)
+    (b'abcd', b'ab')
+    """
+    want = min(size + 1, limit)
+    parts = []
+    got = 0
+    while got < limit:
+        part = read(want)
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+        want = min(max(want, 1 << 16), limit - got)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def read_file_capped(path: str, limit: int) -> bytes:
@@ -310,19 +330,9 @@ def read_file_capped(path: str, limit: int) -> bytes:
         if stat.S_ISDIR(info.st_mode):
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
         # a size of 0 may be a guess (a special file): read on until the end either way
-        want = min(info.st_size + 1, limit)
-        parts = []
-        got = 0
-        while got < limit:
-            part = os.read(fd, want)
-            if not part:
-                break
-            parts.append(part)
-            got += len(part)
-            want = min(max(want, 1 << 16), limit - got)
+        return _read_upto(lambda n: os.read(fd, n), info.st_size, limit)
     finally:
         os.close(fd)
-    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def read_source(source: Source, max_bytes: int = MAX_PAGE_BYTES) -> tuple[str, str | None]:
