@@ -250,14 +250,6 @@ cdef inline uint64_t fmix64(uint64_t h) noexcept:
     return h ^ (h >> 33)
 
 
-cdef inline uint32_t fmix32(uint32_t h) noexcept:
-    h ^= h >> 16
-    h *= 0x85EBCA6BU
-    h ^= h >> 13
-    h *= 0xC2B2AE35U
-    return h ^ (h >> 16)
-
-
 def shingle_hashes(const uint32_t[::1] codes, const int64_t[::1] offsets, Py_ssize_t k, uint64_t mult):
     """``cleaner.fingerprint._hash_windows`` over the code points of the lines (``codes``,
     line ``i`` at ``offsets[i]:offsets[i + 1]``): the 32-bit hash of each k-shingle (a
@@ -287,6 +279,42 @@ def shingle_hashes(const uint32_t[::1] codes, const int64_t[::1] offsets, Py_ssi
     return hashes_a, owner_a
 
 
+cdef extern from *:
+    """
+    /* The rows of minhash_rows, in C so that it can be built twice: for AVX2 (eight
+       32-bit multiplies and minimums an instruction) and for the baseline instruction
+       set, the loader picking the one the processor runs (GCC's or clang's
+       target_clones, which needs the ifunc of glibc on x86-64). Elsewhere one build. */
+    #include <stdint.h>
+    #include <stddef.h>
+    #if defined(__x86_64__) && defined(__GLIBC__) && !defined(__INTEL_COMPILER) && \
+        ((defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 6) || \
+         (defined(__clang__) && __clang_major__ >= 14))
+    #define CLEANER_CLONES __attribute__((target_clones("avx2", "default")))
+    #else
+    #define CLEANER_CLONES
+    #endif
+    CLEANER_CLONES
+    static void cleaner_minhash_rows(const uint32_t *hashes, const int64_t *owner,
+                                     ptrdiff_t n, uint32_t *sig, ptrdiff_t n_perm,
+                                     const uint32_t *a, const uint32_t *b) {
+        for (ptrdiff_t i = 0; i < n; i++) {
+            uint32_t h = hashes[i];
+            h ^= h >> 16; h *= 0x85EBCA6BU; h ^= h >> 13; h *= 0xC2B2AE35U; h ^= h >> 16;
+            uint32_t *row = sig + owner[i] * n_perm;
+            for (ptrdiff_t p = 0; p < n_perm; p++) {
+                uint32_t v = a[p] * h + b[p];
+                row[p] = v < row[p] ? v : row[p];
+            }
+        }
+    }
+    """
+    void cleaner_minhash_rows(
+        const uint32_t *hashes, const int64_t *owner, Py_ssize_t n, uint32_t *sig,
+        Py_ssize_t n_perm, const uint32_t *a, const uint32_t *b,
+    ) noexcept nogil
+
+
 def minhash_rows(
     const uint32_t[::1] hashes,
     const int64_t[::1] owner,
@@ -295,22 +323,20 @@ def minhash_rows(
     const uint32_t[::1] b,
 ):
     """``cleaner.fingerprint.minhash_rows``: the affine32 MinHash signature of each row's
-    set of 32-bit hashes (a row without any keeps the all-max signature)."""
-    cdef Py_ssize_t n_perm = a.shape[0], i, p
+    set of 32-bit hashes (a row without any keeps the all-max signature). ``owner`` is
+    each hash's row, ``0 <= owner[i] < n_rows`` (checked: the C loop writes there)."""
+    cdef Py_ssize_t n_perm = a.shape[0], n = hashes.shape[0], i
+    if b.shape[0] != n_perm or owner.shape[0] != n:
+        raise ValueError("minhash_rows: a, b and hashes, owner must be of equal lengths")
+    for i in range(n):
+        if owner[i] < 0 or owner[i] >= n_rows:
+            raise ValueError("minhash_rows: a hash's row is out of range")
     sig_a = np.full((n_rows, n_perm), 0xFFFFFFFF, np.uint32)
-    if n_perm == 0 or hashes.shape[0] == 0:
+    if n_perm == 0 or n == 0:
         return sig_a
     cdef uint32_t[:, ::1] sig = sig_a
-    cdef const uint32_t *pa = &a[0]
-    cdef const uint32_t *pb = &b[0]
-    cdef uint32_t h, v
-    cdef uint32_t *row
-    for i in range(hashes.shape[0]):
-        h = fmix32(hashes[i])
-        row = &sig[owner[i], 0]
-        for p in range(n_perm):  # a loop the compiler turns into vector instructions
-            v = pa[p] * h + pb[p]
-            row[p] = v if v < row[p] else row[p]
+    with nogil:
+        cleaner_minhash_rows(&hashes[0], &owner[0], n, &sig[0, 0], n_perm, &a[0], &b[0])
     return sig_a
 
 

@@ -353,6 +353,21 @@ def test_compiled_minhash_rows_are_the_array_ones(
         assert minhash_rows(hashes[turn], owner[turn], 6, a, b).tolist() == want.tolist()
 
 
+def test_compiled_minhash_rows_refuse_a_row_out_of_range() -> None:
+    """The compiled loop writes a hash's row without bounds checks: a row outside the
+    signature array is refused before it runs, not written past the array."""
+    from cleaner.fingerprint import affine32_permutations, minhash_rows
+
+    _compiled_or_skip()
+    a, b = affine32_permutations(8, 1)
+    hashes = np.array([1, 2], np.uint32)
+    for owner in ([0, 3], [-1, 0]):
+        with pytest.raises(ValueError, match="out of range"):
+            minhash_rows(hashes, np.array(owner, np.int64), 3, a, b)
+    with pytest.raises(ValueError, match="equal lengths"):
+        minhash_rows(hashes, np.array([0], np.int64), 3, a, b)
+
+
 def test_permutations_kept_in_the_cache_folder_are_the_drawn_ones(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
