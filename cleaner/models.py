@@ -54,11 +54,23 @@ class Source:
     ) -> Source:
         """The Source of ``path`` with relative output name ``rel`` (which ends in the
         file's name)."""
-        name = path.name
+        return cls.at(str(path.parent), path.name, rel, kind, url, output)
+
+    @classmethod
+    def at(
+        cls,
+        folder: str,
+        name: str,
+        rel: str,
+        kind: str,
+        url: str | None = None,
+        output: str | None = None,
+    ) -> Source:
+        """:meth:`of` the file ``name`` of ``folder`` (as ``str(path.parent)`` spells it)."""
         if not rel.endswith(name):
             raise ValueError(f"relative name {rel!r} does not end in {name!r}")
         prefix = sys.intern(rel[: len(rel) - len(name)])
-        return cls(sys.intern(str(path.parent)), name, prefix, kind, url, output)
+        return cls(sys.intern(folder), name, prefix, kind, url, output)
 
     @property
     def rel(self) -> str:

@@ -5,13 +5,13 @@ never share one)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..models import Source
 from .location import LocationError, is_url, url_fs
-from .naming import file_kind, output_name
+from .naming import name_kind, output_name
 from .records import LABELS
 from .writers import safe_parts
 
@@ -41,9 +41,10 @@ def _folder_id(path: Path) -> tuple[int, int] | str:
     return (st.st_dev, st.st_ino)
 
 
-# A file found under an input: its path (for a URL input, a path of its name only), its
-# relative output name, and its URL when it is read through fsspec.
-Candidate = tuple[Path, str, str | None]
+# A file found under an input: its folder (as ``str(path.parent)`` spells it; "." for a
+# URL input) and name, its relative output name, its URL when it is read through fsspec,
+# and whether it is a regular file (or a link to one; None: not known, a URL's listing).
+Candidate = tuple[str, str, str, str | None, bool | None]
 
 
 def _url_candidates(root: str, several: bool, found: Discovery) -> list[Candidate]:
@@ -59,7 +60,7 @@ def _url_candidates(root: str, several: bool, found: Discovery) -> list[Candidat
             return []
         if fs.isfile(path):
             name = path.rstrip("/").rsplit("/", 1)[-1]
-            return [(Path(name), name, root)]
+            return [(".", name, name, root, None)]
         base = path.rstrip("/")
         files = sorted(fs.find(base, withdirs=False))
     except LocationError as exc:
@@ -74,7 +75,7 @@ def _url_candidates(root: str, several: bool, found: Discovery) -> list[Candidat
         rel = item[len(base) :].lstrip("/")
         if several:
             rel = f"{top}/{rel}"
-        out.append((Path(rel.rsplit("/", 1)[-1]), rel, fs.unstrip_protocol(item)))
+        out.append((".", rel.rsplit("/", 1)[-1], rel, fs.unstrip_protocol(item), None))
     return out
 
 
@@ -88,7 +89,7 @@ def _local_candidates(
         found.errors.append((str(root), "no such file or folder"))
         return
     if root.is_file():
-        yield (root, root.name, None)
+        yield (str(root.parent), root.name, root.name, None, True)
         return
     if not root.is_dir():
         found.errors.append((str(root), "not a regular file or folder"))
@@ -103,7 +104,7 @@ def _local_candidates(
     # folder inside the input is skipped (the folder is read where it is), and so is a
     # link to a folder read already (a loop, or a second link to one folder).
     seen = {_folder_id(root)}
-    for dirpath, dirnames, filenames in os.walk(root, onerror=unlisted, followlinks=True):
+    for dirpath, dirnames, files in _walk(str(root), unlisted):
         here = Path(dirpath)
         keep_dirs = []
         for d in sorted(dirnames):
@@ -122,11 +123,56 @@ def _local_candidates(
             seen.add(key)
             keep_dirs.append(d)
         dirnames[:] = keep_dirs
-        # the folder's relative name once; each file's by joining strings
+        # the folder's names once; each file's by joining strings
+        folder = str(here)
         inner = here.relative_to(root).as_posix()
         prefix = top if inner == "." else f"{top}{inner}/"
-        for name in sorted(filenames):
-            yield (here / name, prefix + name, None)
+        for name, regular in sorted(files):
+            yield (folder, name, prefix + name, None, regular)
+
+
+def _walk(
+    top: str, onerror: Callable[[OSError], None]
+) -> Iterator[tuple[str, list[str], list[tuple[str, bool]]]]:
+    """``os.walk(top, onerror=onerror, followlinks=True)``, top-down, with each file's
+    name and whether it is a regular file (or a link to one) as the folder's listing tells
+    it: no ``stat`` a file where the file system gives its type. The caller may prune the
+    folder names it is given, as with ``os.walk``.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     os.makedirs(os.path.join(d, "sub"))
+    ...     for name in ("a.txt", "sub/b.txt"):
+    ...         open(os.path.join(d, name), "w").close()
+    ...     os.symlink("missing", os.path.join(d, "gone.txt"))
+    ...     [(os.path.relpath(p, d), sub, sorted(files)) for p, sub, files in _walk(d, print)]
+    [('.', ['sub'], [('a.txt', True), ('gone.txt', False)]), ('sub', [], [('b.txt', True)])]
+    """
+    stack = [top]
+    while stack:
+        path = stack.pop()
+        dirs: list[str] = []
+        files: list[tuple[str, bool]] = []
+        try:
+            with os.scandir(path) as listing:
+                for entry in listing:
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    if is_dir:
+                        dirs.append(entry.name)
+                        continue
+                    try:
+                        regular = entry.is_file()
+                    except OSError:
+                        regular = False
+                    files.append((entry.name, regular))
+        except OSError as exc:
+            onerror(exc)
+            continue
+        yield path, dirs, files
+        stack.extend(os.path.join(path, d) for d in reversed(dirs))
 
 
 def _key(output: str) -> str:
@@ -159,26 +205,26 @@ def discover(inputs: Sequence[Path | str], out: Path | None) -> Discovery:
             candidates = _url_candidates(root, several, found)
         else:
             candidates = _local_candidates(root, several, out_resolved, found)
-        for path, rel, url in candidates:
-            kind = file_kind(path)
+        for folder, filename, rel, url, regular in candidates:
+            kind = name_kind(filename)
             if kind is None:
                 skipped_other += 1
                 continue
-            if url is None and not path.is_file():
-                found.errors.append((str(path), "not a regular file (broken link?)"))
+            if url is None and not regular:
+                broken = str(Path(folder, filename))
+                found.errors.append((broken, "not a regular file (broken link?)"))
                 continue
-            where = path if url is None else url
             # two names that land on one output path (a\b.txt and a/b.txt) collide too
             output = output_name(rel)
             name = _key(output)
-            source = Source.of(path, rel, kind, url)
+            source = Source.at(folder, filename, rel, kind, url)
             if name in seen:
                 # an HTML page and a page of its output name (x.html, x.txt): the HTML page's
                 # output keeps its whole name (x.html.txt), whichever was met first
                 other = seen[name]
                 if kind == "html" and _key(apart := rel + ".txt") not in seen:
                     output, name = apart, _key(apart)
-                    source = Source.of(path, rel, kind, url, apart)
+                    source = Source.at(folder, filename, rel, kind, url, apart)
                 elif (
                     other.kind == "html"
                     and other.output is None
@@ -187,7 +233,8 @@ def discover(inputs: Sequence[Path | str], out: Path | None) -> Discovery:
                     seen[_key(moved)] = _rename(named, other, moved)
                 else:
                     taken = other.location
-                    found.errors.append((str(where), f"its output name {name} is taken by {taken}"))
+                    where = url if url is not None else str(Path(folder, filename))
+                    found.errors.append((where, f"its output name {name} is taken by {taken}"))
                     continue
             seen[name] = source
             named.append((output, source))

@@ -46,10 +46,20 @@ def file_kind(path: Path) -> str | None:
     >>> file_kind(Path("d.pdf")) is None
     True
     """
-    container = container_format(path.name)
+    return name_kind(path.name)
+
+
+def name_kind(name: str) -> str | None:
+    """:func:`file_kind` of a file's name (a string: a folder's listing has no Path).
+
+    >>> name_kind("x.Html"), name_kind(".txt"), name_kind("y.txt."), name_kind("z")
+    ('html', None, None, None)
+    """
+    container = container_format(name)
     if container is not None:
         return container[0]
-    suffix = path.suffix.lower()
+    dot = name.rfind(".")
+    suffix = name[dot:].lower() if 0 < dot < len(name) - 1 else ""  # as Path.suffix
     if suffix in TEXT_SUFFIXES:
         return "text"
     if suffix in HTML_SUFFIXES:
