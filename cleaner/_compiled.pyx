@@ -11,7 +11,7 @@ is loaded, so they are the reference's values bit for bit.
 """
 
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
-from libc.string cimport memcpy
+from libc.string cimport memchr, memcpy
 
 import numpy as np
 
@@ -97,10 +97,23 @@ def page_prints(
     cdef int tok_kind, k
     cdef bint last_digit, good
     cdef uint32_t cp, c, b0
+    cdef const uint8_t *data = &buf[0] if n else NULL
+    cdef const void *found
+    # An ASCII character the table maps to one ASCII character (most of a page's): its
+    # character and class from a small table, not the whole table's three arrays; 255
+    # marks the others, which take the table's way
+    cdef uint8_t ascii_char[128]
+    cdef uint8_t ascii_cls[128]
+    for j in range(128):
+        ascii_char[j] = 255
+        ascii_cls[j] = 0
+        s = start[j]
+        if s >= 0 and length[j] == 1 and out_cp[s] < 128:
+            ascii_char[j] = <uint8_t>out_cp[s]
+            ascii_cls[j] = out_cls[s]
     for line in range(n_lines):
-        end = pos
-        while end < n and buf[end] != 10:
-            end += 1
+        found = memchr(data + pos, 10, <size_t>(n - pos)) if pos < n else NULL
+        end = (<const uint8_t *>found - data) if found != NULL else n
         need = ((end - pos) * expansion + 1) // 2 + 1  # tokens of this line, at most
         if t + need > ids.shape[0]:
             grown = np.empty(max(2 * ids.shape[0], t + need), np.uint64)
@@ -113,8 +126,39 @@ def page_prints(
         tok_kind = SPACE  # no token open
         last_digit = False
         good = True
-        while pos < n and buf[pos] != 10:
-            b0 = buf[pos]
+        while pos < end:
+            b0 = data[pos]
+            if b0 < 0x80 and ascii_char[b0] != 255:
+                pos += 1
+                c = ascii_char[b0]
+                k = ascii_cls[b0]
+                if k == SPACE:
+                    if tok_kind != SPACE:
+                        ids[t] = token_id(text, tok_start, w, tok_kind)
+                        t += 1
+                        tok_kind = SPACE
+                    last_digit = False
+                    continue
+                if k == DIGIT:
+                    if last_digit:
+                        continue  # a run of digits is one zero
+                    last_digit = True
+                    c = 48
+                    k = WORD
+                else:
+                    last_digit = False
+                if k != tok_kind:
+                    if tok_kind != SPACE:
+                        ids[t] = token_id(text, tok_start, w, tok_kind)
+                        t += 1
+                    if w > line_w:
+                        text[w] = 32
+                        w += 1
+                    tok_start = w
+                    tok_kind = k
+                text[w] = <uint8_t>c
+                w += 1
+                continue
             if b0 < 0x80:
                 cp = b0
                 size = 1
@@ -170,8 +214,7 @@ def page_prints(
             w = line_w
             t = line_t
             ok[line] = 0
-            while pos < n and buf[pos] != 10:
-                pos += 1
+        pos = end
         ends[line] = w
         pos += 1  # the newline
     return keys_a, ids_a[:t].copy(), counts_a, text_a[:w].copy(), ends_a, ok_a
