@@ -207,13 +207,15 @@ def _rows_in(path: str) -> int:
     return layout[1][0] if layout is not None else int(np.load(path, mmap_mode="r").shape[0])
 
 
-def band_pairs_from_shards(job: BandScan, band: int) -> np.ndarray:
-    """The verified pairs of line keys that one band proposes, reading the shards' files.
+def band_pairs_from_shards(job: BandScan, bands: int | tuple[int, ...]) -> np.ndarray:
+    """The verified pairs of line keys that one band, or each of several, proposes,
+    reading the shards' files (once for all the bands given).
 
-    The band's bucket keys are taken a range of bucket keys at a time (their top bits), as
+    The bands' bucket keys are taken a range of bucket keys at a time (their top bits), as
     many ranges as keep ``memory``: each range reads every shard's signatures again, so
     memory stays bounded whatever the corpus. A line MinHashed in several shards counts
     once; each bucket is joined as a star around its smallest key, as in the merged matrix.
+    A pair two bands propose is verified once.
 
     >>> import tempfile, pathlib
     >>> k = np.array([3, 5, 8], np.uint64)
@@ -221,47 +223,64 @@ def band_pairs_from_shards(job: BandScan, band: int) -> np.ndarray:
     >>> with tempfile.TemporaryDirectory() as d:
     ...     np.save(f"{d}/k.npy", k); np.save(f"{d}/s.npy", s)
     ...     shard = ShardLines(f"{d}/k.npy", f"{d}/s.npy")
-    ...     band_pairs_from_shards(BandScan((shard, shard), 2, 0.7, 64), 0).tolist()
-    [[3, 5]]
+    ...     job = BandScan((shard, shard), 2, 0.7, 64)
+    ...     band_pairs_from_shards(job, 0).tolist(), band_pairs_from_shards(job, (0, 1)).tolist()
+    ([[3, 5]], [[3, 5]])
     """
+    todo = (bands,) if isinstance(bands, int) else tuple(bands)
     total = job.lines if job.lines >= 0 else sum(_rows_in(s.sig_keys) for s in job.shards)
     bits = 0
-    while total * 48 > job.memory << bits and bits < 16:
+    while total * 48 * max(1, len(todo)) > job.memory << bits and bits < 16:
         bits += 1
     # the shards' keys, read once for the bands' buckets and the pairs' verification when
     # one range of buckets holds every line (8 of its 48 bytes a line); else read again
     held: list[np.ndarray] | None = [] if bits == 0 else None
     candidates = [np.empty((0, 2), np.uint64)]
     for part in range(1 << bits):
-        bucket_parts = [np.empty(0, np.uint64)]
-        key_parts = [np.empty(0, np.uint64)]
+        bucket_parts = [[np.empty(0, np.uint64)] for _ in todo]
+        key_parts = [[np.empty(0, np.uint64)] for _ in todo]
         for shard in job.shards:
             keys = load_npy(shard.sig_keys)
             if held is not None:
                 held.append(keys)
             sigs = load_npy(shard.sigs, mapped=True)
             for lo in range(0, len(keys), job.chunk):
-                # the band's columns only: a copy of an eighth of the rows' bytes
-                cols = np.asarray(
-                    sigs[lo : lo + job.chunk, band * job.rows : (band + 1) * job.rows]
-                )
-                bucket = bucket_key(cols, band)
-                mine = (bucket >> np.uint64(64 - bits)) == part if bits else slice(None)
-                bucket_parts.append(bucket[mine])
-                key_parts.append(keys[lo : lo + job.chunk][mine])
+                chunk_keys = keys[lo : lo + job.chunk]
+                for i, band in enumerate(todo):
+                    # the band's columns only: a copy of an eighth of the rows' bytes
+                    cols = np.asarray(
+                        sigs[lo : lo + job.chunk, band * job.rows : (band + 1) * job.rows]
+                    )
+                    bucket = bucket_key(cols, band)
+                    mine = (bucket >> np.uint64(64 - bits)) == part if bits else slice(None)
+                    bucket_parts[i].append(bucket[mine])
+                    key_parts[i].append(chunk_keys[mine])
             del sigs
-        bucket = np.concatenate(bucket_parts)
-        line = np.concatenate(key_parts)
-        del bucket_parts, key_parts
-        order = np.lexsort((line, bucket))
-        bucket, line = bucket[order], line[order]
-        fresh = np.ones(len(line), bool)
-        fresh[1:] = (bucket[1:] != bucket[:-1]) | (line[1:] != line[:-1])
-        pairs = star_pairs(bucket[fresh], line[fresh]) if len(line) else None
-        if pairs is not None:
-            candidates.append(pairs)
+        for i in range(len(todo)):
+            bucket = np.concatenate(bucket_parts[i])
+            line = np.concatenate(key_parts[i])
+            bucket_parts[i] = key_parts[i] = []
+            order = np.lexsort((line, bucket))
+            bucket, line = bucket[order], line[order]
+            fresh = np.ones(len(line), bool)
+            fresh[1:] = (bucket[1:] != bucket[:-1]) | (line[1:] != line[:-1])
+            pairs = star_pairs(bucket[fresh], line[fresh]) if len(line) else None
+            if pairs is not None:
+                candidates.append(pairs)
     pairs = np.concatenate(candidates)
+    if len(todo) > 1 and len(pairs):
+        pairs = distinct_rows(pairs)
     return _verified_keys(job, pairs, held) if len(pairs) else pairs
+
+
+def band_sets(bands: int, tasks: int) -> list[tuple[int, ...]]:
+    """The bands dealt to ``tasks`` tasks (at most one task a band), in turn.
+
+    >>> band_sets(8, 1), band_sets(8, 3), band_sets(2, 4)
+    ([(0, 1, 2, 3, 4, 5, 6, 7)], [(0, 3, 6), (1, 4, 7), (2, 5)], [(0,), (1,)])
+    """
+    tasks = max(1, min(tasks, bands))
+    return [tuple(range(t, bands, tasks)) for t in range(tasks)]
 
 
 def _verified_keys(
@@ -330,17 +349,21 @@ def build_groups_from_shards(
     """:func:`build_groups` from the shards' files, in memory bounded by ``memory`` (plus
     8 bytes per page, and what the similar pairs take): the same table.
 
-    Near-duplicate pairs come band by band (:func:`band_pairs_from_shards`, one task per
-    band); components are taken over the lines in pairs only. Files per group: every page
-    (a page whose set of lines repeats another's counts once) writes the distinct groups
-    of its lines to partition files by group id; each partition is then counted alone.
+    Near-duplicate pairs come band by band (:func:`band_pairs_from_shards`, the bands
+    dealt to as many tasks as the engine has workers); components are taken over the lines
+    in pairs only. Files per group: every page (a page whose set of lines repeats
+    another's counts once) writes the distinct groups of its lines to partition files by
+    group id; each partition is then counted alone.
     ``doc_key_batches()`` yields the pages' distinct keys a batch at a time (it is called
     twice); ``n_entries`` is their total length (it sizes the partitions).
     """
     lines = sum(_rows_in(s.sig_keys) for s in shards)
     job = BandScan(tuple(shards), rows, threshold, memory, lines=lines)
+    # one task per worker of a local pool (each reads every shard's files once for its
+    # bands), a band a task elsewhere; the pairs are the same however the bands are dealt
+    tasks = bands if engine is None else getattr(engine, "jobs", bands)
     if engine is not None:
-        found = list(engine.map(band_pairs_from_shards, range(bands), job))
+        found = list(engine.map(band_pairs_from_shards, band_sets(bands, tasks), job))
     else:
         found = [band_pairs_from_shards(job, band) for band in range(bands)]
     pairs = distinct_rows(np.concatenate(found))

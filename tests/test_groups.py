@@ -85,8 +85,31 @@ def as_tuple(table) -> tuple:
     )
 
 
+class InlineEngine:
+    """Maps in this process, as a pool of ``jobs`` workers would deal tasks (``jobs`` None:
+    an engine that tells no number of workers)."""
+
+    def __init__(self, jobs: int | None) -> None:
+        if jobs is not None:
+            self.jobs = jobs
+        self.items: list[object] = []
+
+    def map(self, fn, items, context):  # type: ignore[no-untyped-def]
+        for item in items:
+            self.items.append(item)
+            yield fn(context, item)
+
+    def close(self) -> None:
+        pass
+
+
 @pytest.mark.parametrize("memory", [256 << 20, 4096, 64])
-def test_same_table_as_the_merged_fingerprints(tmp_path: Path, memory: int) -> None:
+@pytest.mark.parametrize("jobs", [0, 1, 3, None])
+def test_same_table_as_the_merged_fingerprints(
+    tmp_path: Path, memory: int, jobs: int | None
+) -> None:
+    """The same table whatever the memory and however the bands are dealt to tasks (jobs 0:
+    no engine; a task per band; a task per worker, each band once)."""
     corpus = pages(11)
     shards, docs, keys, short_keys, sigs = write_shards(corpus, tmp_path, 5)
 
@@ -97,10 +120,15 @@ def test_same_table_as_the_merged_fingerprints(tmp_path: Path, memory: int) -> N
     bands, rows, threshold = CONFIG.lsh_bands, CONFIG.lsh_rows, CONFIG.similarity_threshold
     expected = build_groups(keys, sigs, batches(), bands, rows, threshold, sig_keys=short_keys)
     n_entries = sum(len(d) for d in docs)
+    engine = InlineEngine(jobs) if jobs != 0 else None
     got = build_groups_from_shards(
-        shards, batches, n_entries, bands, rows, threshold, tmp_path, memory=memory
+        shards, batches, n_entries, bands, rows, threshold, tmp_path, engine, memory=memory
     )
     assert as_tuple(got) == as_tuple(expected)
+    if engine is not None:
+        dealt = [(b,) if isinstance(b, int) else b for b in engine.items]
+        assert sorted(b for task in dealt for b in task) == list(range(bands))
+        assert len(dealt) == (bands if jobs is None else jobs)
     # the corpus has what the comparison is about: near-duplicate groups of several lines
     assert (expected.n_distinct > 1).sum() >= 10
     assert len(expected.keys) >= 30
