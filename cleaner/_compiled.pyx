@@ -1365,6 +1365,32 @@ def short_unsigned(lines, const uint64_t[::1] keys, Py_ssize_t short, const uint
     return at, found
 
 
+def distinct_keys(const uint64_t[::1] keys):
+    """``cleaner.arrays.distinct`` of a page's line keys: sorted (by insertion, for the few
+    dozen keys of a page; numpy's sort past 64) and without repeats, in one call."""
+    cdef Py_ssize_t n = keys.shape[0], i, j, m
+    cdef uint64_t v
+    if n > 64:
+        ordered = np.sort(np.asarray(keys))
+    else:
+        ordered = np.empty(n, np.uint64)
+    cdef uint64_t[::1] out = ordered
+    if n <= 64:
+        for i in range(n):  # insertion sort
+            v = keys[i]
+            j = i
+            while j > 0 and out[j - 1] > v:
+                out[j] = out[j - 1]
+                j -= 1
+            out[j] = v
+    m = 0
+    for i in range(n):
+        if m == 0 or out[i] != out[m - 1]:
+            out[m] = out[i]
+            m += 1
+    return ordered[:m]
+
+
 # A page's decisions (cleaner.decide.decide_lines and cleaner.mainbody) over arrays: the
 # reference's steps in its order, line for line; cleaner.linecodes calls it and holds the
 # codes (classes as above; flags and reasons below, as cleaner.linecodes numbers them)

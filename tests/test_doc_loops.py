@@ -79,3 +79,20 @@ ROOTS = st.sampled_from([".", "/", "out", "/tmp/out", "a b/c", "//srv"])
 @given(ROOTS, st.text(st.sampled_from("ab./\\ é"), max_size=12))
 def test_output_names_as_strings_are_pathlibs(root, rel) -> None:
     assert safe_join_text(os.fspath(Path(root)), rel) == str(safe_join(Path(root), rel))
+
+
+@given(
+    st.lists(st.integers(0, (1 << 64) - 1), max_size=150)
+    | st.lists(st.integers(0, 5), max_size=90)  # repeats, and pages past the insertion sort
+)
+def test_compiled_distinct_keys_are_numpys(keys: list[int]) -> None:
+    """A page's distinct line keys (pass 1 writes them for the group step), compiled and
+    by numpy: sorted, each once, of the same type."""
+    from cleaner.arrays import distinct
+
+    module = loops()
+    values = np.array(keys, np.uint64)
+    got = module.distinct_keys(values)  # type: ignore[attr-defined]
+    want = distinct(values)
+    assert got.dtype == want.dtype == np.uint64 and got.tolist() == want.tolist()
+    assert values.tolist() == keys  # the page's keys are left as they were

@@ -70,6 +70,8 @@ def _fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
         pending.clear()
 
     find_short = short_unsigned_finder()
+    module = compiled()
+    distinct_of = distinct if module is None else module.distinct_keys
 
     def pages() -> Iterator[Page]:
         for source in shard.sources:
@@ -78,7 +80,7 @@ def _fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
             )
             for page in pages_of:
                 if page.error is None:
-                    keys = distinct(page.keys)
+                    keys = distinct_of(np.ascontiguousarray(page.keys, np.uint64))
                     doc_file.write(keys.tobytes())
                     lengths.append(len(keys))
                     lines = page.lines
