@@ -209,13 +209,14 @@ def _rows_in(path: str) -> int:
 
 def band_pairs_from_shards(job: BandScan, bands: int | tuple[int, ...]) -> np.ndarray:
     """The verified pairs of line keys that one band, or each of several, proposes,
-    reading the shards' files (once for all the bands given).
+    reading the shards' files (their keys once for all the bands given, when one range of
+    buckets holds every line).
 
     The bands' bucket keys are taken a range of bucket keys at a time (their top bits), as
     many ranges as keep ``memory``: each range reads every shard's signatures again, so
     memory stays bounded whatever the corpus. A line MinHashed in several shards counts
     once; each bucket is joined as a star around its smallest key, as in the merged matrix.
-    A pair two bands propose is verified once.
+    A pair two bands of one call propose is given once.
 
     >>> import tempfile, pathlib
     >>> k = np.array([3, 5, 8], np.uint64)
@@ -230,36 +231,38 @@ def band_pairs_from_shards(job: BandScan, bands: int | tuple[int, ...]) -> np.nd
     todo = (bands,) if isinstance(bands, int) else tuple(bands)
     total = job.lines if job.lines >= 0 else sum(_rows_in(s.sig_keys) for s in job.shards)
     bits = 0
-    while total * 48 * max(1, len(todo)) > job.memory << bits and bits < 16:
+    while total * 48 > job.memory << bits and bits < 16:
         bits += 1
     # the shards' keys, read once for the bands' buckets and the pairs' verification when
     # one range of buckets holds every line (8 of its 48 bytes a line); else read again
     held: list[np.ndarray] | None = [] if bits == 0 else None
-    candidates = [np.empty((0, 2), np.uint64)]
-    for part in range(1 << bits):
-        bucket_parts = [[np.empty(0, np.uint64)] for _ in todo]
-        key_parts = [[np.empty(0, np.uint64)] for _ in todo]
-        for shard in job.shards:
-            keys = load_npy(shard.sig_keys)
-            if held is not None:
-                held.append(keys)
-            sigs = load_npy(shard.sigs, mapped=True)
-            for lo in range(0, len(keys), job.chunk):
-                chunk_keys = keys[lo : lo + job.chunk]
-                for i, band in enumerate(todo):
+    verified = [np.empty((0, 2), np.uint64)]
+    for n, band in enumerate(todo):  # a band at a time: one band's buckets held at once
+        candidates = [np.empty((0, 2), np.uint64)]
+        for part in range(1 << bits):
+            bucket_parts = [np.empty(0, np.uint64)]
+            key_parts = [np.empty(0, np.uint64)]
+            for i, shard in enumerate(job.shards):
+                if held is not None and n > 0:
+                    keys = held[i]
+                else:
+                    keys = load_npy(shard.sig_keys)
+                    if held is not None:
+                        held.append(keys)
+                sigs = load_npy(shard.sigs, mapped=True)
+                for lo in range(0, len(keys), job.chunk):
                     # the band's columns only: a copy of an eighth of the rows' bytes
                     cols = np.asarray(
                         sigs[lo : lo + job.chunk, band * job.rows : (band + 1) * job.rows]
                     )
                     bucket = bucket_key(cols, band)
                     mine = (bucket >> np.uint64(64 - bits)) == part if bits else slice(None)
-                    bucket_parts[i].append(bucket[mine])
-                    key_parts[i].append(chunk_keys[mine])
-            del sigs
-        for i in range(len(todo)):
-            bucket = np.concatenate(bucket_parts[i])
-            line = np.concatenate(key_parts[i])
-            bucket_parts[i] = key_parts[i] = []
+                    bucket_parts.append(bucket[mine])
+                    key_parts.append(keys[lo : lo + job.chunk][mine])
+                del sigs
+            bucket = np.concatenate(bucket_parts)
+            line = np.concatenate(key_parts)
+            del bucket_parts, key_parts
             order = np.lexsort((line, bucket))
             bucket, line = bucket[order], line[order]
             fresh = np.ones(len(line), bool)
@@ -267,10 +270,11 @@ def band_pairs_from_shards(job: BandScan, bands: int | tuple[int, ...]) -> np.nd
             pairs = star_pairs(bucket[fresh], line[fresh]) if len(line) else None
             if pairs is not None:
                 candidates.append(pairs)
-    pairs = np.concatenate(candidates)
-    if len(todo) > 1 and len(pairs):
-        pairs = distinct_rows(pairs)
-    return _verified_keys(job, pairs, held) if len(pairs) else pairs
+        pairs = np.concatenate(candidates)
+        if len(pairs):  # verified band by band: one band's pairs' signatures held at once
+            verified.append(_verified_keys(job, pairs, held))
+    found = np.concatenate(verified)
+    return distinct_rows(found) if len(todo) > 1 else found
 
 
 def band_sets(bands: int, tasks: int) -> list[tuple[int, ...]]:
