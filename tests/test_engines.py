@@ -65,7 +65,6 @@ def test_interrupted_run_resumes_missing_shards_only(
     work = tmp_path / "work"
     out = tmp_path / "out"
     import cleaner.pages as pages
-    import cleaner.writing as writing
 
     calls: list[str] = []
     real_load = pages.load_pages
@@ -74,22 +73,22 @@ def test_interrupted_run_resumes_missing_shards_only(
         calls.append(source.rel)
         return real_load(source, *args)
 
-    real_write = writing.write_shard
+    import cleaner.pipeline as pipeline
 
-    def failing_write(ctx, item):  # type: ignore[no-untyped-def]
-        if item.index == 0:
-            raise KeyboardInterrupt
-        return real_write(ctx, item)
+    real_documents = pipeline.document_step
+
+    def interrupted(*args):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt  # after both passes, before the outputs are all settled
 
     monkeypatch.setattr("cleaner.steps.fingerprint.load_pages", counting_load)
-    monkeypatch.setattr("cleaner.pipeline.write_shard", failing_write)
+    monkeypatch.setattr("cleaner.pipeline.document_step", interrupted)
     config = Config()
     with pytest.raises(KeyboardInterrupt):
         clean_corpus([root], out, config=config, work_dir=work)
     first_reads = len(calls)
     assert first_reads > 0 and any(work.iterdir())
     calls.clear()
-    monkeypatch.setattr("cleaner.pipeline.write_shard", real_write)
+    monkeypatch.setattr("cleaner.pipeline.document_step", real_documents)
     clean_corpus([root], out, config=config, work_dir=work, report=tmp_path / "r.json")
     assert calls == []  # pass 1 was not redone: every shard had finished it
     assert not any(work.iterdir())  # a finished run removes its shard files
@@ -106,22 +105,22 @@ def test_a_work_folder_of_another_format_is_not_resumed(
 ) -> None:
     """The work folder's format is part of the run's name: an interrupted run left by a
     version with another format is redone from the start (its folder removed), never read."""
+    import cleaner.pipeline as pipeline
     import cleaner.runs
     import cleaner.steps.fingerprint
-    import cleaner.writing as writing
 
     root = corpus(tmp_path, seeds)
     work, out = tmp_path / "work", tmp_path / "out"
-    real_write = writing.write_shard
+    real_documents = pipeline.document_step
 
-    def failing_write(ctx, item):  # type: ignore[no-untyped-def]
+    def interrupted(*args):  # type: ignore[no-untyped-def]
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("cleaner.pipeline.write_shard", failing_write)
+    monkeypatch.setattr("cleaner.pipeline.document_step", interrupted)
     with pytest.raises(KeyboardInterrupt):
         clean_corpus([root], out, work_dir=work)
     (old,) = work.iterdir()
-    monkeypatch.setattr("cleaner.pipeline.write_shard", real_write)
+    monkeypatch.setattr("cleaner.pipeline.document_step", real_documents)
     monkeypatch.setattr(cleaner.runs, "WORK_FORMAT", cleaner.runs.WORK_FORMAT + 1)
     calls: list[str] = []
     real_load = cleaner.steps.fingerprint.load_pages
@@ -159,3 +158,27 @@ def test_a_killed_worker_stops_the_run_instead_of_hanging() -> None:
         list(LocalEngine(2).map(_die_on_three, range(8), 10))
     # the engine still works for the next map
     assert list(LocalEngine(2).map(_die_on_three, [1, 2, 4], 10)) == [10, 20, 40]
+
+
+def test_pass_3_visits_only_shards_with_outputs_left_to_write(
+    tmp_path: Path, seeds: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages are written in pass 2: a corpus of pages has no pass 3 task (no process, no
+    marker file per shard); with near-duplicate documents dropped every shard has one."""
+    root = corpus(tmp_path, seeds)
+    visited: list[int] = []
+    import cleaner.pipeline as pipeline
+
+    real_write = pipeline.write_shard
+
+    def counting_write(ctx, item):  # type: ignore[no-untyped-def]
+        visited.append(item.index)
+        return real_write(ctx, item)
+
+    monkeypatch.setattr("cleaner.pipeline.write_shard", counting_write)
+    clean_corpus([root], tmp_path / "out", config=Config(), jobs=1)
+    assert visited == []
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert len(written) == len(list(root.iterdir()))  # every page written, in pass 2
+    clean_corpus([root], tmp_path / "dropped", config=Config(dedup_docs="drop"), jobs=1)
+    assert visited  # pass 3 writes the pages when documents are dropped
