@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -94,6 +93,7 @@ class LocalEngine:
             for item in todo:
                 yield fn(context, item)
             return
+        import multiprocessing  # (3 ms to import: a run of one job has no pool)
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
