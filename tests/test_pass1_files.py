@@ -122,3 +122,39 @@ def test_normalized_lines_of_a_page_at_once(kernel_after: int) -> None:
     # lines of another page than the one printed last
     other = ("Other page", "It's 08:00.")
     assert printer.normalized_at(other, [1, 0]) == ["it ' s 0 : 0 .", "other page"]
+
+
+def test_signatures_in_many_chunks_group_as_in_one(
+    tmp_path: Path, seeds: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shard whose short lines are MinHashed in several chunks (run files sorted together
+    at the end) gives the groups, report and outputs of a shard of one chunk (its sorted
+    arrays written at once)."""
+    from conftest import report_without
+    from test_groups import pages
+
+    import cleaner.steps.fingerprint as fingerprint
+    from cleaner import clean_corpus
+
+    root = tmp_path / "pages"  # template lines and their near-duplicate variants
+    root.mkdir()
+    for n, page in enumerate(pages(11)):
+        (root / f"{n:03d}.txt").write_text("\n".join(page) + "\n")
+    made: list[str] = []
+    real_sorted = fingerprint.sorted_signatures
+
+    def sorting(key_run: Path, *args: object) -> np.ndarray:
+        made.append(key_run.name)
+        return real_sorted(key_run, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fingerprint, "sorted_signatures", sorting)
+    clean_corpus([root], tmp_path / "one", report=tmp_path / "one.json", jobs=1)
+    assert made == []  # every shard in one chunk
+    monkeypatch.setattr(fingerprint, "SIGNATURE_CHUNK", 3)
+    clean_corpus([root], tmp_path / "many", report=tmp_path / "many.json", jobs=1)
+    assert made  # shards of several chunks
+    one = report_without(tmp_path / "one.json", "timings")
+    assert one == report_without(tmp_path / "many.json", "timings")
+    assert any(len(g["variants"]) > 1 for g in one["groups"])  # near-duplicates grouped
+    for page in (tmp_path / "one").iterdir():
+        assert (tmp_path / "many" / page.name).read_bytes() == page.read_bytes()

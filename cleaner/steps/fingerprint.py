@@ -9,6 +9,7 @@ import os
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -57,16 +58,18 @@ def _fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
     pending: dict[int, str] = {}
     lengths = array("q")  # distinct keys of each readable page
     doc_file = shard_file(ctx.work_dir, shard.index, KEYS).open("wb")
-    # each chunk's keys (sorted) and signatures go to run files, sorted together at the end
-    key_run = shard_file(ctx.work_dir, shard.index, SIG_KEYS_RUN)
-    sig_run = shard_file(ctx.work_dir, shard.index, SIGS_RUN)
-    key_out, sig_out = key_run.open("wb"), sig_run.open("wb")
+    # each chunk's keys (sorted) and signatures go to run files, sorted together at the end;
+    # the first chunk is held until a second comes (a shard of one chunk, most of them,
+    # writes its sorted arrays at once, without run files)
+    runs = SignatureRuns(
+        shard_file(ctx.work_dir, shard.index, SIG_KEYS_RUN),
+        shard_file(ctx.work_dir, shard.index, SIGS_RUN),
+    )
 
     def flush() -> None:
         ordered = sorted(pending)
-        key_out.write(np.array(ordered, dtype=np.uint64).tobytes())
         sigs = hasher.signatures([pending[k] for k in ordered]).astype(np.uint32, copy=False)
-        sig_out.write(np.ascontiguousarray(sigs).tobytes())
+        runs.add(np.array(ordered, dtype=np.uint64), np.ascontiguousarray(sigs))
         pending.clear()
 
     find_short = short_unsigned_finder()
@@ -96,21 +99,93 @@ def _fingerprint_shard(ctx: RunContext, shard: Shard) -> ShardPrints:
                         flush()
                 yield page
 
-    with doc_file, key_out, sig_out:
+    with doc_file, runs:
         dump_pages(pages(), shard_file(ctx.work_dir, shard.index, PAGES))
         flush()
     np.save(shard_file(ctx.work_dir, shard.index, LENGTHS), np.asarray(lengths, np.int64))
-    sig_keys = sorted_signatures(
-        key_run,
-        sig_run,
+    sig_keys = runs.sorted_into(
         shard_file(ctx.work_dir, shard.index, SIG_KEYS),
         shard_file(ctx.work_dir, shard.index, SIGS),
         config.num_perm,
     )
-    key_run.unlink()
-    sig_run.unlink()
     memo.mark_signed(sig_keys)
     return ShardPrints(len(lengths), int(sum(lengths)))
+
+
+class SignatureRuns:
+    """A shard's chunks of MinHashed keys (sorted, distinct within a chunk) and their
+    signatures: the first chunk held in memory, later ones (with the first) appended to
+    two run files, which :func:`sorted_signatures` sorts together at the end.
+
+    >>> import tempfile
+    >>> sig = lambda *v: np.array([[x] for x in v], np.uint32)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = Path(d)
+    ...     with SignatureRuns(p / "k.run", p / "s.run") as one:
+    ...         one.add(np.array([2, 5], np.uint64), sig(20, 50))
+    ...     files = sorted(f.name for f in p.iterdir())  # one chunk: no run files
+    ...     a = one.sorted_into(p / "a.npy", p / "a-sigs.npy", 1).tolist()
+    ...     with SignatureRuns(p / "k.run", p / "s.run") as two:
+    ...         two.add(np.array([5, 9], np.uint64), sig(50, 90))
+    ...         two.add(np.array([2, 5], np.uint64), sig(20, 51))
+    ...     b = two.sorted_into(p / "b.npy", p / "b-sigs.npy", 1).tolist()
+    ...     b_sigs = np.load(p / "b-sigs.npy").ravel().tolist()
+    ...     left = sorted(f.name for f in p.iterdir() if f.suffix == ".run")
+    >>> files, a, b, b_sigs, left
+    ([], [2, 5], [2, 5, 9], [20, 50, 90], [])
+    """
+
+    def __init__(self, key_run: Path, sig_run: Path) -> None:
+        self.key_run, self.sig_run = key_run, sig_run
+        self._held: tuple[np.ndarray, np.ndarray] | None = None
+        self._files: tuple[IO[bytes], IO[bytes]] | None = None
+        self._chunks = 0
+
+    def add(self, keys: np.ndarray, sigs: np.ndarray) -> None:
+        """One chunk: its keys (sorted, distinct) and their signatures, row for row."""
+        self._chunks += 1
+        if self._chunks == 1:
+            self._held = (keys, sigs)
+            return
+        if self._files is None:
+            self._files = (self.key_run.open("wb"), self.sig_run.open("wb"))
+            assert self._held is not None
+            self._write(*self._held)
+            self._held = None
+        self._write(keys, sigs)
+
+    def _write(self, keys: np.ndarray, sigs: np.ndarray) -> None:
+        assert self._files is not None
+        self._files[0].write(keys.tobytes())
+        self._files[1].write(np.ascontiguousarray(sigs).tobytes())
+
+    def __enter__(self) -> SignatureRuns:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._files is not None:
+            for handle in self._files:
+                handle.close()
+
+    def sorted_into(self, keys_out: Path, sigs_out: Path, num_perm: int) -> np.ndarray:
+        """Write the sorted distinct keys and their signatures (the first chunk's for a key
+        in several) as ``.npy`` files, the signatures atomically; the run files removed.
+        Returns the keys."""
+        if self._files is None:  # no chunk, or one: sorted and distinct already
+            keys, sigs = self._held or (
+                np.empty(0, np.uint64),
+                np.empty((0, num_perm), np.uint32),
+            )
+            tmp = sigs_out.with_name(sigs_out.name + ".part")
+            with tmp.open("wb") as out:
+                np.save(out, np.ascontiguousarray(sigs, np.uint32).reshape(-1, num_perm))
+            os.replace(tmp, sigs_out)
+            np.save(keys_out, keys)
+            return keys
+        found = sorted_signatures(self.key_run, self.sig_run, keys_out, sigs_out, num_perm)
+        self.key_run.unlink()
+        self.sig_run.unlink()
+        return found
 
 
 def short_unsigned(
