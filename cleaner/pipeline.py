@@ -53,9 +53,11 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 # Every shard costs a dozen work files and a read of its fingerprints per group task, so
 # tiny shards spend their time in the file system; large ones balance the workers worse
 # and make a resumed run redo more. It depends on the number of files only (not on the
-# workers), so a run resumed with another --jobs finds the same shards.
+# workers), so a run resumed with another --jobs finds the same shards. A shard's fixed
+# cost is about 4 ms of CPU (its work files, markers and tasks): 70 pages in 2 shards of
+# at least 48 files ran 3.5% faster than in 3 of at least 32.
 SHARDS_WANTED = 64
-MIN_SHARD_FILES = 32
+MIN_SHARD_FILES = 48
 MAX_SHARD_FILES = 256
 
 
@@ -113,7 +115,7 @@ def record_parts(size: int, config: Config) -> int:
 def files_per_shard(n_files: int) -> int:
     """
     >>> files_per_shard(100), files_per_shard(10_000), files_per_shard(1_000_000)
-    (32, 157, 256)
+    (48, 157, 256)
     """
     return min(MAX_SHARD_FILES, max(MIN_SHARD_FILES, -(-n_files // SHARDS_WANTED)))
 
