@@ -208,7 +208,7 @@ def test_the_character_table_is_kept_in_the_cache_folder(
         return arrays and getattr(a, "expansion") == getattr(b, "expansion")  # noqa: B009
 
     assert same(fresh(), built)
-    (stored,) = tmp_path.glob("chartable-*.npz")
+    (stored,) = tmp_path.glob("chartable-*.bin")
     assert same(fresh(), built)  # read back
     stored.write_bytes(b"not an archive")
     assert same(fresh(), built)
