@@ -189,6 +189,21 @@ class LinePrinter:
                 return prints.normalized_lines(at)
         return [self.normalized(lines[i], i) for i in at]
 
+    def utf8_of(self, lines: Sequence[str]) -> bytes | None:
+        """``"\\n".join(lines)`` as UTF-8 (surrogates kept), when ``lines`` are the page the
+        kernel printed last (it encoded them so); None otherwise.
+
+        >>> p = LinePrinter(300, kernel_after=0)
+        >>> lines = ("Top stories", "Caf\u00e9")
+        >>> _ = p.page(lines)
+        >>> p.utf8_of(lines) in (None, "Top stories\\nCaf\u00e9".encode())
+        True
+        """
+        last = self._last
+        if last is not None and last[0] is lines and last[1].utf8:
+            return last[1].utf8
+        return None
+
     def kernels(self, n_lines: int) -> Kernels | None:
         """The compiled kernel, once this printer has printed ``kernel_after`` lines in
         Python (``n_lines`` more are about to be printed); None before, and where numba is

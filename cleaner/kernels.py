@@ -248,6 +248,7 @@ class PagePrints:
     ends: np.ndarray  # int64
     ok: np.ndarray  # bool
     whole: bool = False  # every line done by the kernel (``ok`` all True)
+    utf8: bytes = b""  # the lines joined by newlines, as UTF-8 (surrogates kept)
 
     def normalized(self, i: int) -> str:
         lo = int(self.ends[i - 1]) if i else 0
@@ -273,13 +274,14 @@ class Kernels:
         joined = "\n".join(lines)
         if joined.count("\n") != max(0, len(lines) - 1):
             return None
-        buf = np.frombuffer(joined.encode("utf-8", "surrogatepass"), np.uint8)
+        utf8 = joined.encode("utf-8", "surrogatepass")
         t = self.table
         keys, ids, counts, text, ends, ok = self._kernel(
-            buf, len(lines), t.start, t.length, t.out_cp, t.out_cls, t.expansion
-        )
+            np.frombuffer(utf8, np.uint8), len(lines), t.start, t.length, t.out_cp, t.out_cls,
+            t.expansion,
+        )  # fmt: skip
         whole = np.count_nonzero(ok) == len(ok)  # (cheaper than ok.all() on a page)
-        return PagePrints(keys, ids, counts, text, ends, ok, whole)
+        return PagePrints(keys, ids, counts, text, ends, ok, whole, utf8)
 
 
 def numba_module(name: str) -> Any:

@@ -66,22 +66,24 @@ def dump_pages(
     with path.open("wb") as out:
         out.write(MAGIC)
         chunk: list[Page] = []
-        texts: list[str] = []  # the lines of each page of the chunk that has any, joined
         chars = 0
         for page in pages:
             chunk.append(page)
             if page.lines:
-                texts.append("\n".join(page.lines))
-                chars += len(texts[-1])
+                chars += sum(map(len, page.lines)) + len(page.lines) - 1
             if len(chunk) >= chunk_pages or chars >= chunk_chars:
-                _write_chunk(out, chunk, texts)
-                chunk, texts, chars = [], [], 0
+                _write_chunk(out, chunk)
+                chunk, chars = [], 0
         if chunk:
-            _write_chunk(out, chunk, texts)
+            _write_chunk(out, chunk)
 
 
-def _write_chunk(out: IO[bytes], chunk: list[Page], texts: list[str]) -> None:
-    text = "\n".join(texts).encode("utf-8", "surrogatepass")
+def _write_chunk(out: IO[bytes], chunk: list[Page]) -> None:
+    full = [p for p in chunk if p.lines]
+    if all(p.utf8 is not None for p in full):  # encoded already (by the kernel)
+        text = b"\n".join(p.utf8 for p in full)  # type: ignore[misc]
+    else:
+        text = "\n".join("\n".join(p.lines) for p in full).encode("utf-8", "surrogatepass")
     n_lines = sum(len(p.lines) for p in chunk)
     in_table = text.count(b"\n") != max(n_lines - 1, 0)  # a line holds a newline
     table = pickle.dumps(
@@ -119,14 +121,23 @@ def read_chunks(handle: IO[bytes]) -> Iterator[Page]:
             return
         n_table, n_text, n_keys, n_counts, n_words, in_table = HEAD.unpack(_exactly(handle, head))
         table: list[tuple[Any, ...]] = pickle.loads(_read(handle, n_table))
-        text = _read(handle, n_text).decode("utf-8", "surrogatepass")
-        lines = text.split("\n")  # [""] for no line: no page slices it
+        raw = _read(handle, n_text)
+        lines = raw.decode("utf-8", "surrogatepass").split("\n")  # [""] for no line
+        # where each line ends in the bytes (the newlines, and the end): a page's bytes are
+        # handed on with it, so that they are not encoded again
+        ends = np.flatnonzero(np.frombuffer(raw, np.uint8) == 10) if not in_table else None
+        data = memoryview(raw)
         values = np.frombuffer(_read(handle, 8 * (n_keys + n_counts + n_words)), np.uint64)
         keys = values[:n_keys]
         counts = values[n_keys : n_keys + n_counts].view(np.int64)
         words = values[n_keys + n_counts :]
         line = key = count = word = 0
         for rel, rid, kind, language, notes, error, n, n_k, n_c, n_w, *own in table:
+            utf8 = None
+            if ends is not None and n:
+                lo = int(ends[line - 1]) + 1 if line else 0
+                hi = int(ends[line + n - 1]) if line + n - 1 < len(ends) else len(raw)
+                utf8 = data[lo:hi]
             yield Page(
                 rel,
                 rid,
@@ -138,6 +149,7 @@ def read_chunks(handle: IO[bytes]) -> Iterator[Page]:
                 error,
                 words[word : word + n_w],
                 counts[count : count + n_c],
+                utf8,
             )
             line += n
             key += n_k

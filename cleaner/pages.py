@@ -40,6 +40,9 @@ class Page:
     # and the tokens of each line
     words: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
     word_counts: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    # the lines joined by newlines, as UTF-8 (surrogates kept), where it was at hand (the
+    # kernel encoded them, or the pages file held them): not encoded again; not pickled
+    utf8: bytes | memoryview | None = field(default=None, compare=False, repr=False)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # arrays travel as bytes: pickling them as arrays costs more than the page's text
@@ -210,7 +213,8 @@ def make_page(
     keys, words, counts = printer.page(view)
     ascii_words = None if config.language else line_word_counts(words, counts)
     language = page_language(view, config, langid, ascii_words)
-    return Page(rel, rid, kind, lines, keys, language, notes, None, words, counts)
+    utf8 = printer.utf8_of(view) if view is lines else None
+    return Page(rel, rid, kind, lines, keys, language, notes, None, words, counts, utf8)
 
 
 def failed(rel: str, rid: str | None, kind: str, message: str, notes: tuple[str, ...] = ()) -> Page:

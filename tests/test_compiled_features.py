@@ -163,6 +163,10 @@ def codes_of(
     ids_of, digits = (None, False) if stop is None else stop_ids(stop)
     codes = kernel.codes(lines, ids, counts, ids_of, digits, config)
     assert codes is not None
+    # given the lines' bytes (as the pages file hands them on), the same codes
+    utf8 = memoryview("\n".join(lines).encode("utf-8", "surrogatepass"))
+    given_bytes = kernel.codes(lines, ids, counts, ids_of, digits, config, utf8)
+    assert given_bytes is not None and given_bytes.tolist() == codes.tolist()
     return codes.tolist()
 
 

@@ -58,6 +58,13 @@ def test_pages_come_back_as_they_went(
         assert path.read_bytes().startswith(MAGIC)
         read = list(load_pages(path))
         assert [fields(p) for p in read] == [fields(p) for p in written]
+        # a page's bytes are handed on where its chunk's text holds them: in every chunk
+        # unless a line holds a newline (its chunk's lines travel in the page table)
+        newline = any("\n" in line for p in read for line in p.lines)
+        for page in read:
+            joined = "\n".join(page.lines).encode("utf-8", "surrogatepass")
+            assert page.utf8 is None or bytes(page.utf8) == joined
+            assert page.utf8 is not None or newline or not page.lines
         # what pass 2 calls reads a pages file as pages
         assert [fields(p) for p in stream_load(path)] == [fields(p) for p in written]
 
@@ -84,3 +91,22 @@ def test_a_pages_file_cut_short_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "p").write_bytes(b"not a pages file")
     with pytest.raises(ValueError):
         list(load_pages(tmp_path / "p"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(pages(), max_size=12), st.booleans())
+def test_pages_encoded_by_the_kernel_are_written_as_encoded_again(
+    written: list[Page], encoded: bool
+) -> None:
+    """A page that comes with its UTF-8 bytes (pass 1's kernel encoded its lines) is
+    written from them: the same file as from its lines."""
+    from dataclasses import replace
+
+    given_bytes = [
+        replace(p, utf8="\n".join(p.lines).encode("utf-8", "surrogatepass")) if encoded else p
+        for p in written
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        dump_pages(written, Path(folder, "a"))
+        dump_pages(given_bytes, Path(folder, "b"))
+        assert Path(folder, "a").read_bytes() == Path(folder, "b").read_bytes()

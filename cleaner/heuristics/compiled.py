@@ -228,26 +228,33 @@ class FeatureKernel:
         stop: IdSet | None,
         digit_stops: bool,
         config: Config,
+        utf8: bytes | memoryview | None = None,
     ) -> np.ndarray | None:
         """The packed features of each line, -1 for a line left to the reference; None when
         a line holds a newline. ``ids`` and ``counts``: the word ids of the lines' fingerprints
         (``Page.words``, ``Page.word_counts``); ``stop``: the ids of the stopwords and
         ``digit_stops`` whether a stopword holds a digit (:func:`stop_ids`; None: no
-        stoplist)."""
+        stoplist); ``utf8``: the lines joined by newlines, as UTF-8 with surrogates kept,
+        where the caller has them (not encoded again)."""
         # a line whose fingerprint saw only its head is never counted from it
         max_chars = min(config.max_feature_chars, MAX_FINGERPRINT_CHARS, MAX_CHARS)
+        if len(counts) != len(lines):
+            return None
         if lines and max(map(len, lines)) > max_chars:  # left to the reference, never copied
             lines = [line if len(line) <= max_chars else _UNSUPPORTED for line in lines]
-        joined = "\n".join(lines)
-        if joined.count("\n") != max(0, len(lines) - 1) or len(counts) != len(lines):
-            return None
+            utf8 = None
+        if utf8 is None:
+            joined = "\n".join(lines)
+            if joined.count("\n") != max(0, len(lines) - 1):
+                return None
+            utf8 = joined.encode("utf-8", "surrogatepass")
         if stop is None:
             stops = (_NO_TABLE, np.uint64(0), np.uint64(0))
         elif stop.table is None:  # several ids per slot: a binary search of the ids
             stops = (stop.ids, np.uint64(0), np.uint64(0))
         else:
             stops = (stop.table, stop.shift, stop.mask)
-        buf = np.frombuffer(joined.encode("utf-8", "surrogatepass"), np.uint8)
+        buf = np.frombuffer(utf8, np.uint8)
         limits = (
             max_chars,
             config.title_max_words,

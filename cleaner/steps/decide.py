@@ -143,7 +143,7 @@ def _kernel_codes(page: Page, memo: WorkerMemo, config: Config) -> np.ndarray | 
     if kernel is None:
         return None
     stops, digits = memo.feature_stops(page.language)
-    return kernel.codes(page.lines, page.words, page.word_counts, stops, digits, config)
+    return kernel.codes(page.lines, page.words, page.word_counts, stops, digits, config, page.utf8)
 
 
 def reference_features(
