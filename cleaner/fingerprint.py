@@ -33,9 +33,8 @@ _MULT = np.uint64(0x100000001B3)  # FNV-64 prime, used as the polynomial base
 _MASK64 = (1 << 64) - 1
 _FMIX64 = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
 _FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
-# Permutation x shingle cells per vectorised chunk (4 bytes each): bounds the memory of
-# the permutation step at 1 MiB whatever the number of permutations, which a core's cache
-# holds (the step ran a third slower with 8 MiB chunks, its buffer streamed from memory).
+# Permutation x shingle cells per vectorised chunk (4 bytes each): 1 MiB whatever the number
+# of permutations, which a core's cache holds (8 MiB chunks ran a third slower).
 _CHUNK_CELLS = 1 << 18
 # Characters of lines whose shingles are hashed together (arrays of 8 bytes per shingle)
 _PIECE_CHARS = 1 << 17
@@ -190,19 +189,9 @@ class LinePrinter:
         return [self.normalized(lines[i], i) for i in at]
 
     def utf8_of(self, lines: Sequence[str]) -> bytes | None:
-        """``"\\n".join(lines)`` as UTF-8 (surrogates kept), when ``lines`` are the page the
-        kernel printed last (it encoded them so); None otherwise.
-
-        >>> p = LinePrinter(300, kernel_after=0)
-        >>> lines = ("Top stories", "Caf\u00e9")
-        >>> _ = p.page(lines)
-        >>> p.utf8_of(lines) in (None, "Top stories\\nCaf\u00e9".encode())
-        True
-        """
+        """The newline-joined UTF-8 of ``lines`` if the kernel printed them last, or None."""
         last = self._last
-        if last is not None and last[0] is lines and last[1].utf8:
-            return last[1].utf8
-        return None
+        return (last[1].utf8 or None) if last is not None and last[0] is lines else None
 
     def kernels(self, n_lines: int) -> Kernels | None:
         """The compiled kernel, once this printer has printed ``kernel_after`` lines in
