@@ -216,7 +216,7 @@ def band_pairs_from_shards(job: BandScan, bands: int | tuple[int, ...]) -> np.nd
     many ranges as keep ``memory``: each range reads every shard's signatures again, so
     memory stays bounded whatever the corpus. A line MinHashed in several shards counts
     once; each bucket is joined as a star around its smallest key, as in the merged matrix.
-    A pair two bands of one call propose is given once.
+    A pair two bands of one call propose is verified once.
 
     >>> import tempfile, pathlib
     >>> k = np.array([3, 5, 8], np.uint64)
@@ -236,9 +236,8 @@ def band_pairs_from_shards(job: BandScan, bands: int | tuple[int, ...]) -> np.nd
     # the shards' keys, read once for the bands' buckets and the pairs' verification when
     # one range of buckets holds every line (8 of its 48 bytes a line); else read again
     held: list[np.ndarray] | None = [] if bits == 0 else None
-    verified = [np.empty((0, 2), np.uint64)]
+    candidates = [np.empty((0, 2), np.uint64)]
     for n, band in enumerate(todo):  # a band at a time: one band's buckets held at once
-        candidates = [np.empty((0, 2), np.uint64)]
         for part in range(1 << bits):
             bucket_parts = [np.empty(0, np.uint64)]
             key_parts = [np.empty(0, np.uint64)]
@@ -270,11 +269,14 @@ def band_pairs_from_shards(job: BandScan, bands: int | tuple[int, ...]) -> np.nd
             pairs = star_pairs(bucket[fresh], line[fresh]) if len(line) else None
             if pairs is not None:
                 candidates.append(pairs)
-        pairs = np.concatenate(candidates)
-        if len(pairs):  # verified band by band: one band's pairs' signatures held at once
-            verified.append(_verified_keys(job, pairs, held))
-    found = np.concatenate(verified)
-    return distinct_rows(found) if len(todo) > 1 else found
+    pairs = np.concatenate(candidates)
+    if len(todo) > 1 and len(pairs):
+        pairs = distinct_rows(pairs)
+    if not len(pairs):
+        return pairs
+    # a pair several bands propose is verified once, in blocks of a band's share of the
+    # pairs: as many signatures held at once as when each band verified its own
+    return _verified_keys(job, pairs, held, -(-len(pairs) // len(todo)))
 
 
 def band_sets(bands: int, tasks: int) -> list[tuple[int, ...]]:
@@ -288,7 +290,10 @@ def band_sets(bands: int, tasks: int) -> list[tuple[int, ...]]:
 
 
 def _verified_keys(
-    job: BandScan, pairs: np.ndarray, held: Sequence[np.ndarray] | None = None
+    job: BandScan,
+    pairs: np.ndarray,
+    held: Sequence[np.ndarray] | None = None,
+    most: int | None = None,
 ) -> np.ndarray:
     """The pairs of line keys whose signatures (read from the shards) reach the threshold.
 
@@ -297,10 +302,12 @@ def _verified_keys(
     so the cost grows with the corpus, not with the corpus times the shards); a block holds
     as many pairs as keep their signatures within ``memory``, so each further block reads
     every shard's keys again rather than holding more (``held``: the shards' keys, when
-    the caller holds them already)."""
+    the caller holds them already; ``most``: a smaller block, in pairs)."""
     width = int(load_npy(job.shards[0].sigs, mapped=True).shape[1])
     # per pair: two signature rows, and the keys, positions and flags that find them
     block = max(1, job.memory // (2 * (4 * width + 48)))
+    if most is not None:  # and at most ``most`` pairs a block
+        block = max(1, min(block, most))
     kept = [pairs[:0]]
     for lo in range(0, len(pairs), block):
         part = pairs[lo : lo + block]
