@@ -767,6 +767,7 @@ cdef struct Work:
     int32_t *cell_src
     int32_t *run  # the raw word run each character of the line is in (-1: none)
     uint64_t *words  # the line's word ids, in order
+    const uint16_t *char_flags  # the flags of each character of the page's lines, in order
 
 
 cdef inline Py_ssize_t find(const int32_t *a, Py_ssize_t i, Py_ssize_t hi, int32_t c) noexcept:
@@ -1147,34 +1148,33 @@ cdef int64_t markdown_code(
 cdef int64_t line_code(
     const int32_t *cps, Py_ssize_t lo, Py_ssize_t hi, const uint16_t *flags,
     const uint64_t *ids, Py_ssize_t t0, Py_ssize_t t1, const Stops *stops, const Limits *lim,
-    int32_t *vis, Work *w,
+    int32_t *vis, Work *w, bint unsupported,
 ) noexcept:
     """The packed features of the line ``cps[lo:hi]``, or -1 (``_numba_features._line_code``);
-    a line holding markup, a web address or a second mark, by :func:`markdown_code`."""
+    a line holding markup, a web address or a second mark, by :func:`markdown_code`.
+    ``unsupported``: the line holds a character outside the flags' table (or outside the
+    Basic Multilingual Plane), which its caller found as it decoded the line."""
     cdef Py_ssize_t i, t, nonspace = 0, chunks = 0, id_words = 0, n_stop = 0, n_chars, n
     cdef bint in_chunk = False, colon = False, terminal, stop_ok
     cdef Words words = Words(0, 0, 0, 0, False, False, False, False)
     cdef uint16_t f, last_sig = 0  # flags of the last character neither a space nor a closer
     cdef int32_t c
     cdef Mark m
-    if hi - lo > lim.max_chars:
+    if unsupported or hi - lo > lim.max_chars:
         return -1
-    for i in range(lo, hi):
-        c = cps[i]
-        if c < 0 or not (flags[c] & F_OK):
-            return -1
     m = line_mark(cps, lo, hi, flags)
     if m.r < 0:
         return markdown_code(cps, lo, hi, flags, ids, t0, t1, stops, lim, vis, w)
+    cdef const uint16_t *char_flags = w.char_flags
     for i in range(m.r, hi):
-        c = cps[i]
-        f = flags[c]
+        f = char_flags[i]
         if f & F_MARKUP:
             return markdown_code(cps, lo, hi, flags, ids, t0, t1, stops, lim, vis, w)
         if f & F_SPACE:
             count_char(&words, f)  # a space ends a word and a run
             in_chunk = False
             continue
+        c = cps[i]
         if (c == CH_COLON or c == CH_LOWER_W) and address_at(cps, i, hi):
             return markdown_code(cps, lo, hi, flags, ids, t0, t1, stops, lim, vis, w)
         nonspace += 1
@@ -1261,6 +1261,12 @@ def line_codes(
     cps_a = np.empty(n + 1, np.int32)
     vis_a = np.empty(n + 1, np.int32)
     starts_a = np.zeros(n_lines + 1, np.int64)
+    bad_a = np.zeros(n_lines + 1, np.uint8)
+    cdef uint8_t[::1] bad = bad_a
+    char_flags_a = np.empty(n + 1, np.uint16)
+    cdef uint16_t[::1] char_flags = char_flags_a
+    cdef uint16_t f
+    cdef const uint16_t *flag_p = &fl[0]
     cdef int64_t[::1] out = out_a
     cdef int32_t[::1] cps = cps_a
     cdef int32_t[::1] vis = vis_a
@@ -1273,7 +1279,9 @@ def line_codes(
     work.vis_src, work.cell, work.cell_src = &work_v[4, 0], &work_v[5, 0], &work_v[6, 0]
     work.run = &work_v[7, 0]
     work.words = &words_v[0]
-    # the code points of the lines (-1 outside the Basic Multilingual Plane), each line's start
+    work.char_flags = &char_flags[0]
+    # the code points of the lines (-1 outside the Basic Multilingual Plane), each line's
+    # start, and the lines with a character the table does not take
     while pos < n:
         b0 = b[pos]
         if b0 == 10:
@@ -1294,16 +1302,21 @@ def line_codes(
         else:
             cp = -1
             pos += 4
+        f = flag_p[cp] if cp >= 0 else 0
+        if not (f & F_OK):
+            if line <= n_lines:
+                bad[line] = 1
+        char_flags[k] = f
         cps[k] = cp
         k += 1
     starts[n_lines] = k
     cdef const int32_t *cp_p = &cps[0]
-    cdef const uint16_t *flag_p = &fl[0]
     cdef const uint64_t *id_p = &id_v[0] if id_v.shape[0] else NULL
     for line in range(n_lines):
         t1 = t + count_v[line]
         out[line] = line_code(
-            cp_p, starts[line], starts[line + 1], flag_p, id_p, t, t1, &st, &lim, &vis[0], &work
+            cp_p, starts[line], starts[line + 1], flag_p, id_p, t, t1, &st, &lim, &vis[0], &work,
+            bad[line],
         )
         t = t1
     return out_a
