@@ -1,6 +1,9 @@
-"""The ``clean`` command."""
+"""The ``clean`` command.
 
-from __future__ import annotations
+Its annotations are evaluated when it is defined (no ``from __future__ import
+annotations``): typer reads the command's options from them at every start, and from
+strings it compiles and evaluates each one twice, 5 ms of a small run.
+"""
 
 import os
 import sys
@@ -324,7 +327,7 @@ def clean(
 
 def _settings(
     err: _Messages, fail_on: list[str] | None, **options: Any
-) -> tuple[list[FailRule], Config]:
+) -> "tuple[list[FailRule], Config]":
     """The ``--fail-on`` rules and the run's Config from the options (exit 2 when one is
     wrong), with a warning for each rule the settings leave nothing to measure."""
     from .failon import FailRule, unmeasured
@@ -355,8 +358,8 @@ def _jobs(err: _Messages, engine: str, jobs: int) -> int:
 
 def _finish(
     err: _Messages,
-    outcome: Outcome,
-    rules: list[FailRule],
+    outcome: "Outcome",
+    rules: "list[FailRule]",
     output: str | None,
     dry_run: bool,
     quiet: bool,

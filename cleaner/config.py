@@ -14,6 +14,8 @@ EXTRACTORS = ("trafilatura", "resiliparse")
 
 @dataclass(frozen=True, slots=True)
 class Config:
+    """Every threshold and switch of a run; validated when made (``ValueError``)."""
+
     # --- fingerprints -------------------------------------------------------------------
     # Permutations per MinHash signature. More: finer Jaccard estimates and fewer missed
     # near-duplicates; costs 4 bytes of memory per distinct line and one multiply per

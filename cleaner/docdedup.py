@@ -270,6 +270,8 @@ class PrintFiles:
 
 @dataclass(frozen=True, slots=True)
 class DocCluster:
+    """Near-duplicate documents: their indices and the one that is kept."""
+
     id: int  # smallest content hash in the cluster
     members: tuple[int, ...]  # indices into the input sequence
     representative: int  # index of the member that is kept

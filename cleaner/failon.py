@@ -18,6 +18,8 @@ RULES = {
 
 @dataclass(frozen=True)
 class FailRule:
+    """A ``--fail-on`` rule: the run fails when the named figure exceeds the limit."""
+
     name: str
     limit: float
 

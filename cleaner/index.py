@@ -69,6 +69,8 @@ class IndexUnusable(Exception):
 
 @dataclass(frozen=True)
 class LineIndex:
+    """A saved line index: its keys, signatures and the documents they came from."""
+
     path: Path
     version: str
     keys: np.ndarray

@@ -105,6 +105,8 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
+    """Whether a line is kept, why, and the cross-file line group it belongs to."""
+
     keep: bool
     reason: Reason
     group: int | None = None  # content-derived id of the cross-file line group
@@ -115,6 +117,8 @@ class Decision:
 
 @dataclass(frozen=True, slots=True)
 class LineResult:
+    """A non-blank line of a page with its decision."""
+
     number: int  # 1-based position among the page's non-blank lines
     text: str
     decision: Decision
@@ -125,6 +129,8 @@ class LineResult:
 
 @dataclass(frozen=True, slots=True)
 class FileResult:
+    """A cleaned page: its lines with their decisions, its language, what went wrong."""
+
     rel: str
     kind: str
     lines: tuple[LineResult, ...] = ()

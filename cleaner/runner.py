@@ -48,6 +48,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Outcome:
+    """What a run returns: its summary, the notices for the user and its step timings."""
+
     summary: Summary
     notices: tuple[str, ...]
     timings: dict[str, float]

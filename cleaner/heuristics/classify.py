@@ -28,6 +28,8 @@ class LineClass(str, Enum):
 
 @dataclass(frozen=True, slots=True)
 class LineFeatures:
+    """What the decisions read of a line: its class, size and shape."""
+
     cls: LineClass
     n_words: int
     n_chars: int  # visible characters

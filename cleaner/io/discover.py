@@ -18,6 +18,8 @@ from .writers import safe_parts
 
 @dataclass
 class Discovery:
+    """The inputs found under the given paths, with the notices and errors met."""
+
     sources: list[Source] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # told to the user, not errors
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, message)

@@ -93,6 +93,8 @@ def _hex_or_none(gid: int | None) -> str | None:
 
 @dataclass
 class FileSummary:
+    """One page's line of the report: its size, what was kept and why not."""
+
     path: str
     language: str | None
     lines: int

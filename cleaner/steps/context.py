@@ -25,6 +25,8 @@ PageName = tuple[str, str | None]  # (file, record id)
 
 @dataclass(frozen=True, slots=True)
 class Shard:
+    """A unit of work: a slice of the inputs (or one part of a large record file)."""
+
     index: int
     sources: tuple[Source, ...]
     part: int = 0  # a large record file is cleaned in ``parts`` parts: this is one of them

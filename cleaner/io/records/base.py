@@ -22,6 +22,8 @@ class RecordKeys:
 
 @dataclass(frozen=True, slots=True)
 class Record:
+    """One record of a record file: its id, the text to clean and whether that text is HTML."""
+
     id: str
     text: str  # text to clean ("" when the record has none)
     is_html: bool
