@@ -10,9 +10,6 @@ themselves (banding, agreement, components) are in :mod:`cleaner.lsh`.
 
 from __future__ import annotations
 
-import math
-import mmap
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import xxhash
 
-from .arrays import distinct, distinct_rows
+from .arrays import distinct, distinct_rows, load_npy, npy_layout
 from .lsh import agreement, bucket_key, candidate_pairs, components, similar_pairs, star_pairs
 from .work import GROUP_PARTITION
 
@@ -136,70 +133,6 @@ class BandScan:
     memory: int
     chunk: int = 1 << 16  # signature rows read at a time
     lines: int = -1  # MinHashed lines of all shards (a line once per shard); -1: not counted
-
-
-# The header numpy writes for a plain array (format 1.0): its type, C order, 1 or 2 axes.
-_NPY_HEAD = re.compile(
-    rb"\{'descr': '([<>|][a-z][0-9]{1,2})', 'fortran_order': False, "
-    rb"'shape': \(([0-9]+),(?: ([0-9]+))?\), \} *\n"
-)
-_NPY_MAGIC = b"\x93NUMPY\x01\x00"
-
-
-def npy_layout(path: str) -> tuple[np.dtype, tuple[int, ...], int] | None:
-    """The type, shape and data offset of a ``.npy`` file that holds a plain 1- or 2-d
-    array in C order (what ``np.save`` writes for the shards' files), its header read
-    without ``np.load``'s parser (most of the cost of loading a small array); None for any
-    other file.
-
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     np.save(f"{d}/a.npy", np.zeros((3, 4), np.uint32))
-    ...     np.save(f"{d}/f.npy", np.zeros((3, 4), np.uint32, order="F"))
-    ...     found = npy_layout(f"{d}/a.npy"), npy_layout(f"{d}/f.npy")
-    >>> found
-    ((dtype('uint32'), (3, 4), 128), None)
-    """
-    with open(path, "rb") as handle:
-        head = handle.read(512)
-    if not head.startswith(_NPY_MAGIC) or len(head) < 10:
-        return None
-    end = 10 + int.from_bytes(head[8:10], "little")
-    found = _NPY_HEAD.fullmatch(head, 10, end)
-    if found is None:
-        return None
-    rows, cols = found.group(2, 3)
-    shape = (int(rows),) if cols is None else (int(rows), int(cols))
-    return np.dtype(found.group(1).decode("ascii")), shape, end
-
-
-def load_npy(path: str, mapped: bool = False) -> np.ndarray:
-    """``np.load(path)`` (``mapped``: read-only, its data mapped from the file, as
-    ``mmap_mode="r"``), a plain array's header read by :func:`npy_layout`; another file,
-    or one shorter than its header says, goes to ``np.load`` (which raises for the latter).
-
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as d:
-    ...     np.save(f"{d}/a.npy", np.arange(6, dtype=np.uint64).reshape(2, 3))
-    ...     a, m = load_npy(f"{d}/a.npy"), load_npy(f"{d}/a.npy", mapped=True)
-    ...     same = a.tolist() == m.tolist() == np.load(f"{d}/a.npy").tolist()
-    >>> same, a.dtype, m.shape, m.flags.writeable
-    (True, dtype('uint64'), (2, 3), False)
-    """
-    layout = npy_layout(path)
-    if layout is not None:
-        dtype, shape, offset = layout
-        count = math.prod(shape)
-        if mapped and count:
-            with open(path, "rb") as handle:
-                data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-            if len(data) >= offset + count * dtype.itemsize:
-                return np.frombuffer(data, dtype, count, offset).reshape(shape)
-        elif not mapped or not count:
-            flat = np.fromfile(path, dtype, count, offset=offset)
-            if len(flat) == count:
-                return flat.reshape(shape)
-    return np.load(path, mmap_mode="r" if mapped else None)
 
 
 def _rows_in(path: str) -> int:
