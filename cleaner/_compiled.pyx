@@ -1236,7 +1236,7 @@ def line_codes(
     cdef Stops st
     cdef Limits lim
     cdef Work work
-    out_a = np.full(n_lines, -1, np.int64)
+    out_a = np.empty(n_lines, np.int64)  # every line's code is set below
     if n_lines <= 0:
         return out_a
     if fl.shape[0] < 0x10000:
