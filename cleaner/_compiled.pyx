@@ -2112,3 +2112,38 @@ def kept_ids(const uint64_t[::1] ids, const int64_t[::1] counts, const uint8_t[:
                     o += 1
         at += counts[i]
     return out_a[:o]
+
+
+# ---- pass 2: a page's codes in one call (cleaner.steps.decide.judge_page) ----
+
+
+def page_codes(
+    const int64_t[::1] made,
+    keys,
+    table_keys,
+    table_gid,
+    table_files,
+    int64_t template_min_files,
+    bint shape_filter,
+    tuple rules,
+):
+    """``line_arrays`` then ``decide_codes`` of a page whose every line the features kernel
+    judged (``made``, no -1): its lines' reason codes, group ids and whether each is in a
+    group (a bool array); None when a line was left to the reference (the caller fills its
+    features first)."""
+    cdef Py_ssize_t n = made.shape[0], i
+    for i in range(n):
+        if made[i] < 0:
+            return None
+    cls, words, chars, flags_a, group, files = line_arrays(
+        made, keys, table_keys, table_gid, table_files
+    )
+    codes = decide_codes(
+        cls, words, chars, flags_a, files, template_min_files, shape_filter, rules[0], rules[1]
+    )
+    grouped_a = np.empty(n, np.bool_)
+    cdef uint8_t[::1] grouped = grouped_a.view(np.uint8)
+    cdef const uint16_t[::1] flags = flags_a
+    for i in range(n):
+        grouped[i] = (flags[i] & L_GROUPED) != 0
+    return codes, group, grouped_a
