@@ -11,7 +11,8 @@ is loaded, so they are the reference's values bit for bit.
 """
 
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
-from libc.string cimport memchr, memcpy
+from libc.stdlib cimport free, malloc
+from libc.string cimport memchr, memcpy, memset
 
 import numpy as np
 
@@ -1235,7 +1236,7 @@ def line_codes(
     cdef Stops st
     cdef Limits lim
     cdef Work work
-    out_a = np.full(n_lines, -1, np.int64)
+    out_a = np.empty(n_lines, np.int64)  # every line's code is set below
     if n_lines <= 0:
         return out_a
     if fl.shape[0] < 0x10000:
@@ -1258,67 +1259,73 @@ def line_codes(
     st.digits = digit_stops
     lim.max_chars, lim.title_max, lim.body_min, lim.long_words, lim.dt_max_words = limits
     lim.min_density, lim.dt_min_share = shares
-    cps_a = np.empty(n + 1, np.int32)
-    vis_a = np.empty(n + 1, np.int32)
-    starts_a = np.zeros(n_lines + 1, np.int64)
-    bad_a = np.zeros(n_lines + 1, np.uint8)
-    cdef uint8_t[::1] bad = bad_a
-    char_flags_a = np.empty(n + 1, np.uint16)
-    cdef uint16_t[::1] char_flags = char_flags_a
+    # the scratch arrays, carved from one block (numpy's allocations cost more than the
+    # loops on a short page): 8-byte values first, then 4-, 2- and 1-byte ones
+    cdef Py_ssize_t m = n + 1, n_ids = id_v.shape[0] + 1
+    cdef char *block = <char *>malloc(
+        8 * (n_lines + 1 + n_ids) + 4 * 10 * m + 2 * m + (n_lines + 1)
+    )
+    if block == NULL:
+        raise MemoryError()
+    cdef int64_t *starts = <int64_t *>block
+    work.words = <uint64_t *>(starts + n_lines + 1)
+    cdef int32_t *cps = <int32_t *>(work.words + n_ids)
+    cdef int32_t *vis = cps + m
+    work.a, work.a_src, work.b, work.b_src = vis + m, vis + 2 * m, vis + 3 * m, vis + 4 * m
+    work.vis_src, work.cell, work.cell_src = vis + 5 * m, vis + 6 * m, vis + 7 * m
+    work.run = vis + 8 * m
+    cdef uint16_t *char_flags = <uint16_t *>(vis + 9 * m)
+    cdef uint8_t *bad = <uint8_t *>(char_flags + m)
+    memset(starts, 0, 8 * (n_lines + 1))
+    memset(bad, 0, n_lines + 1)
     cdef uint16_t f
     cdef const uint16_t *flag_p = &fl[0]
     cdef int64_t[::1] out = out_a
-    cdef int32_t[::1] cps = cps_a
-    cdef int32_t[::1] vis = vis_a
-    cdef int64_t[::1] starts = starts_a
-    work_a = np.empty((8, n + 1), np.int32)
-    words_a = np.empty(id_v.shape[0] + 1, np.uint64)
-    cdef int32_t[:, ::1] work_v = work_a
-    cdef uint64_t[::1] words_v = words_a
-    work.a, work.a_src, work.b, work.b_src = &work_v[0, 0], &work_v[1, 0], &work_v[2, 0], &work_v[3, 0]
-    work.vis_src, work.cell, work.cell_src = &work_v[4, 0], &work_v[5, 0], &work_v[6, 0]
-    work.run = &work_v[7, 0]
-    work.words = &words_v[0]
-    work.char_flags = &char_flags[0]
-    # the code points of the lines (-1 outside the Basic Multilingual Plane), each line's
-    # start, and the lines with a character the table does not take
-    while pos < n:
-        b0 = b[pos]
-        if b0 == 10:
-            line += 1
-            if line <= n_lines:
-                starts[line] = k
-            pos += 1
-            continue
-        if b0 < 0x80:
-            cp = <int32_t>b0
-            pos += 1
-        elif b0 < 0xE0 and pos + 1 < n:
-            cp = <int32_t>(((b0 & 0x1F) << 6) | (b[pos + 1] & 0x3F))
-            pos += 2
-        elif b0 < 0xF0 and pos + 2 < n:
-            cp = <int32_t>(((b0 & 0x0F) << 12) | ((b[pos + 1] & 0x3F) << 6) | (b[pos + 2] & 0x3F))
-            pos += 3
-        else:
-            cp = -1
-            pos += 4
-        f = flag_p[cp] if cp >= 0 else 0
-        if not (f & F_OK):
-            if line <= n_lines:
-                bad[line] = 1
-        char_flags[k] = f
-        cps[k] = cp
-        k += 1
-    starts[n_lines] = k
-    cdef const int32_t *cp_p = &cps[0]
-    cdef const uint64_t *id_p = &id_v[0] if id_v.shape[0] else NULL
-    for line in range(n_lines):
-        t1 = t + count_v[line]
-        out[line] = line_code(
-            cp_p, starts[line], starts[line + 1], flag_p, id_p, t, t1, &st, &lim, &vis[0], &work,
-            bad[line],
-        )
-        t = t1
+    work.char_flags = char_flags
+    cdef const int32_t *cp_p
+    cdef const uint64_t *id_p
+    try:
+        # the code points of the lines (-1 outside the Basic Multilingual Plane), each line's
+        # start, and the lines with a character the table does not take
+        while pos < n:
+            b0 = b[pos]
+            if b0 == 10:
+                line += 1
+                if line <= n_lines:
+                    starts[line] = k
+                pos += 1
+                continue
+            if b0 < 0x80:
+                cp = <int32_t>b0
+                pos += 1
+            elif b0 < 0xE0 and pos + 1 < n:
+                cp = <int32_t>(((b0 & 0x1F) << 6) | (b[pos + 1] & 0x3F))
+                pos += 2
+            elif b0 < 0xF0 and pos + 2 < n:
+                cp = <int32_t>(((b0 & 0x0F) << 12) | ((b[pos + 1] & 0x3F) << 6) | (b[pos + 2] & 0x3F))
+                pos += 3
+            else:
+                cp = -1
+                pos += 4
+            f = flag_p[cp] if cp >= 0 else 0
+            if not (f & F_OK):
+                if line <= n_lines:
+                    bad[line] = 1
+            char_flags[k] = f
+            cps[k] = cp
+            k += 1
+        starts[n_lines] = k
+        cp_p = cps
+        id_p = &id_v[0] if id_v.shape[0] else NULL
+        for line in range(n_lines):
+            t1 = t + count_v[line]
+            out[line] = line_code(
+                cp_p, starts[line], starts[line + 1], flag_p, id_p, t, t1, &st, &lim, &vis[0], &work,
+                bad[line],
+            )
+            t = t1
+    finally:
+        free(block)
     return out_a
 
 
@@ -2105,3 +2112,38 @@ def kept_ids(const uint64_t[::1] ids, const int64_t[::1] counts, const uint8_t[:
                     o += 1
         at += counts[i]
     return out_a[:o]
+
+
+# ---- pass 2: a page's codes in one call (cleaner.steps.decide.judge_page) ----
+
+
+def page_codes(
+    const int64_t[::1] made,
+    keys,
+    table_keys,
+    table_gid,
+    table_files,
+    int64_t template_min_files,
+    bint shape_filter,
+    tuple rules,
+):
+    """``line_arrays`` then ``decide_codes`` of a page whose every line the features kernel
+    judged (``made``, no -1): its lines' reason codes, group ids and whether each is in a
+    group (a bool array); None when a line was left to the reference (the caller fills its
+    features first)."""
+    cdef Py_ssize_t n = made.shape[0], i
+    for i in range(n):
+        if made[i] < 0:
+            return None
+    cls, words, chars, flags_a, group, files = line_arrays(
+        made, keys, table_keys, table_gid, table_files
+    )
+    codes = decide_codes(
+        cls, words, chars, flags_a, files, template_min_files, shape_filter, rules[0], rules[1]
+    )
+    grouped_a = np.empty(n, np.bool_)
+    cdef uint8_t[::1] grouped = grouped_a.view(np.uint8)
+    cdef const uint16_t[::1] flags = flags_a
+    for i in range(n):
+        grouped[i] = (flags[i] & L_GROUPED) != 0
+    return codes, group, grouped_a

@@ -308,3 +308,32 @@ def test_a_page_is_judged_alike_with_and_without_the_compiled_loops() -> None:
         a, b = getattr(fast, field), getattr(slow, field)
         assert a.dtype == b.dtype and a.tolist() == b.tolist()
     assert {REASONS[c] for c in fast.codes.tolist()} >= {Reason.BODY, Reason.TEMPLATE}
+
+
+@pytest.mark.parametrize("template_min_files", [2, 6, 1 << 70])
+def test_a_page_the_kernel_judges_whole_is_decided_in_one_call_alike(template_min_files) -> None:
+    from cleaner.io.records import RecordKeys
+    from cleaner.steps.context import RunContext
+    from cleaner.steps.decide import _kernel_codes
+
+    page, table = _page_and_table()
+    lines = [page.lines[i] for i in (0, 1, 2, 4, 5, 6, 7)]  # no image, no link
+    keys, ids, counts = LinePrinter(-1, kernel_after=-1).page(lines)
+    page = Page("a.txt", None, "text", tuple(lines), keys, "en", words=ids, word_counts=counts)
+    ctx = RunContext(
+        Config(), Path("."), RecordKeys(), table=table, template_min_files=template_min_files
+    )
+    loops = loops_of(table)
+    if loops.page_codes is None:
+        pytest.skip("the compiled module has no page_codes")
+    made = _kernel_codes(page, WorkerMemo(300), Config())
+    assert made is not None and (made >= 0).all()  # the one-call path is taken
+    fused = judge_page(page, ctx, WorkerMemo(300), loops)
+    apart = judge_page(page, ctx, WorkerMemo(300), replace(loops, page_codes=None))
+    slow = judge_page(page, ctx, WorkerMemo(300), None)
+    for field in ("codes", "group", "grouped"):
+        a, b, c = getattr(fused, field), getattr(apart, field), getattr(slow, field)
+        assert a.dtype == b.dtype == c.dtype and a.tolist() == b.tolist() == c.tolist()
+    left = made.copy()
+    left[3] = -1  # a line left to the reference: the caller fills its features first
+    assert loops.page_codes(left, page.keys, *loops.table, 2, True, loops.rules) is None

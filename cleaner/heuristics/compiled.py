@@ -240,7 +240,9 @@ class FeatureKernel:
         max_chars = min(config.max_feature_chars, MAX_FINGERPRINT_CHARS, MAX_CHARS)
         if len(counts) != len(lines):
             return None
-        if lines and max(map(len, lines)) > max_chars:  # left to the reference, never copied
+        if utf8 is not None and len(utf8) <= max_chars:
+            pass  # no line holds more characters than the page has bytes
+        elif lines and max(map(len, lines)) > max_chars:  # left to the reference, never copied
             lines = [line if len(line) <= max_chars else _UNSUPPORTED for line in lines]
             utf8 = None
         if utf8 is None:

@@ -60,6 +60,7 @@ from .cleaned import kept_text, kept_words, utf8
 from .context import PageName, RunContext, Shard, WorkerMemo
 
 DOC_SIGNATURE_CHUNK = 512  # pages whose document signatures are computed together in pass 2
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1  # what the compiled loops take
 
 
 _UNGROUPED = (LineGroup(None, 1, True), LineGroup(None, 1, False))
@@ -174,14 +175,21 @@ def reference_features(
 
 
 def page_lines(
-    page: Page, table: GroupTable, memo: WorkerMemo, config: Config, loops: Loops | None = None
+    page: Page,
+    table: GroupTable,
+    memo: WorkerMemo,
+    config: Config,
+    loops: Loops | None = None,
+    made: np.ndarray | None = None,
 ) -> LineArrays:
     """The features and groups of a page's lines as arrays (:mod:`cleaner.linecodes`): what
     :func:`page_features` and :func:`line_groups` give, without an object per line for the
     lines the compiled kernel judges. ``loops``: the compiled loops for ``table``
-    (:func:`decision_loops`; None: numpy's)."""
+    (:func:`decision_loops`; None: numpy's); ``made``: the kernel's codes of the page's
+    lines, where the caller has them (:func:`_kernel_codes`)."""
     n = len(page.lines)
-    made = _kernel_codes(page, memo, config)
+    if made is None:
+        made = _kernel_codes(page, memo, config)
     if made is None:
         made = np.full(n, -1, np.int64)
     if loops is not None:
@@ -258,7 +266,16 @@ def judge_page(
             np.fromiter((g.id or 0 for g in groups), np.uint64, n),
             np.fromiter((g.id is not None for g in groups), bool, n),
         )
-    lines = page_lines(page, ctx.table, memo, config, loops)
+    made = _kernel_codes(page, memo, config)
+    if made is not None and loops.page_codes is not None and loops.rules is not None:
+        # every line judged by the kernel: the arrays and the decisions in one call
+        keys = np.ascontiguousarray(page.keys, np.uint64)
+        found = None
+        if _INT64_MIN <= tmin <= _INT64_MAX:  # (else the reference decides, as decide_codes)
+            found = loops.page_codes(made, keys, *loops.table, tmin, shape_filter, loops.rules)
+        if found is not None:
+            return PageCodes(*found)
+    lines = page_lines(page, ctx.table, memo, config, loops, made)
     codes = decide_codes(lines, tmin, config, shape_filter, loops.module.decide_codes, loops.rules)
     return PageCodes(codes, lines.group, (lines.flags & GROUPED) != 0)
 
@@ -271,6 +288,9 @@ class Loops:
     module: Any
     table: tuple[np.ndarray, np.ndarray, np.ndarray]  # keys, gid, n_files
     rules: Rules | None
+    # ``line_arrays`` then ``decide_codes`` of a page the kernel judged whole, where the
+    # module holds it (None: the two are called apart)
+    page_codes: Any = None
 
 
 def decision_loops(ctx: RunContext) -> Loops | None:
@@ -284,7 +304,7 @@ def decision_loops(ctx: RunContext) -> Loops | None:
         np.ascontiguousarray(ctx.table.gid, np.uint64),
         np.ascontiguousarray(ctx.table.n_files, np.int64),
     )
-    return Loops(module, table, decision_rules(ctx.config))
+    return Loops(module, table, decision_rules(ctx.config), getattr(module, "page_codes", None))
 
 
 @dataclass(frozen=True, slots=True)
