@@ -63,6 +63,50 @@ cdef inline Py_ssize_t encoded(uint8_t *text, Py_ssize_t w, uint32_t c) noexcept
     return w + 4
 
 
+cdef struct Tokens:
+    # where page_prints is in a line: text bytes and ids written, the open token
+    Py_ssize_t w  # bytes of normalized text written
+    Py_ssize_t t  # token ids written
+    Py_ssize_t tok_start  # where the open token starts
+    int tok_kind  # SPACE: no token open
+    bint last_digit
+
+
+cdef inline Tokens put_char(
+    Tokens s, uint8_t *text, uint64_t *ids, Py_ssize_t line_w, uint32_t c, int k
+) noexcept:
+    """``s`` after the mapped character ``c`` of class ``k``: a space closes the open
+    token, a run of digits becomes one zero, a change of class starts a token (after a
+    space). (The state goes by value: held in registers, where a pointer to it would have
+    the compiler reload it after every byte written to ``text``.)"""
+    if k == SPACE:
+        if s.tok_kind != SPACE:
+            ids[s.t] = token_id(text, s.tok_start, s.w, s.tok_kind)
+            s.t += 1
+            s.tok_kind = SPACE
+        s.last_digit = False
+        return s
+    if k == DIGIT:
+        if s.last_digit:
+            return s  # a run of digits is one zero
+        s.last_digit = True
+        c = 48
+        k = WORD
+    else:
+        s.last_digit = False
+    if k != s.tok_kind:
+        if s.tok_kind != SPACE:
+            ids[s.t] = token_id(text, s.tok_start, s.w, s.tok_kind)
+            s.t += 1
+        if s.w > line_w:
+            text[s.w] = 32
+            s.w += 1
+        s.tok_start = s.w
+        s.tok_kind = k
+    s.w = encoded(text, s.w, c)
+    return s
+
+
 def page_prints(
     const uint8_t[::1] buf,
     Py_ssize_t n_lines,
@@ -93,11 +137,12 @@ def page_prints(
     cdef int64_t[::1] ends = ends_a
     cdef uint8_t[::1] ok = ok_a.view(np.uint8)
     cdef uint8_t *text = &text_v[0]
-    cdef Py_ssize_t pos = 0, w = 0, t = 0, line, line_w, line_t, tok_start, j, s, size
+    cdef uint64_t *id_p
+    cdef Tokens tok = Tokens(0, 0, 0, SPACE, False)
+    cdef Py_ssize_t pos = 0, line, line_w, line_t, j, s, size
     cdef Py_ssize_t end, need
-    cdef int tok_kind, k
-    cdef bint last_digit, good
-    cdef uint32_t cp, c, b0
+    cdef bint good
+    cdef uint32_t cp, b0
     cdef const uint8_t *data = &buf[0] if n else NULL
     cdef const void *found
     # An ASCII character the table maps to one ASCII character (most of a page's): its
@@ -116,49 +161,23 @@ def page_prints(
         found = memchr(data + pos, 10, <size_t>(n - pos)) if pos < n else NULL
         end = (<const uint8_t *>found - data) if found != NULL else n
         need = ((end - pos) * expansion + 1) // 2 + 1  # tokens of this line, at most
-        if t + need > ids.shape[0]:
-            grown = np.empty(max(2 * ids.shape[0], t + need), np.uint64)
-            grown[:t] = ids_a[:t]
+        if tok.t + need > ids.shape[0]:
+            grown = np.empty(max(2 * ids.shape[0], tok.t + need), np.uint64)
+            grown[:tok.t] = ids_a[:tok.t]
             ids_a = grown
             ids = ids_a
-        line_w = w
-        line_t = t
-        tok_start = 0
-        tok_kind = SPACE  # no token open
-        last_digit = False
+        id_p = &ids[0]
+        line_w = tok.w
+        line_t = tok.t
+        tok.tok_start = 0
+        tok.tok_kind = SPACE  # no token open
+        tok.last_digit = False
         good = True
         while pos < end:
             b0 = data[pos]
             if b0 < 0x80 and ascii_char[b0] != 255:
                 pos += 1
-                c = ascii_char[b0]
-                k = ascii_cls[b0]
-                if k == SPACE:
-                    if tok_kind != SPACE:
-                        ids[t] = token_id(text, tok_start, w, tok_kind)
-                        t += 1
-                        tok_kind = SPACE
-                    last_digit = False
-                    continue
-                if k == DIGIT:
-                    if last_digit:
-                        continue  # a run of digits is one zero
-                    last_digit = True
-                    c = 48
-                    k = WORD
-                else:
-                    last_digit = False
-                if k != tok_kind:
-                    if tok_kind != SPACE:
-                        ids[t] = token_id(text, tok_start, w, tok_kind)
-                        t += 1
-                    if w > line_w:
-                        text[w] = 32
-                        w += 1
-                    tok_start = w
-                    tok_kind = k
-                text[w] = <uint8_t>c
-                w += 1
+                tok = put_char(tok, text, id_p, line_w, ascii_char[b0], ascii_cls[b0])
                 continue
             if b0 < 0x80:
                 cp = b0
@@ -178,47 +197,21 @@ def page_prints(
                 good = False
                 break
             for j in range(s, s + length[cp]):
-                c = out_cp[j]
-                k = out_cls[j]
-                if k == SPACE:
-                    if tok_kind != SPACE:
-                        ids[t] = token_id(text, tok_start, w, tok_kind)
-                        t += 1
-                        tok_kind = SPACE
-                    last_digit = False
-                    continue
-                if k == DIGIT:
-                    if last_digit:
-                        continue  # a run of digits is one zero
-                    last_digit = True
-                    c = 48
-                    k = WORD
-                else:
-                    last_digit = False
-                if k != tok_kind:
-                    if tok_kind != SPACE:
-                        ids[t] = token_id(text, tok_start, w, tok_kind)
-                        t += 1
-                    if w > line_w:
-                        text[w] = 32
-                        w += 1
-                    tok_start = w
-                    tok_kind = k
-                w = encoded(text, w, c)
+                tok = put_char(tok, text, id_p, line_w, out_cp[j], out_cls[j])
         if good:
-            if tok_kind != SPACE:
-                ids[t] = token_id(text, tok_start, w, tok_kind)
-                t += 1
-            keys[line] = _xxh3(text + line_w, <size_t>(w - line_w))
-            counts[line] = t - line_t
+            if tok.tok_kind != SPACE:
+                id_p[tok.t] = token_id(text, tok.tok_start, tok.w, tok.tok_kind)
+                tok.t += 1
+            keys[line] = _xxh3(text + line_w, <size_t>(tok.w - line_w))
+            counts[line] = tok.t - line_t
         else:  # left to the reference: nothing of it is kept
-            w = line_w
-            t = line_t
+            tok.w = line_w
+            tok.t = line_t
             ok[line] = 0
         pos = end
-        ends[line] = w
+        ends[line] = tok.w
         pos += 1  # the newline
-    return keys_a, ids_a[:t].copy(), counts_a, text_a[:w].copy(), ends_a, ok_a
+    return keys_a, ids_a[:tok.t].copy(), counts_a, text_a[:tok.w].copy(), ends_a, ok_a
 
 
 def automaton_states(
