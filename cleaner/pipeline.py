@@ -46,7 +46,7 @@ from .work import (
     shard_file,
     stream_load,
 )
-from .writing import WriteItem, write_shard, writes_in_pass2
+from .writing import WriteItem, has_writes, write_shard
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 # Files per shard: the corpus in about SHARDS_WANTED shards, of MIN to MAX_SHARD_FILES files.
@@ -283,7 +283,6 @@ def write_pass(
     """Pass 3 over every shard: write the outputs pass 2 did not. A shard with none to
     write (its pages written in pass 2 and no record file; a later part of a record file,
     whose first part writes it) is not visited: no task, no marker."""
-    pages_written = writes_in_pass2(ctx.config)
     items = [
         WriteItem(
             s.index,
@@ -293,9 +292,7 @@ def write_pass(
         )
         for k, s in enumerate(shards)
     ]
-    todo = [item for item in items if item.sources and not (pages_written and not any(
-        source.is_record_file for source in item.sources
-    ))]  # fmt: skip
+    todo = [item for item in items if has_writes(item, ctx.config)]
     done = len(items) - len(todo)
     tick("write", done, len(items))
     for n, _ in enumerate(engine.map(write_shard, todo, ctx)):

@@ -169,6 +169,15 @@ class _Parts:
         return result, verdict
 
 
+def has_writes(item: WriteItem, config: Config) -> bool:
+    """Whether pass 3 has outputs of ``item`` to write: its record files, or every page
+    when pass 2 did not write them (a later part of a record file has no sources: its
+    first part writes the file)."""
+    if writes_in_pass2(config):
+        return any(s.is_record_file for s in item.sources)
+    return bool(item.sources)
+
+
 def write_shard(ctx: RunContext, item: WriteItem) -> int:
     """Write one shard's outputs; returns the number of files written (by the earlier run,
     when a rerun finds the shard's done-marker and skips it). Single-page files were
@@ -182,7 +191,7 @@ def _write_shard(ctx: RunContext, item: WriteItem) -> int:
     index, sources = item.index, item.sources
     assert ctx.out_dir is not None
     pages_written = writes_in_pass2(ctx.config)
-    if pages_written and not any(s.is_record_file for s in sources):
+    if not has_writes(item, ctx.config):
         return 0
     parts = _Parts(ctx, item)
     written = 0
