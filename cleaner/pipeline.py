@@ -30,7 +30,7 @@ from .index import LineIndex, open_index
 from .io.location import LocationError, describe
 from .io.records import RecordKeys
 from .models import FileResult, Source
-from .report.tally import GroupAgg, ShardTally
+from .report.tally import GroupColumns, ShardTally
 from .steps.context import PageName, RunContext, Shard, ShardPrints, WorkerMemo
 from .steps.decide import decide_shard_task
 from .steps.documents import DocVerdict, cluster_summary, document_step
@@ -157,7 +157,7 @@ class RunResult:
 
     results: Callable[[], Iterator[tuple[FileResult, DocVerdict | None]]]
     tallies: Callable[[], Iterator[ShardTally]]  # what the report counts, shard by shard
-    groups: Callable[[], Iterator[dict[int, GroupAgg]]]  # each tally's groups, in order
+    groups: Callable[[], Iterator[GroupColumns]]  # each tally's groups, in order
     clusters: list[tuple[int, list[PageName], PageName]]  # (id, members, representative)
     n_pages: int
     template_min_files: int  # the threshold the decisions used (index pages counted)
@@ -233,7 +233,7 @@ def run(
     def tallies() -> Iterator[ShardTally]:
         yield from saved_markers(shards, work_dir, TALLY, "a shard decided without its tally")
 
-    def groups() -> Iterator[dict[int, GroupAgg]]:
+    def groups() -> Iterator[GroupColumns]:
         yield from saved_markers(shards, work_dir, GROUPS, "a shard decided without its groups")
 
     return RunResult(results, tallies, groups, summary, n_pages, template_min_files)

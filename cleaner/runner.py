@@ -241,7 +241,7 @@ def _gather(
     wanted = builder.wanted_groups()
     if wanted is None or wanted:
         for k, groups in enumerate(outcome.groups()):
-            builder.merge_groups(k, groups, wanted)
+            builder.merge_groups(k, groups.select(wanted))
     if builder.writes_entries or sample is not None:
         for result, verdict in outcome.results():
             builder.entry(result, verdict)  # the JSON report lists every line

@@ -25,7 +25,7 @@ T = TypeVar("T")
 
 # Raised whenever the name, layout or pickled classes of any file below change: a work
 # folder of another format is then never resumed (it names another run folder).
-WORK_FORMAT = 4
+WORK_FORMAT = 5
 
 # --- each shard's files (pass that writes it: what it holds) -------------------------------
 PAGES = "pages"  # 1 (removed by 2): the shard's pages, a chunk at a time (cleaner.pagefile)
@@ -38,7 +38,7 @@ SIGS = "sigs.npy"  # 1: their signatures, row for row
 PASS1_DONE = "pass1.done"  # 1: done-marker, the shard's counts (steps.context.ShardPrints)
 DOC_PRINTS = "docprints"  # 2: one document print per page (docdedup.doc_print_dtype)
 RESULTS = "results"  # 2: each page's FileResult, pickled one after another
-GROUPS = "groups"  # 2: the texts and pages of the shard's line groups (report)
+GROUPS = "groups"  # 2: the texts and pages of the shard's line groups (report.tally.GroupColumns)
 TALLY = "tally"  # 2: what the report counts of the shard
 PASS2_DONE = "pass2.done"  # 2: done-marker, the name of each page
 WRITE_ERRORS = "write-errors"  # 3: outputs that could not be written, a JSON line each

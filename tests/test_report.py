@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import pickle
 import random
 import shutil
 from importlib.resources import files
@@ -249,10 +250,10 @@ def test_tallies_merge_the_same_whatever_the_shards(monkeypatch: pytest.MonkeyPa
                 tally.add(page)
             head, groups = tally.split()  # as the pipeline saves them
             builder.merge(head)
-            saved.append(groups)
+            saved.append(pickle.loads(pickle.dumps(groups)))
         wanted = builder.wanted_groups()
         for k, groups in enumerate(saved):
-            builder.merge_groups(k, groups, wanted)
+            builder.merge_groups(k, groups.select(wanted))
         return builder.summary(Config().template_min_files(11))  # 11 readable pages
 
     one = summary([])
@@ -297,7 +298,7 @@ def test_a_summary_listing_a_few_groups_lists_the_first_of_all_and_counts_all() 
         wanted = builder.wanted_groups()
         fetched.append(len(wanted) if wanted is not None else -1)
         for k, groups in enumerate(saved):
-            builder.merge_groups(k, groups, wanted)
+            builder.merge_groups(k, groups.select(wanted))
         return builder.summary(Config().template_min_files(len(pages)))
 
     fetched: list[int] = []
@@ -310,3 +311,25 @@ def test_a_summary_listing_a_few_groups_lists_the_first_of_all_and_counts_all() 
         assert fetched[-1] >= min(k, 39)
     # gathered: only groups as large as the k-th (ties included), all for k >= 39
     assert fetched[1:3] == [0, 1] and max(fetched[1:5]) < 39 and fetched[5] == 39
+
+
+def test_group_columns_give_back_the_groups_they_were_made_of() -> None:
+    """A shard's groups saved as columns come back as the same aggregates: all of them, or
+    exactly those asked for, in their saved order."""
+    from array import array
+
+    from cleaner.report.tally import GroupAgg, GroupColumns
+
+    rng = random.Random(3)
+    groups = {
+        rng.randrange(1 << 64): GroupAgg(
+            {f"text {rng.randrange(99)} é": rng.randrange(1, 9) for _ in range(rng.randrange(5))},
+            array("I", sorted(rng.sample(range(500), rng.randrange(1, 6)))),
+        )
+        for _ in range(40)
+    }
+    cols = pickle.loads(pickle.dumps(GroupColumns.of(groups)))
+    assert list(cols.select(None)) == list(groups.items())
+    wanted = set(rng.sample(sorted(groups), 7)) | {12345}  # one id not among them
+    assert list(cols.select(wanted)) == [(g, a) for g, a in groups.items() if g in wanted]
+    assert list(GroupColumns.of({}).select(None)) == []

@@ -7,6 +7,7 @@ import itertools
 import json
 from array import array
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -221,15 +222,11 @@ class ReportBuilder:
             ids = ids[n_files >= least]
         return set(ids.tolist())
 
-    def merge_groups(
-        self, shard: int, groups: dict[int, GroupAgg], wanted: set[int] | None = None
-    ) -> None:
-        """Gather the texts and pages of the groups of the ``shard``-th merged tally (all,
-        or those ``wanted``)."""
+    def merge_groups(self, shard: int, groups: Iterable[tuple[int, GroupAgg]]) -> None:
+        """Gather the texts and pages of ``groups`` (id, aggregate) of the ``shard``-th
+        merged tally."""
         offset = self._shard_offsets[shard]
-        for gid, part in groups.items():
-            if wanted is not None and gid not in wanted:
-                continue
+        for gid, part in groups:
             agg = self.groups.get(gid)
             if agg is None:
                 agg = self.groups[gid] = GroupAgg()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import heapq
 from array import array
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -100,6 +100,64 @@ def tally_groups(
             agg.pages.append(page)
 
 
+@dataclass(frozen=True)
+class GroupColumns:
+    """A shard's groups as its pass 2 saves them for the report: a few arrays and one list
+    of texts (where a pickled :class:`GroupAgg` each cost an object with a dict and an array
+    to save and to read back), turned back into aggregates only for the groups a report
+    asks for (:meth:`select`).
+
+    >>> a, b = GroupAgg({"Menu": 2, "Home": 1}, array("I", [0, 3])), GroupAgg({"x": 1})
+    >>> cols = GroupColumns.of({7: a, 9: b})
+    >>> [(gid, agg == {7: a, 9: b}[gid]) for gid, agg in cols.select(None)]
+    [(7, True), (9, True)]
+    >>> [gid for gid, _ in cols.select({9, 4})], len(cols)
+    ([9], 2)
+    """
+
+    ids: np.ndarray  # uint64: each group's id
+    n_texts: np.ndarray  # int64: how many of ``texts`` (and ``counts``) are each group's
+    texts: list[str]  # the groups' counted texts, group after group
+    counts: np.ndarray  # int64: how often each text was counted
+    n_pages: np.ndarray  # int64: how many of ``pages`` are each group's
+    pages: np.ndarray  # uint32: the page numbers of each group, group after group
+
+    @classmethod
+    def of(cls, groups: dict[int, GroupAgg]) -> GroupColumns:
+        aggs = list(groups.values())
+        n = len(aggs)
+        return cls(
+            np.fromiter(groups, np.uint64, n),
+            np.fromiter(map(len, (a.variants for a in aggs)), np.int64, n),
+            [text for a in aggs for text in a.variants],
+            np.fromiter((c for a in aggs for c in a.variants.values()), np.int64),
+            np.fromiter(map(len, (a.pages for a in aggs)), np.int64, n),
+            np.frombuffer(b"".join(a.pages for a in aggs), np.uint32),
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def select(self, wanted: set[int] | None) -> Iterator[tuple[int, GroupAgg]]:
+        """The groups of ``wanted`` (None: every group), in saved order, as aggregates."""
+        if wanted is None:
+            at = range(len(self.ids))
+        else:
+            want = np.fromiter(wanted, np.uint64, len(wanted))
+            at = np.flatnonzero(np.isin(self.ids, want)).tolist()
+        text_ends = np.cumsum(self.n_texts).tolist()
+        page_ends = np.cumsum(self.n_pages).tolist()
+        for i in at:
+            t0 = text_ends[i - 1] if i else 0
+            p0 = page_ends[i - 1] if i else 0
+            variants = dict(
+                zip(self.texts[t0 : text_ends[i]], self.counts[t0 : text_ends[i]].tolist(),
+                    strict=True)
+            )  # fmt: skip
+            pages = array("I", self.pages[p0 : page_ends[i]].tobytes())
+            yield int(self.ids[i]), GroupAgg(variants, pages)
+
+
 @dataclass
 class ShardTally:
     """What the report needs of a shard's pages, gathered by the worker that decided them:
@@ -130,21 +188,21 @@ class ShardTally:
         ids = np.fromiter(self.groups, np.uint64, n)
         return ids, np.fromiter((len(a.pages) for a in self.groups.values()), np.int64, n)
 
-    def split(self) -> tuple[ShardTally, dict[int, GroupAgg]]:
+    def split(self) -> tuple[ShardTally, GroupColumns]:
         """The tally with its groups' sizes in place of their texts and pages, and the
-        groups: saved apart, so that a report can count every group and read the texts of
-        only those it lists.
+        groups as columns: saved apart, so that a report can count every group and read the
+        texts of only those it lists.
 
         >>> from ..models import Decision, LineResult
         >>> t = ShardTally()
         >>> menu = LineResult(1, "Menu", Decision(False, Reason.TEMPLATE, 7))
         >>> t.add(FileResult("a.txt", "text", (menu,)))
         >>> head, groups = t.split()
-        >>> head.groups, [a.tolist() for a in head.group_sizes()], list(groups)
+        >>> head.groups, [a.tolist() for a in head.group_sizes()], groups.ids.tolist()
         ({}, [[7], [1]], [7])
         """
         head = ShardTally(self.pages, self.reasons, {}, self.group_sizes())
-        return head, self.groups
+        return head, GroupColumns.of(self.groups)
 
     def add_page(
         self,
