@@ -45,6 +45,34 @@ def distinct_rows(rows: np.ndarray) -> np.ndarray:
     return ordered[keep]
 
 
+_MIX = (np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
+
+
+def set_digests(flat: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """A 64-bit digest of each of a batch of sets of keys (uint64, each set's keys distinct;
+    set ``i`` is the ``lengths[i]`` keys after the sets before it in ``flat``): the sum,
+    modulo 2**64, of the keys passed through a bijective mixer (splitmix64's finalizer).
+    Equal sets get equal digests whatever the order of their keys; two different sets the
+    same digest with odds of about 2**-64. Vectorized: no call per set.
+
+    >>> flat = np.array([3, 9, 9, 3, 4, 1 << 63], np.uint64)
+    >>> d = set_digests(flat, np.array([2, 0, 2, 2]))
+    >>> d[0] == d[2], d[0] != d[3], int(d[1])
+    (np.True_, np.True_, 0)
+    """
+    with np.errstate(over="ignore"):
+        h = flat.astype(np.uint64, copy=True)
+        h ^= h >> np.uint64(30)
+        h *= _MIX[0]
+        h ^= h >> np.uint64(27)
+        h *= _MIX[1]
+        h ^= h >> np.uint64(31)
+        sums = np.zeros(len(h) + 1, np.uint64)
+        np.cumsum(h, out=sums[1:])
+        ends = np.cumsum(lengths, dtype=np.int64)
+        return sums[ends] - sums[ends - np.asarray(lengths, np.int64)]
+
+
 # The header numpy writes for a plain array (format 1.0): its type, C order, 1 or 2 axes.
 _NPY_HEAD = re.compile(
     rb"\{'descr': '([<>|][a-z][0-9]{1,2})', 'fortran_order': False, "

@@ -10,7 +10,7 @@ themselves (banding, agreement, components) are in :mod:`cleaner.lsh`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import xxhash
 
-from .arrays import distinct, distinct_rows, load_npy, npy_layout
+from .arrays import distinct, distinct_rows, load_npy, npy_layout, set_digests
 from .lsh import agreement, bucket_key, candidate_pairs, components, similar_pairs, star_pairs
 from .work import GROUP_PARTITION
 
@@ -279,6 +279,38 @@ def _signatures_of(
     return sigs
 
 
+def page_groups(
+    flat: np.ndarray,
+    lengths: np.ndarray,
+    keep: np.ndarray,
+    nodes: np.ndarray,
+    node_gid: np.ndarray,
+) -> np.ndarray:
+    """The groups of each page of a batch that ``keep`` counts, each once a page: the
+    pages' distinct keys (``flat``, ``lengths`` of each page), a key of ``nodes`` (sorted:
+    the keys in near-duplicate pairs) as its group ``node_gid``, any other as itself. Only
+    the keys of ``nodes`` can meet their group again on a page: only they are sorted.
+
+    >>> nodes, gid = np.array([4, 6], np.uint64), np.array([4, 4], np.uint64)
+    >>> flat = np.array([4, 6, 9, 6, 1, 2], np.uint64)
+    >>> page_groups(flat, np.array([3, 1, 2]), np.array([True, True, False]), nodes, gid)
+    array([9, 4, 4], dtype=uint64)
+    """
+    mask = np.repeat(keep, lengths)
+    keys = flat[mask]
+    if not len(nodes) or not len(keys):
+        return keys
+    at = np.minimum(np.searchsorted(nodes, keys), len(nodes) - 1)
+    near = nodes[at] == keys
+    gid = node_gid[at[near]]
+    owner = np.repeat(np.arange(len(lengths)), lengths)[mask][near]
+    order = np.lexsort((gid, owner))
+    gid, owner = gid[order], owner[order]
+    once = np.ones(len(gid), bool)  # a group counts once per page
+    once[1:] = (gid[1:] != gid[:-1]) | (owner[1:] != owner[:-1])
+    return np.concatenate([keys[~near], gid[once]])
+
+
 def build_groups_from_shards(
     shards: Sequence[ShardLines],
     doc_key_batches: Callable[[], Iterable[Sequence[np.ndarray]]],
@@ -298,8 +330,9 @@ def build_groups_from_shards(
     in pairs only. Files per group: every page (a page whose set of lines repeats
     another's counts once) writes the distinct groups of its lines to partition files by
     group id; each partition is then counted alone.
-    ``doc_key_batches()`` yields the pages' distinct keys a batch at a time (it is called
-    twice); ``n_entries`` is their total length (it sizes the partitions).
+    ``doc_key_batches()`` yields the pages' distinct keys a batch at a time (called once
+    when the partitions fit in one, whose batches are then held; else twice); ``n_entries``
+    is their total length (it sizes the partitions).
     """
     lines = sum(_rows_in(s.sig_keys) for s in shards)
     job = BandScan(tuple(shards), rows, threshold, memory, lines=lines)
@@ -319,48 +352,48 @@ def build_groups_from_shards(
     np.minimum.at(gid_of_label, labels, nodes)
     node_gid = gid_of_label[labels]  # nodes sorted: node_gid[i] is nodes[i]'s group
 
-    def gids(keys: np.ndarray) -> np.ndarray:
-        if not len(nodes):
-            return keys
-        at = np.minimum(np.searchsorted(nodes, keys), len(nodes) - 1)
-        return np.where(nodes[at] == keys, node_gid[at], keys)
-
-    # pages whose set of lines repeats an earlier one's count once
-    digests = np.fromiter(
-        (xxhash.xxh3_64_intdigest(doc.tobytes()) for b in doc_key_batches() for doc in b),
-        np.uint64,
-    )
-    _, first = np.unique(digests, return_index=True)
-    counted = np.zeros(len(digests), bool)
-    counted[first] = True
-    del digests, first
-
+    # each batch as its keys and their pages' lengths; held for the second pass when the
+    # partitions fit in one (the same bytes as they take), else read again
     bits = 0
     while n_entries * 24 > memory << bits and bits < 12:  # 8 B an entry, 16 to sort it
         bits += 1
+    held: list[tuple[np.ndarray, np.ndarray]] | None = [] if bits == 0 else None
+
+    def batches() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        if held:
+            yield from held
+            return
+        for batch in doc_key_batches():
+            lengths = np.fromiter(map(len, batch), np.int64, len(batch))
+            flat = np.concatenate(batch) if batch else np.empty(0, np.uint64)
+            yield flat.astype(np.uint64, copy=False), lengths
+
+    # pages whose set of lines repeats an earlier one's count once
+    digests = []
+    for flat, lengths in batches():
+        digests.append(set_digests(flat, lengths))
+        if held is not None:
+            held.append((flat, lengths))
+    _, first = np.unique(np.concatenate([np.empty(0, np.uint64), *digests]), return_index=True)
+    counted = np.zeros(sum(map(len, digests)), bool)
+    counted[first] = True
+    del digests, first
+
     paths = [work_dir / GROUP_PARTITION.format(p) for p in range(1 << bits)]
     handles = [p.open("wb") for p in paths]
     try:
         page = 0
-        for batch in doc_key_batches():
-            keep = counted[page : page + len(batch)]
-            page += len(batch)
-            docs = [doc for doc, k in zip(batch, keep, strict=True) if k and len(doc)]
-            if not docs:
-                continue
-            flat = gids(np.concatenate(docs))
-            owner = np.repeat(np.arange(len(docs)), [len(d) for d in docs])
-            order = np.lexsort((flat, owner))
-            flat, owner = flat[order], owner[order]
-            once = np.ones(len(flat), bool)  # a group counts once per page
-            once[1:] = (flat[1:] != flat[:-1]) | (owner[1:] != owner[:-1])
-            flat = flat[once]
-            part = flat >> np.uint64(64 - bits) if bits else np.zeros(len(flat), np.uint64)
+        for flat, lengths in batches():
+            keep = counted[page : page + len(lengths)]
+            page += len(lengths)
+            met = page_groups(flat, lengths, keep, nodes, node_gid)
+            part = met >> np.uint64(64 - bits) if bits else np.zeros(len(met), np.uint64)
             for p in distinct(part).tolist():
-                handles[p].write(flat[part == p].tobytes())
+                handles[p].write(met[part == p].tobytes())
     finally:
         for h in handles:
             h.close()
+    held = None  # (the batches are not needed past here)
 
     gid_parts, file_parts = [np.empty(0, np.uint64)], [np.empty(0, np.int64)]
     for path in paths:

@@ -232,7 +232,9 @@ class PrintArray:
 @dataclass(frozen=True)
 class PrintFiles:
     """Document prints in files, one row per page in each (the shards' print files in
-    shard order): read a chunk of rows at a time, never all at once."""
+    shard order): read a chunk of rows at a time, never all at once. A chunk runs across
+    files (a shard's file holds a few hundred rows: the work done per chunk is done once
+    for many of them)."""
 
     paths: tuple[Path, ...]
     counts: tuple[int, ...]  # rows (pages) in each file
@@ -244,15 +246,27 @@ class PrintFiles:
 
     def chunks(self) -> Iterator[tuple[int, np.ndarray]]:
         dtype = doc_print_dtype(self.num_perm)
-        start = 0
+        held: list[np.ndarray] = []  # the rows of the chunk being filled
+        n_held = start = 0
         for path, count in zip(self.paths, self.counts, strict=True):
+            if not count:
+                continue
             with path.open("rb") as handle:
-                for lo in range(0, count, self.chunk):
-                    rows = np.fromfile(handle, dtype, count=min(self.chunk, count - lo))
-                    if len(rows) != min(self.chunk, count - lo):
+                left = count
+                while left:
+                    want = min(self.chunk - n_held, left)
+                    rows = np.fromfile(handle, dtype, count=want)
+                    if len(rows) != want:
                         raise ValueError(f"{path}: document prints cut short")
-                    yield start + lo, rows
-            start += count
+                    held.append(rows)
+                    n_held += want
+                    left -= want
+                    if n_held == self.chunk:
+                        yield start, held[0] if len(held) == 1 else np.concatenate(held)
+                        start += n_held
+                        held, n_held = [], 0
+        if held:
+            yield start, np.concatenate(held)
 
     def take(self, pages: np.ndarray) -> np.ndarray:
         dtype = doc_print_dtype(self.num_perm)
@@ -261,9 +275,18 @@ class PrintFiles:
         cut = np.searchsorted(pages, bounds)
         for k, path in enumerate(self.paths):
             lo, hi = cut[k], cut[k + 1]
-            if hi > lo:
+            if hi <= lo:
+                continue
+            want = pages[lo:hi] - bounds[k]
+            first, span = int(want[0]), int(want[-1] - want[0]) + 1
+            if span <= max(self.chunk, 4 * (hi - lo)):  # the rows in between: one read
+                rows = np.fromfile(path, dtype, count=span, offset=first * dtype.itemsize)
+                if len(rows) != span:
+                    raise ValueError(f"{path}: document prints cut short")
+                out[lo:hi] = rows[want - first]
+            else:  # a few rows far apart in a large file
                 stored = np.memmap(path, dtype, mode="r", shape=(self.counts[k],))
-                out[lo:hi] = stored[pages[lo:hi] - bounds[k]]
+                out[lo:hi] = stored[want]
                 del stored
         return out
 

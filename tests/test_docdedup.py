@@ -87,8 +87,11 @@ def test_take_reads_rows_across_files(prints: PrintArray, tmp_path: Path) -> Non
     got = files.take(pages)
     assert (got["sig"] == prints.rows["sig"][pages]).all()
     assert (got["content"] == prints.rows["content"][pages]).all()
-    starts = [start for start, _ in files.chunks()]
-    assert starts[:3] == [0, 7, 14] and 50 in starts and 100 in starts
+    chunks = list(files.chunks())  # of 7 rows, across the files
+    assert [start for start, _ in chunks] == list(range(0, 300, 7))
+    assert (np.concatenate([rows for _, rows in chunks]) == prints.rows).all()
+    far = np.array([0, 1, 100, 299])  # rows far apart in one large file
+    assert (as_files(prints.rows, tmp_path, [300]).take(far) == prints.rows[far]).all()
 
 
 def test_a_file_cut_short_is_an_error(prints: PrintArray, tmp_path: Path) -> None:

@@ -94,8 +94,11 @@ def test_page_keys_come_back_a_batch_at_a_time(tmp_path: Path, batch: int) -> No
         flat = np.array([k for p in part for k in p], np.uint64)
         shard_file(tmp_path, shard.index, KEYS).write_bytes(flat.tobytes())
         np.save(shard_file(tmp_path, shard.index, LENGTHS), np.array([len(p) for p in part]))
-    found = [doc for got in doc_key_batches(tmp_path, shards, batch) for doc in got]
+    batches = list(doc_key_batches(tmp_path, shards, batch))
+    found = [doc for got in batches for doc in got]
     assert [doc.tolist() for doc in found] == [*pages, [], []]
+    # a batch runs across shards: each but the last holds batch pages or more, under twice
+    assert all(batch <= len(got) < 2 * batch for got in batches[:-1]) and len(batches[-1])
     assert all(doc.dtype == np.uint64 for doc in found)
 
 

@@ -77,7 +77,21 @@ def doc_key_batches(
     work_dir: Path, shards: Sequence[Shard], batch: int = 4096
 ) -> Iterator[list[np.ndarray]]:
     """The distinct line keys of each readable page, read back from the shards' key files
-    a batch of pages at a time."""
+    a batch of pages at a time (a batch runs across shards: a shard holds a few hundred
+    pages, and the work done per batch is done once for many of them)."""
+    held: list[np.ndarray] = []
+    for views in _shard_key_batches(work_dir, shards, batch):
+        held.extend(views)
+        if len(held) >= batch:
+            yield held
+            held = []
+    if held:
+        yield held
+
+
+def _shard_key_batches(
+    work_dir: Path, shards: Sequence[Shard], batch: int
+) -> Iterator[list[np.ndarray]]:
     for shard in shards:
         lengths = load_npy(str(shard_file(work_dir, shard.index, LENGTHS)))
         raw = shard_file(work_dir, shard.index, KEYS)
