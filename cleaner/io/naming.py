@@ -8,6 +8,9 @@ from .records import container_format, container_suffix, written_format, written
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".text"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+# the endings of names that keep their name: a text page's (no record container's suffix
+# ends so, which a doctest checks)
+_PLAIN_ENDINGS = tuple(sorted(TEXT_SUFFIXES))
 
 
 def output_name(rel: str, record_format: str | None = None) -> str:
@@ -22,7 +25,12 @@ def output_name(rel: str, record_format: str | None = None) -> str:
     ('crawl.jsonl.gz', 'x.jsonl.zst')
     >>> output_name("x.jsonl.zst", "parquet"), output_name("p.parquet", "jsonl")
     ('x.parquet', 'p.jsonl')
+    >>> from cleaner.io.records import CONTAINER_SUFFIXES  # none ends as a text page's name
+    >>> any(s.endswith(_PLAIN_ENDINGS) for s in CONTAINER_SUFFIXES)
+    False
     """
+    if rel.endswith(_PLAIN_ENDINGS):  # most names, at one test: a text page keeps its name
+        return rel
     suffix = container_suffix(rel)
     if suffix is not None:
         fmt, compression = container_format(rel) or (None, None)

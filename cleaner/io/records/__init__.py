@@ -20,6 +20,7 @@ from . import jsonl, parquet, warc
 from .base import Record, RecordKeys, Records
 
 __all__ = [
+    "CONTAINER_SUFFIXES",
     "FORMATS",
     "JSONL",
     "LABELS",
@@ -49,6 +50,7 @@ _SUFFIXES = {
     for suffix, compression in m.SUFFIXES.items()
 }
 _LONGEST_FIRST = tuple(sorted(_SUFFIXES, key=len, reverse=True))
+CONTAINER_SUFFIXES = frozenset(_SUFFIXES)  # every record container's suffix, lower case
 
 
 def container_suffix(name: str) -> str | None:
