@@ -126,10 +126,11 @@ def page_prints(
     # at a token per two bytes, and grow before a line that could outgrow them
     text_a = np.empty(n * expansion + 16, np.uint8)
     ids_a = np.empty(n // 2 + n_lines + 16, np.uint64)
-    keys_a = np.zeros(n_lines, np.uint64)
-    counts_a = np.zeros(n_lines, np.int64)
-    ends_a = np.zeros(n_lines, np.int64)
-    ok_a = np.ones(n_lines, np.bool_)
+    # every line's entry is set below (np.empty: np.ones costs a call and a fill in Python)
+    keys_a = np.empty(n_lines, np.uint64)
+    counts_a = np.empty(n_lines, np.int64)
+    ends_a = np.empty(n_lines, np.int64)
+    ok_a = np.empty(n_lines, np.bool_)
     cdef uint8_t[::1] text_v = text_a
     cdef uint64_t[::1] ids = ids_a
     cdef uint64_t[::1] keys = keys_a
@@ -204,9 +205,12 @@ def page_prints(
                 tok.t += 1
             keys[line] = _xxh3(text + line_w, <size_t>(tok.w - line_w))
             counts[line] = tok.t - line_t
+            ok[line] = 1
         else:  # left to the reference: nothing of it is kept
             tok.w = line_w
             tok.t = line_t
+            keys[line] = 0
+            counts[line] = 0
             ok[line] = 0
         pos = end
         ends[line] = tok.w

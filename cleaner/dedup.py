@@ -147,9 +147,11 @@ def band_pairs_from_shards(job: BandScan, bands: int | tuple[int, ...]) -> np.nd
 
     The bands' bucket keys are taken a range of bucket keys at a time (their top bits), as
     many ranges as keep ``memory``: each range reads every shard's signatures again, so
-    memory stays bounded whatever the corpus. A line MinHashed in several shards counts
-    once; each bucket is joined as a star around its smallest key, as in the merged matrix.
-    A pair two bands of one call propose is verified once.
+    memory stays bounded whatever the corpus; when one range holds every line and the
+    bucket keys of all the bands given fit as well, one read of each shard takes them all.
+    A line MinHashed in several shards counts once; each bucket is joined as a star around
+    its smallest key, as in the merged matrix. A pair two bands of one call propose is
+    verified once.
 
     >>> import tempfile, pathlib
     >>> k = np.array([3, 5, 8], np.uint64)
@@ -169,13 +171,17 @@ def band_pairs_from_shards(job: BandScan, bands: int | tuple[int, ...]) -> np.nd
     # the shards' keys, read once for the bands' buckets and the pairs' verification when
     # one range of buckets holds every line (8 of its 48 bytes a line); else read again
     held: list[np.ndarray] | None = [] if bits == 0 else None
+    # the bands whose buckets one read of the shards takes: all of the call's when one range
+    # holds every line and their bucket keys fit too (8 bytes a line and band), else one
+    together = len(todo) if bits == 0 and total * (48 + 8 * len(todo)) <= job.memory else 1
     candidates = [np.empty((0, 2), np.uint64)]
-    for n, band in enumerate(todo):  # a band at a time: one band's buckets held at once
+    for first in range(0, len(todo), together):
+        group = todo[first : first + together]
         for part in range(1 << bits):
-            bucket_parts = [np.empty(0, np.uint64)]
-            key_parts = [np.empty(0, np.uint64)]
+            bucket_parts: list[list[np.ndarray]] = [[np.empty(0, np.uint64)] for _ in group]
+            key_parts: list[list[np.ndarray]] = [[np.empty(0, np.uint64)] for _ in group]
             for i, shard in enumerate(job.shards):
-                if held is not None and n > 0:
+                if held is not None and first > 0:
                     keys = held[i]
                 else:
                     keys = load_npy(shard.sig_keys)
@@ -183,25 +189,27 @@ def band_pairs_from_shards(job: BandScan, bands: int | tuple[int, ...]) -> np.nd
                         held.append(keys)
                 sigs = load_npy(shard.sigs, mapped=True)
                 for lo in range(0, len(keys), job.chunk):
-                    # the band's columns only: a copy of an eighth of the rows' bytes
-                    cols = np.asarray(
-                        sigs[lo : lo + job.chunk, band * job.rows : (band + 1) * job.rows]
-                    )
-                    bucket = bucket_key(cols, band)
-                    mine = (bucket >> np.uint64(64 - bits)) == part if bits else slice(None)
-                    bucket_parts.append(bucket[mine])
-                    key_parts.append(keys[lo : lo + job.chunk][mine])
+                    for j, band in enumerate(group):
+                        # the band's columns only: a copy of an eighth of the rows' bytes
+                        cols = np.asarray(
+                            sigs[lo : lo + job.chunk, band * job.rows : (band + 1) * job.rows]
+                        )
+                        bucket = bucket_key(cols, band)
+                        mine = (bucket >> np.uint64(64 - bits)) == part if bits else slice(None)
+                        bucket_parts[j].append(bucket[mine])
+                        key_parts[j].append(keys[lo : lo + job.chunk][mine])
                 del sigs
-            bucket = np.concatenate(bucket_parts)
-            line = np.concatenate(key_parts)
-            del bucket_parts, key_parts
-            order = np.lexsort((line, bucket))
-            bucket, line = bucket[order], line[order]
-            fresh = np.ones(len(line), bool)
-            fresh[1:] = (bucket[1:] != bucket[:-1]) | (line[1:] != line[:-1])
-            pairs = star_pairs(bucket[fresh], line[fresh]) if len(line) else None
-            if pairs is not None:
-                candidates.append(pairs)
+            for j in range(len(group)):  # a band's buckets sorted at a time
+                bucket = np.concatenate(bucket_parts[j])
+                line = np.concatenate(key_parts[j])
+                bucket_parts[j] = key_parts[j] = []
+                order = np.lexsort((line, bucket))
+                bucket, line = bucket[order], line[order]
+                fresh = np.ones(len(line), bool)
+                fresh[1:] = (bucket[1:] != bucket[:-1]) | (line[1:] != line[:-1])
+                pairs = star_pairs(bucket[fresh], line[fresh]) if len(line) else None
+                if pairs is not None:
+                    candidates.append(pairs)
     pairs = np.concatenate(candidates)
     if len(todo) > 1 and len(pairs):
         pairs = distinct_rows(pairs)
