@@ -365,3 +365,14 @@ def test_compiled_short_unsigned_lines_are_the_array_ones(
     at, found = short_unsigned_arrays(text, keys, short, ordered)
     assert list(zip(at, found, strict=True)) == expected
     assert module.short_unsigned(text, keys, short, ordered) == (at, found)
+
+
+@given(st.text(alphabet="ab./\\", max_size=12))
+@settings(max_examples=500, deadline=None)
+def test_an_output_key_is_where_safe_parts_land(name: str) -> None:
+    """The output path a name lands on, at one test for most names: the parts
+    ``safe_parts`` keeps, joined."""
+    from cleaner.io.discover import _key
+    from cleaner.io.writers import safe_parts
+
+    assert _key(name) == "/".join(safe_parts(name))

@@ -177,8 +177,21 @@ def _walk(
         stack.extend(os.path.join(path, d) for d in reversed(dirs))
 
 
+_ODD_IN_NAMES = ("\\", "/.", "//")  # what a name that safe_parts changes holds (or ends in "/")
+
+
 def _key(output: str) -> str:
-    """The output path a relative output name lands on (``a\\b.txt`` and ``a/b.txt`` on one)."""
+    """The output path a relative output name lands on (``a\\b.txt`` and ``a/b.txt`` on one).
+
+    >>> _key("a/b.txt"), _key("a" + chr(92) + "b.txt"), _key("./a//b.txt"), _key(".a/..b.txt")
+    ('a/b.txt', 'a/b.txt', 'a/b.txt', '.a/..b.txt')
+    """
+    if (
+        not output.startswith((".", "/"))
+        and not output.endswith("/")
+        and not any(s in output for s in _ODD_IN_NAMES)
+    ):
+        return output  # no part of it is empty, "." or "..": it lands on itself
     name = "/".join(safe_parts(output))
     return output if name == output else name  # one string for both: a run lists every input
 

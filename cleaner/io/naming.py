@@ -63,6 +63,8 @@ def name_kind(name: str) -> str | None:
     >>> name_kind("x.Html"), name_kind(".txt"), name_kind("y.txt."), name_kind("z")
     ('html', None, None, None)
     """
+    if name.endswith(".txt") and len(name) > 4:  # most names, at one test
+        return "text"
     container = container_format(name)
     if container is not None:
         return container[0]
