@@ -29,8 +29,10 @@ def temp_beside(path: Path) -> tuple[int, Path]:
     >>> with tempfile.TemporaryDirectory() as d:
     ...     fd, tmp = temp_beside(Path(d, "new", "a.txt"))
     ...     os.close(fd)
-    ...     tmp.parent.name, is_partial(tmp)
-    ('new', True)
+    ...     fd, other = temp_beside(Path(d, "new", "a.txt"))  # the first name is taken
+    ...     os.close(fd)
+    ...     tmp.parent.name, is_partial(tmp), is_partial(other), other != tmp
+    ('new', True, True, True)
     """
     fd, tmp = _open_temp(os.fspath(path))
     return fd, Path(tmp)
@@ -44,8 +46,14 @@ def _open_temp(target: str) -> tuple[int, str]:
     per page it writes)."""
     folder, name = os.path.split(target)
     stem = name[:40]  # the name must stay under the file system's limit
-    for _ in range(100):
-        tmp = os.path.join(folder, f".{stem}.{os.urandom(4).hex()}.part")
+    # the first name tried is the process's id, which no other process running here has (a
+    # run names a file per page: no system call for randomness); a name taken (a file left
+    # by a killed run, a second temporary file for one target) is followed by random ones
+    tag = f"{os.getpid() & 0xFFFFFFFF:08x}"
+    for attempt in range(100):
+        if attempt:
+            tag = os.urandom(4).hex()
+        tmp = os.path.join(folder, f".{stem}.{tag}.part")
         try:
             return os.open(tmp, _TEMP_FLAGS, 0o666), tmp
         except FileExistsError:
