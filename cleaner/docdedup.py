@@ -239,7 +239,7 @@ class PrintFiles:
     paths: tuple[Path, ...]
     counts: tuple[int, ...]  # rows (pages) in each file
     num_perm: int
-    chunk: int = 1 << 13
+    chunk: int = 1 << 11  # rows a chunk: about 1 MiB of prints at 128 permutations
 
     def __len__(self) -> int:
         return sum(self.counts)
