@@ -111,6 +111,11 @@ def build_groups(
 
 # --- the group step from the shards' files, in bounded memory ------------------------------
 
+# What the group step may hold beyond what its work needs, to read its files fewer times: a
+# share of its memory (``Config.group_memory_bytes`` / 32, 8 MiB at the default), so a small
+# corpus is read once where a large one is read again rather than held
+SPARE_SHARE = 32
+
 
 @dataclass(frozen=True)
 class ShardLines:
@@ -172,8 +177,10 @@ def band_pairs_from_shards(job: BandScan, bands: int | tuple[int, ...]) -> np.nd
     # one range of buckets holds every line (8 of its 48 bytes a line); else read again
     held: list[np.ndarray] | None = [] if bits == 0 else None
     # the bands whose buckets one read of the shards takes: all of the call's when one range
-    # holds every line and their bucket keys fit too (8 bytes a line and band), else one
-    together = len(todo) if bits == 0 and total * (48 + 8 * len(todo)) <= job.memory else 1
+    # holds every line and their bucket keys (8 bytes a line and band) are spare memory,
+    # else one (read again for each band)
+    spare = bits == 0 and 8 * len(todo) * total <= job.memory // SPARE_SHARE
+    together = len(todo) if spare else 1
     candidates = [np.empty((0, 2), np.uint64)]
     for first in range(0, len(todo), together):
         group = todo[first : first + together]
@@ -360,12 +367,14 @@ def build_groups_from_shards(
     np.minimum.at(gid_of_label, labels, nodes)
     node_gid = gid_of_label[labels]  # nodes sorted: node_gid[i] is nodes[i]'s group
 
-    # each batch as its keys and their pages' lengths; held for the second pass when the
-    # partitions fit in one (the same bytes as they take), else read again
+    # each batch as its keys and their pages' lengths; held for the second pass when they
+    # are spare memory (8 bytes an entry), else read again
     bits = 0
     while n_entries * 24 > memory << bits and bits < 12:  # 8 B an entry, 16 to sort it
         bits += 1
-    held: list[tuple[np.ndarray, np.ndarray]] | None = [] if bits == 0 else None
+    held: list[tuple[np.ndarray, np.ndarray]] | None = None
+    if 8 * n_entries <= memory // SPARE_SHARE:
+        held = []
 
     def batches() -> Iterator[tuple[np.ndarray, np.ndarray]]:
         if held:
