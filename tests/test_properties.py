@@ -21,7 +21,7 @@ from cleaner.extract.html import html_to_text
 from cleaner.fingerprint import LinePrinter
 from cleaner.heuristics.classify import LineClass, LineFeatures
 from cleaner.io.decode import InputError, decode
-from cleaner.io.writers import safe_join
+from cleaner.io.writers import safe_join, safe_join_text
 from cleaner.models import Decision, Reason
 from cleaner.pages import language_sample, line_word_counts, line_word_counts_arrays
 from cleaner.segment import segment
@@ -376,3 +376,5 @@ def test_an_output_key_is_where_safe_parts_land(name: str) -> None:
     from cleaner.io.writers import safe_parts
 
     assert _key(name) == "/".join(safe_parts(name))
+    for root in ("out", "/abs/out", "out/", "."):  # a file per page is named as Paths join
+        assert safe_join_text(root, name) == os.fspath(safe_join(Path(root), name))

@@ -13,7 +13,7 @@ from ..models import Source
 from .location import LocationError, is_url, url_fs
 from .naming import name_kind, output_name
 from .records import LABELS
-from .writers import safe_parts
+from .writers import plain_relative, safe_parts
 
 
 @dataclass
@@ -177,20 +177,13 @@ def _walk(
         stack.extend(os.path.join(path, d) for d in reversed(dirs))
 
 
-_ODD_IN_NAMES = ("\\", "/.", "//")  # what a name that safe_parts changes holds (or ends in "/")
-
-
 def _key(output: str) -> str:
     """The output path a relative output name lands on (``a\\b.txt`` and ``a/b.txt`` on one).
 
     >>> _key("a/b.txt"), _key("a" + chr(92) + "b.txt"), _key("./a//b.txt"), _key(".a/..b.txt")
     ('a/b.txt', 'a/b.txt', 'a/b.txt', '.a/..b.txt')
     """
-    if (
-        not output.startswith((".", "/"))
-        and not output.endswith("/")
-        and not any(s in output for s in _ODD_IN_NAMES)
-    ):
+    if plain_relative(output):
         return output  # no part of it is empty, "." or "..": it lands on itself
     name = "/".join(safe_parts(output))
     return output if name == output else name  # one string for both: a run lists every input

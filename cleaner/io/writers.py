@@ -250,6 +250,24 @@ def remove_partial_files(out: Path) -> int:
     return removed
 
 
+_ODD_IN_NAMES = ("\\", "/.", "//")  # what a name that safe_parts changes holds (or ends in "/")
+
+
+def plain_relative(rel: str) -> bool:
+    """Whether :func:`safe_parts` leaves ``rel`` as it is (no backslash, no empty, ``.`` or
+    ``..`` part): tested at a few string searches, where splitting costs a list.
+
+    >>> plain_relative("a/b.txt"), plain_relative("a//b"), plain_relative(".a"), plain_relative("")
+    (True, False, False, False)
+    """
+    return (
+        bool(rel)
+        and not rel.startswith((".", "/"))
+        and not rel.endswith("/")
+        and not any(s in rel for s in _ODD_IN_NAMES)
+    )
+
+
 def safe_parts(rel: str) -> list[str]:
     """The path parts of a relative name as :func:`safe_join` uses them.
 
@@ -286,9 +304,11 @@ def safe_join_text(root: str, rel: str) -> str:
     >>> safe_join_text("out", "..")
     'out/_'
     """
-    parts = safe_parts(rel) or ["_"]
     if os.sep != "/":
         return os.fspath(safe_join(Path(root), rel))
+    if plain_relative(rel) and root not in ("", ".") and not root.endswith("/"):
+        return root + "/" + rel  # most names: nothing to take out
+    parts = safe_parts(rel) or ["_"]
     if root in ("", "."):  # as pathlib joins: "a", not "./a"
         return "/".join(parts)
     return root + ("" if root.endswith("/") else "/") + "/".join(parts)  # os.path.join's
