@@ -250,9 +250,6 @@ def remove_partial_files(out: Path) -> int:
     return removed
 
 
-_ODD_IN_NAMES = ("\\", "/.", "//")  # what a name that safe_parts changes holds (or ends in "/")
-
-
 def plain_relative(rel: str) -> bool:
     """Whether :func:`safe_parts` leaves ``rel`` as it is (no backslash, no empty, ``.`` or
     ``..`` part): tested at a few string searches, where splitting costs a list.
@@ -264,7 +261,9 @@ def plain_relative(rel: str) -> bool:
         bool(rel)
         and not rel.startswith((".", "/"))
         and not rel.endswith("/")
-        and not any(s in rel for s in _ODD_IN_NAMES)
+        and "/." not in rel
+        and "//" not in rel
+        and "\\" not in rel
     )
 
 
