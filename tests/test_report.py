@@ -333,3 +333,28 @@ def test_group_columns_give_back_the_groups_they_were_made_of() -> None:
     wanted = set(rng.sample(sorted(groups), 7)) | {12345}  # one id not among them
     assert list(cols.select(wanted)) == [(g, a) for g, a in groups.items() if g in wanted]
     assert list(GroupColumns.of({}).select(None)) == []
+
+
+def test_the_listed_files_are_the_first_by_name_whatever_order_pages_come_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The terminal list keeps the first files by name however the shards' pages are
+    ordered (pages named after the last kept at a trim are passed over)."""
+    import cleaner.report.builder as report_module
+    from cleaner.models import Decision, FileResult, LineResult
+    from cleaner.report.builder import ReportBuilder
+    from cleaner.report.tally import ShardTally
+
+    monkeypatch.setattr(report_module, "MAX_LISTED_FILES", 3)
+    rng = random.Random(11)
+    names = [f"p{rng.randrange(1000):03d}-{i}.txt" for i in range(60)]
+    rng.shuffle(names)
+    builder = ReportBuilder(Config(), None, ["in"], 10)
+    for lo in range(0, len(names), 7):
+        tally = ShardTally()
+        for name in names[lo : lo + 7]:
+            line = LineResult(1, "Body.", Decision(True, Reason.BODY))
+            tally.add(FileResult(name, "text", (line,), "en"))
+        builder.merge(tally.split()[0])
+    listed = [f.path for f in builder.summary(Config().template_min_files(60)).files]
+    assert listed == sorted(names)[:3]

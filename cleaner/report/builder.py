@@ -140,6 +140,7 @@ class ReportBuilder:
         self.lines = 0
         self.kept = 0
         self.files: list[FileSummary] = []  # candidates for the first MAX_LISTED_FILES
+        self._last_listed: str | None = None  # the last of them at the latest trim
         self.n_pages = 0
         self._names = bytearray()
         self._name_ends = array("Q")
@@ -188,10 +189,13 @@ class ReportBuilder:
                 self.empty += not kept
             self.lines += n_lines
             self.kept += kept
-            self.files.append(FileSummary(name, language, n_lines, kept, error, top))
-            if len(self.files) >= 2 * MAX_LISTED_FILES:
-                self.files.sort(key=lambda f: f.path)
-                del self.files[MAX_LISTED_FILES:]
+            # a page named after the last one kept at a trim is never among the first
+            if self._last_listed is None or name < self._last_listed:
+                self.files.append(FileSummary(name, language, n_lines, kept, error, top))
+                if len(self.files) >= 2 * MAX_LISTED_FILES:
+                    self.files.sort(key=lambda f: f.path)
+                    del self.files[MAX_LISTED_FILES:]
+                    self._last_listed = self.files[-1].path
         self.reasons.update(tally.reasons)
 
     def group_files(self) -> tuple[np.ndarray, np.ndarray]:
