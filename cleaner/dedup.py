@@ -250,11 +250,15 @@ def _verified_keys(
     so the cost grows with the corpus, not with the corpus times the shards); a block holds
     as many pairs as keep their signatures within ``memory``, so each further block reads
     every shard's keys again rather than holding more (``held``: the shards' keys, when
-    the caller holds them already; ``most``: a smaller block, in pairs)."""
+    the caller holds them already; ``most``: a smaller block, in pairs, for pairs that are
+    not spare memory: see :data:`SPARE_SHARE`)."""
     width = int(load_npy(job.shards[0].sigs, mapped=True).shape[1])
     # per pair: two signature rows, and the keys, positions and flags that find them
-    block = max(1, job.memory // (2 * (4 * width + 48)))
-    if most is not None:  # and at most ``most`` pairs a block
+    per_pair = 2 * (4 * width + 48)
+    block = max(1, job.memory // per_pair)
+    # and at most ``most`` pairs a block, unless all of them are spare memory: one block
+    # then (each block reads every shard's files again)
+    if most is not None and len(pairs) * per_pair > job.memory // SPARE_SHARE:
         block = max(1, min(block, most))
     kept = [pairs[:0]]
     for lo in range(0, len(pairs), block):
