@@ -153,7 +153,7 @@ def band_pairs_from_shards(job: BandScan, bands: int | tuple[int, ...]) -> np.nd
     The bands' bucket keys are taken a range of bucket keys at a time (their top bits), as
     many ranges as keep ``memory``: each range reads every shard's signatures again, so
     memory stays bounded whatever the corpus; when one range holds every line and the
-    bucket keys of all the bands given fit as well, one read of each shard takes them all.
+    bucket keys of all the bands given are spare memory, one read of each shard takes them.
     A line MinHashed in several shards counts once; each bucket is joined as a star around
     its smallest key, as in the merged matrix. A pair two bands of one call propose is
     verified once.
