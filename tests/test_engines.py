@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import mixed_corpus, report_without
@@ -148,6 +150,21 @@ def _die_on_three(ctx: int, item: int) -> int:
     if item == 3:
         os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
     return item * ctx
+
+
+def _call_item(ctx: int, item: Any) -> int:
+    return int(item()) + ctx
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked on this system only")
+def test_forked_workers_are_sent_positions_not_items() -> None:
+    """A forked worker has the map's items in its copy of the main process's memory: only
+    their positions are sent, so items that cannot be pickled (here, lambdas) still map,
+    in order."""
+    from cleaner.engines.local import LocalEngine
+
+    items = [lambda k=k: k * k for k in range(7)]
+    assert list(LocalEngine(2).map(_call_item, items, 1)) == [k * k + 1 for k in range(7)]
 
 
 def test_a_killed_worker_stops_the_run_instead_of_hanging() -> None:

@@ -53,7 +53,9 @@ def die_with_parent(parent: int) -> bool:
     return True
 
 
-def _init_worker(fn: Callable[..., Any], context: Any, parent: int | None = None) -> None:
+def _init_worker(
+    fn: Callable[..., Any], context: Any, parent: int | None = None, items: Any = None
+) -> None:
     import signal
 
     if parent is not None:
@@ -70,10 +72,18 @@ def _init_worker(fn: Callable[..., Any], context: Any, parent: int | None = None
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     _WORKER_CONTEXT["fn"] = fn
     _WORKER_CONTEXT["context"] = context
+    _WORKER_CONTEXT["items"] = items
 
 
 def _call(item: Any) -> Any:
     return _WORKER_CONTEXT["fn"](_WORKER_CONTEXT["context"], item)
+
+
+def _call_at(index: int) -> Any:
+    """:func:`_call` of the map's ``index``-th item, which a forked worker has in its copy
+    of the main process's memory: only the index travels (a shard's pickled sources cost
+    about 0.3 ms each way)."""
+    return _call(_WORKER_CONTEXT["items"][index])
 
 
 def default_jobs() -> int:
@@ -100,11 +110,14 @@ class LocalEngine:
         # an executor, not multiprocessing.Pool: a Pool replaces a worker that was killed and
         # waits for ever for the task it held; the executor reports it
         ctx = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+        # forked workers hold the items already (as they hold the context): they are sent
+        # their positions only; spawned ones are sent each item
+        forked = ctx.get_start_method() == "fork"
         pool = ProcessPoolExecutor(
             max_workers=min(self.jobs, len(todo)),
             mp_context=ctx,
             initializer=_init_worker,
-            initargs=(fn, context, os.getpid()),
+            initargs=(fn, context, os.getpid(), todo if forked else None),
         )
         finished = False
         try:
@@ -118,7 +131,7 @@ class LocalEngine:
             if masked:
                 before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
             try:
-                results = pool.map(_call, todo)
+                results = pool.map(_call_at, range(len(todo))) if forked else pool.map(_call, todo)
             finally:
                 if masked:
                     signal.pthread_sigmask(signal.SIG_SETMASK, before)
