@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import xxhash
 
 from .arrays import distinct, distinct_rows, load_npy, npy_layout, set_digests
 from .lsh import agreement, bucket_key, candidate_pairs, components, similar_pairs, star_pairs
@@ -85,8 +84,7 @@ def build_groups(
         # a file whose set of lines equals another's is a copy: it counts once, so that a
         # page crawled twice does not make its own body look like a template
         fresh = []
-        for doc in batch:
-            digest = xxhash.xxh3_64_intdigest(doc.tobytes())
+        for doc, digest in zip(batch, set_digests(*flat_batch(batch)).tolist(), strict=True):
             if digest not in seen_docs:
                 seen_docs.add(digest)
                 fresh.append(doc)
@@ -298,6 +296,18 @@ def _signatures_of(
     return sigs
 
 
+def flat_batch(batch: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """A batch of pages' keys as one array (uint64) and each page's number of keys.
+
+    >>> flat, lengths = flat_batch([np.array([3, 1], np.uint64), np.array([], np.uint64)])
+    >>> flat.tolist(), lengths.tolist()
+    ([3, 1], [2, 0])
+    """
+    lengths = np.fromiter(map(len, batch), np.int64, len(batch))
+    flat = np.concatenate(batch) if len(batch) else np.empty(0, np.uint64)
+    return flat.astype(np.uint64, copy=False), lengths
+
+
 def page_groups(
     flat: np.ndarray,
     lengths: np.ndarray,
@@ -350,8 +360,8 @@ def build_groups_from_shards(
     another's counts once) writes the distinct groups of its lines to partition files by
     group id; each partition is then counted alone.
     ``doc_key_batches()`` yields the pages' distinct keys a batch at a time (called once
-    when the partitions fit in one, whose batches are then held; else twice); ``n_entries``
-    is their total length (it sizes the partitions).
+    when they are spare memory, :data:`SPARE_SHARE`, and its batches held; else twice);
+    ``n_entries`` is their total length (it sizes the partitions).
     """
     lines = sum(_rows_in(s.sig_keys) for s in shards)
     job = BandScan(tuple(shards), rows, threshold, memory, lines=lines)
@@ -384,10 +394,7 @@ def build_groups_from_shards(
         if held:
             yield from held
             return
-        for batch in doc_key_batches():
-            lengths = np.fromiter(map(len, batch), np.int64, len(batch))
-            flat = np.concatenate(batch) if batch else np.empty(0, np.uint64)
-            yield flat.astype(np.uint64, copy=False), lengths
+        yield from map(flat_batch, doc_key_batches())
 
     # pages whose set of lines repeats an earlier one's count once
     digests = []
