@@ -201,8 +201,9 @@ class ShardTally:
         >>> head.groups, [a.tolist() for a in head.group_sizes()], groups.ids.tolist()
         ({}, [[7], [1]], [7])
         """
-        head = ShardTally(self.pages, self.reasons, {}, self.group_sizes())
-        return head, GroupColumns.of(self.groups)
+        columns = GroupColumns.of(self.groups)  # its ids and page counts are the sizes
+        sizes = self.sizes if self.sizes is not None else (columns.ids, columns.n_pages)
+        return ShardTally(self.pages, self.reasons, {}, sizes), columns
 
     def add_page(
         self,
