@@ -31,6 +31,28 @@ def test_synth_and_speed_smoke(tmp_path: Path) -> None:
             assert 0.0 <= row["f1"] <= 1.0
 
 
+def test_speed_rounds_smoke(tmp_path: Path) -> None:
+    """With --rounds the contenders run in turn; the table keeps each one's fastest round
+    and gives cleaner's ratio to the others round by round."""
+    out = tmp_path / "out"
+    out.mkdir()
+    bench = [sys.executable, str(BENCH / "speed.py"), "--docs", "120", "--jobs", "1",
+             "--corpus-dir", str(tmp_path), "--out-dir", str(out), "--rounds", "2",
+             "--contenders", "cleaner", "floor-write"]  # fmt: skip
+    rows = json.loads(subprocess.run([*bench, "--json"], capture_output=True, text=True,
+                                     check=True).stdout)  # fmt: skip
+    assert [(r["contender"], r["round"]) for r in rows] == [
+        ("cleaner", 0),
+        ("floor-write", 0),
+        ("cleaner", 1),
+        ("floor-write", 1),
+    ]
+    assert list(out.iterdir()) == []  # the contenders' outputs are removed at the end
+    table = subprocess.run(bench, capture_output=True, text=True, check=True).stdout
+    assert "fastest of 2 rounds" in table
+    assert "cleaner / floor-write, each round: " in table
+
+
 def test_docdedup_smoke() -> None:
     proc = subprocess.run(
         [sys.executable, str(BENCH / "docdedup.py"), "--docs", "60", "--jobs", "1"],
