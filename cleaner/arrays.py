@@ -27,6 +27,24 @@ def distinct(values: np.ndarray) -> np.ndarray:
     return ordered[keep]
 
 
+def members(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are in ``wanted`` (a mask): ``np.isin(values, wanted)`` by a
+    binary search of the sorted ``wanted``, without the ``np.unique`` of each (and its
+    import of ``numpy.ma``).
+
+    >>> members(np.array([5, 2, 9, 2], np.uint64), np.array([9, 2], np.uint64)).tolist()
+    [False, True, True, True]
+    >>> members(np.array([1], np.uint64), np.array([], np.uint64)).tolist()
+    [False]
+    """
+    if not len(wanted):
+        return np.zeros(len(values), bool)
+    ordered = np.sort(wanted)
+    at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
+    found: np.ndarray = ordered[at] == values
+    return found
+
+
 def distinct_rows(rows: np.ndarray) -> np.ndarray:
     """The distinct rows of a 2-d array, in lexicographic order: ``np.unique(rows,
     axis=0)`` without its import of ``numpy.ma``.

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xxhash
 
+from ..arrays import members
 from ..models import FileResult, Reason
 
 _REASON_NAMES = tuple(r.value for r in Reason)  # by reason code (cleaner.linecodes)
@@ -144,7 +145,7 @@ class GroupColumns:
             at = range(len(self.ids))
         else:
             want = np.fromiter(wanted, np.uint64, len(wanted))
-            at = np.flatnonzero(np.isin(self.ids, want)).tolist()
+            at = np.flatnonzero(members(self.ids, want)).tolist()
         text_ends = np.cumsum(self.n_texts).tolist()
         page_ends = np.cumsum(self.n_pages).tolist()
         for i in at:
