@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import mmap
 import re
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -64,6 +65,18 @@ def distinct_rows(rows: np.ndarray) -> np.ndarray:
 
 
 _MIX = (np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
+
+
+def flat_batch(batch: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """A batch of pages' keys as one array (uint64) and each page's number of keys.
+
+    >>> flat, lengths = flat_batch([np.array([3, 1], np.uint64), np.array([], np.uint64)])
+    >>> flat.tolist(), lengths.tolist()
+    ([3, 1], [2, 0])
+    """
+    lengths = np.fromiter(map(len, batch), np.int64, len(batch))
+    flat = np.concatenate(batch) if len(batch) else np.empty(0, np.uint64)
+    return flat.astype(np.uint64, copy=False), lengths
 
 
 def set_digests(flat: np.ndarray, lengths: np.ndarray) -> np.ndarray:

@@ -17,8 +17,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .arrays import distinct, distinct_rows, load_npy, npy_layout, set_digests
-from .lsh import agreement, bucket_key, candidate_pairs, components, similar_pairs, star_pairs
+from .arrays import distinct, distinct_rows, flat_batch, load_npy, npy_layout, set_digests
+from .lsh import (
+    agreement,
+    band_star_pairs,
+    band_stars_loop,
+    bucket_key,
+    candidate_pairs,
+    components,
+    similar_pairs,
+)
 from .work import GROUP_PARTITION
 
 if TYPE_CHECKING:
@@ -180,6 +188,7 @@ def band_pairs_from_shards(job: BandScan, bands: int | tuple[int, ...]) -> np.nd
     spare = bits == 0 and 8 * len(todo) * total <= job.memory // SPARE_SHARE
     together = len(todo) if spare else 1
     candidates = [np.empty((0, 2), np.uint64)]
+    stars = band_stars_loop()
     for first in range(0, len(todo), together):
         group = todo[first : first + together]
         for part in range(1 << bits):
@@ -208,15 +217,9 @@ def band_pairs_from_shards(job: BandScan, bands: int | tuple[int, ...]) -> np.nd
                 bucket = np.concatenate(bucket_parts[j])
                 line = np.concatenate(key_parts[j])
                 bucket_parts[j] = key_parts[j] = []
-                order = np.lexsort((line, bucket))
-                bucket, line = bucket[order], line[order]
-                fresh = np.ones(len(line), bool)
-                fresh[1:] = (bucket[1:] != bucket[:-1]) | (line[1:] != line[:-1])
-                pairs = star_pairs(bucket[fresh], line[fresh]) if len(line) else None
-                if pairs is not None:
-                    candidates.append(pairs)
+                candidates.append(band_star_pairs(bucket, line, stars))
     pairs = np.concatenate(candidates)
-    if len(todo) > 1 and len(pairs):
+    if (len(todo) > 1 or stars is not None) and len(pairs):
         pairs = distinct_rows(pairs)
     if not len(pairs):
         return pairs
@@ -294,18 +297,6 @@ def _signatures_of(
                 break
     assert found.all(), "a MinHashed line without its signature"
     return sigs
-
-
-def flat_batch(batch: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """A batch of pages' keys as one array (uint64) and each page's number of keys.
-
-    >>> flat, lengths = flat_batch([np.array([3, 1], np.uint64), np.array([], np.uint64)])
-    >>> flat.tolist(), lengths.tolist()
-    ([3, 1], [2, 0])
-    """
-    lengths = np.fromiter(map(len, batch), np.int64, len(batch))
-    flat = np.concatenate(batch) if len(batch) else np.empty(0, np.uint64)
-    return flat.astype(np.uint64, copy=False), lengths
 
 
 def page_groups(

@@ -9,6 +9,8 @@ the shards' files, in the document print files) is the caller's business.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .arrays import distinct_rows
@@ -72,6 +74,41 @@ def star_pairs(keys: np.ndarray, ids: np.ndarray) -> np.ndarray | None:
     first = order[np.flatnonzero(starts)][run_id]
     members = ~starts
     return np.stack([ids[first[members]], ids[order[members]]], axis=1)
+
+
+def band_stars_loop() -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:
+    """The compiled ``band_stars`` (``cleaner/_compiled.pyx``); None without the module."""
+    from .compiled import compiled
+
+    return getattr(compiled(), "band_stars", None)
+
+
+def band_star_pairs(
+    bucket: np.ndarray,
+    line: np.ndarray,
+    stars: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+) -> np.ndarray:
+    """The candidate pairs of one band: each bucket key's lines (``line[i]`` is in bucket
+    ``bucket[i]``; a line may come more than once, from several shards) joined as a star
+    around the smallest, as :func:`cleaner.lsh.star_pairs` over the distinct (bucket, line)
+    rows. With ``stars`` (the compiled loop: a hash table of the buckets, no sort) a pair
+    may come twice and in another order: the caller takes the distinct rows.
+
+    >>> b = np.array([7, 5, 7, 7, 5, 9], np.uint64)
+    >>> lines = np.array([4, 2, 3, 4, 8, 1], np.uint64)
+    >>> band_star_pairs(b, lines).tolist()
+    [[2, 8], [3, 4]]
+    """
+    if stars is not None:
+        return stars(np.ascontiguousarray(bucket, np.uint64), np.ascontiguousarray(line, np.uint64))
+    if not len(line):
+        return np.empty((0, 2), np.uint64)
+    order = np.lexsort((line, bucket))
+    bucket, line = bucket[order], line[order]
+    fresh = np.ones(len(line), bool)
+    fresh[1:] = (bucket[1:] != bucket[:-1]) | (line[1:] != line[:-1])
+    pairs = star_pairs(bucket[fresh], line[fresh])
+    return np.empty((0, 2), np.uint64) if pairs is None else pairs
 
 
 def agreement(sigs: np.ndarray, pairs: np.ndarray) -> np.ndarray:

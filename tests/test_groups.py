@@ -162,3 +162,27 @@ def test_components_label_the_connected_nodes(n: int, edges: list[tuple[int, int
                     todo.append(other)
         label += 1
     assert components(n, pairs).tolist() == expected
+
+
+EDGE_U64 = st.sampled_from([0, 1, 2, 3, 1 << 63, (1 << 64) - 2, (1 << 64) - 1, 0x9E3779B97F4A7C15])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(EDGE_U64, EDGE_U64), max_size=40))
+def test_compiled_band_stars_give_the_sorted_stars(rows: list[tuple[int, int]]) -> None:
+    """A band's stars by the compiled hash table are the pairs the sort gives (each bucket
+    joined around its smallest line; a line met twice in a bucket, as from two shards,
+    adds no pair)."""
+    from cleaner.arrays import distinct_rows
+    from cleaner.lsh import band_star_pairs, band_stars_loop
+
+    stars = band_stars_loop()
+    if stars is None:
+        pytest.skip("the compiled loops are off (CLEANER_KERNELS=0) or were not built")
+    bucket = np.array([b for b, _ in rows], np.uint64)
+    line = np.array([x for _, x in rows], np.uint64)
+    want = band_star_pairs(bucket, line)
+    got = distinct_rows(band_star_pairs(bucket, line, stars))
+    assert got.dtype == np.uint64
+    assert got.tolist() == distinct_rows(want).tolist()
+    assert all(a < b for a, b in got.tolist())  # the star's centre is its smallest line
