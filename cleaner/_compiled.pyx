@@ -2155,54 +2155,60 @@ def band_stars(const uint64_t[::1] bucket, const uint64_t[::1] line):
     them over the distinct (bucket, line) rows sorted by bucket and line; here by a hash
     table of the buckets instead of the sort. A line met twice in a bucket (from two
     shards) gives its pair twice: the caller takes the distinct rows. Shape (m, 2), uint64,
-    in the order of the rows."""
+    in the order of the rows. The table holds 17 bytes a slot, 1.5 to 3 slots a row: with
+    the rows' own 16 bytes, no more than the sort it replaces held."""
     cdef Py_ssize_t n = bucket.shape[0], i, m = 0, cap = 16, bits = 4
-    cdef uint64_t b, mult = 0x9E3779B97F4A7C15ULL
     cdef Py_ssize_t s
     if line.shape[0] != n:
         raise ValueError("a line for every bucket key is needed")
-    while cap < 2 * n:
+    while 2 * cap < 3 * n:
         cap <<= 1
         bits += 1
-    cdef char *block = <char *>malloc(cap * 17 + n * 8 + 1)
+    cdef char *block = <char *>malloc(cap * 17)
     if block == NULL:
         raise MemoryError()
     cdef uint64_t *keys = <uint64_t *>block
     cdef uint64_t *least = keys + cap
-    cdef int64_t *slot_of = <int64_t *>(least + cap)
-    cdef uint8_t *used = <uint8_t *>(slot_of + n)
+    cdef uint8_t *used = <uint8_t *>(least + cap)
     memset(used, 0, cap)
     try:
         for i in range(n):  # each bucket's slot, and its smallest line
-            b = bucket[i]
-            s = <Py_ssize_t>((b * mult) >> (64 - bits))
-            while used[s] and keys[s] != b:
-                s = (s + 1) & (cap - 1)
+            s = _bucket_slot(keys, used, cap, bits, bucket[i])
             if not used[s]:
                 used[s] = 1
-                keys[s] = b
+                keys[s] = bucket[i]
                 least[s] = line[i]
             elif line[i] < least[s]:
                 least[s] = line[i]
-            slot_of[i] = s
         for i in range(n):
-            if line[i] != least[slot_of[i]]:
+            if line[i] != least[_bucket_slot(keys, used, cap, bits, bucket[i])]:
                 m += 1
         out_a = np.empty((m, 2), np.uint64)
-        _fill_stars(out_a.reshape(-1), line, least, slot_of, n)
+        _fill_stars(out_a.reshape(-1), bucket, line, keys, least, used, cap, bits)
     finally:
         free(block)
     return out_a
 
 
+cdef inline Py_ssize_t _bucket_slot(
+    const uint64_t *keys, const uint8_t *used, Py_ssize_t cap, Py_ssize_t bits, uint64_t b
+) noexcept:
+    """The slot of bucket key ``b``: where it is, or the free slot where it goes."""
+    cdef Py_ssize_t s = <Py_ssize_t>((b * 0x9E3779B97F4A7C15ULL) >> (64 - bits))
+    while used[s] and keys[s] != b:
+        s = (s + 1) & (cap - 1)
+    return s
+
+
 cdef void _fill_stars(
-    uint64_t[::1] out, const uint64_t[::1] line, const uint64_t *least, const int64_t *slot_of,
-    Py_ssize_t n,
+    uint64_t[::1] out, const uint64_t[::1] bucket, const uint64_t[::1] line,
+    const uint64_t *keys, const uint64_t *least, const uint8_t *used, Py_ssize_t cap,
+    Py_ssize_t bits,
 ) noexcept:
     cdef Py_ssize_t i, k = 0
     cdef uint64_t first
-    for i in range(n):
-        first = least[slot_of[i]]
+    for i in range(line.shape[0]):
+        first = least[_bucket_slot(keys, used, cap, bits, bucket[i])]
         if line[i] != first:
             out[k] = first
             out[k + 1] = line[i]
