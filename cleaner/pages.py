@@ -154,6 +154,51 @@ def language_sample(
 RECOVERED = "no article found by the HTML extractor: judged as text from the page's rendering"
 
 
+def html_text(
+    html: str, config: Config, notes: tuple[str, ...] = ()
+) -> tuple[str, str, tuple[str, ...]]:
+    """The text a run judges of an HTML page, its kind ("html", or "text" when the extractor
+    missed the article and the page's rendering is judged instead) and its notes: the
+    extractor's text, with the prose that leads into it (before the line it leads into),
+    the quotations it passed over and the prose that continues it, from the page's own
+    rendering. ``NestingError`` for a page nested too deep to parse."""
+    from .extract.html import html_page
+
+    extracted, note, rendered = html_page(html, config, render=True)
+    if note is not None:
+        notes += (note,)
+    if rendered is None:  # the fast extractor: its text as it is
+        return extracted, "html", notes
+    from .extract.render import (
+        around,
+        lead_at,
+        lead_lines,
+        missed_article,
+        trail_lines,
+        with_quotes,
+    )
+
+    if missed_article(
+        extracted, rendered.text, config.html_recover_max_words, config.html_recover_min_prose
+    ):  # the extractor missed the article: judge the page's text as text
+        return rendered.text, "text", (*notes, RECOVERED)
+    page = around(extracted.splitlines(), rendered.text.splitlines())
+    lead = lead_lines(page, config.body_min_words, config.long_line_words)
+    trail = trail_lines(
+        page,
+        config.body_min_words,
+        config.long_line_words,
+        config.html_trail_max_gap,
+        config.html_trail_min_share,
+    )
+    # and the quotations it passed over inside the article
+    quoted = with_quotes(page, rendered.quotes)
+    kept = extracted.splitlines() if quoted is None else quoted
+    # the lead goes before the line it leads into, after what the extractor kept before it
+    at = lead_at(page, kept, config.body_min_words, config.long_line_words)
+    return "\n".join([*kept[:at], *lead, *kept[at:], *trail]), "html", notes
+
+
 def make_page(
     rel: str,
     rid: str | None,
@@ -167,45 +212,12 @@ def make_page(
     kind = "html" if is_html else "text"
     try:
         if is_html:
-            from .extract.html import NestingError, html_page
+            from .extract.html import NestingError
 
             try:
-                extracted, note, rendered = html_page(text, config, render=True)
+                text, kind, notes = html_text(text, config, notes)
             except NestingError as exc:
                 return failed(rel, rid, kind, f"could not be parsed: {exc}", notes)
-            if note is not None:
-                notes += (note,)
-            if rendered is None:  # the fast extractor: its text as it is
-                text = extracted
-            else:
-                from .extract.render import (
-                    around,
-                    lead_lines,
-                    missed_article,
-                    trail_lines,
-                    with_quotes,
-                )
-
-                max_words = config.html_recover_max_words
-                min_prose = config.html_recover_min_prose
-                if missed_article(extracted, rendered.text, max_words, min_prose):
-                    # the extractor missed the article: judge the page's text as text
-                    text, kind, notes = rendered.text, "text", (*notes, RECOVERED)
-                else:  # with the prose that leads into the extractor's text
-                    page = around(extracted.splitlines(), rendered.text.splitlines())
-                    lead = lead_lines(page, config.body_min_words, config.long_line_words)
-                    trail = trail_lines(
-                        page,
-                        config.body_min_words,
-                        config.long_line_words,
-                        config.html_trail_max_gap,
-                        config.html_trail_min_share,
-                    )
-                    # and the quotations it passed over inside the article
-                    quoted = with_quotes(page, rendered.quotes)
-                    if quoted is not None:
-                        extracted = "\n".join(quoted)
-                    text = "\n".join([*lead, extracted, *trail])
     except (ValueError, RecursionError, MemoryError) as exc:
         return failed(rel, rid, kind, f"could not be parsed: {type(exc).__name__}", notes)
     lines = tuple(segment(text))

@@ -17,13 +17,12 @@ from hypothesis import strategies as st
 
 from cleaner import Config, clean_corpus
 from cleaner.compiled import loaded
-from cleaner.extract.html import html_to_text
 from cleaner.fingerprint import LinePrinter
 from cleaner.heuristics.classify import LineClass, LineFeatures
 from cleaner.io.decode import InputError, decode
 from cleaner.io.writers import safe_join, safe_join_text
 from cleaner.models import Decision, Reason
-from cleaner.pages import language_sample, line_word_counts, line_word_counts_arrays
+from cleaner.pages import html_text, language_sample, line_word_counts, line_word_counts_arrays
 from cleaner.segment import segment
 from cleaner.steps.fingerprint import short_unsigned_arrays
 from cleaner.text import (
@@ -242,7 +241,8 @@ BLOCK = st.tuples(st.sampled_from(["p", "div", "li", "h2", "td", "script", "nav"
 @SLOW
 @given(st.lists(st.lists(BLOCK, max_size=12), min_size=1, max_size=3))
 def test_pipeline_on_html_pages(pages: list[list[tuple[str, str]]]) -> None:
-    """An HTML page's output is lines of what extraction found, in their order."""
+    """An HTML page's output is lines of the text extraction found (the extractor's, with
+    the prose around it recovered from the page), in their order."""
     with tempfile.TemporaryDirectory() as tmp:
         src, out = Path(tmp) / "in", Path(tmp) / "out"
         src.mkdir()
@@ -256,7 +256,7 @@ def test_pipeline_on_html_pages(pages: list[list[tuple[str, str]]]) -> None:
         for i, data in enumerate(sources):
             if not (out / f"p{i}.txt").exists():
                 continue
-            extracted = segment(html_to_text(decode(data, html=True)[0], Config()))
+            extracted = segment(html_text(decode(data, html=True)[0], Config())[0])
             kept = (out / f"p{i}.txt").read_text(encoding="utf-8").splitlines()
             assert subsequence(kept, extracted)
 
@@ -378,3 +378,20 @@ def test_an_output_key_is_where_safe_parts_land(name: str) -> None:
     assert _key(name) == "/".join(safe_parts(name))
     for root in ("out", "/abs/out", "out/", "."):  # a file per page is named as Paths join
         assert safe_join_text(root, name) == os.fspath(safe_join(Path(root), name))
+
+
+def test_lead_goes_after_the_lines_kept_before_it(tmp_path: Path) -> None:
+    """Prose the extractor passed over just before the article's first prose line is put
+    back before that line, after the short lines the extractor kept above it, as on the
+    page (it once went before them all)."""
+    body = "The council met on Tuesday to discuss the harbour and agreed to repair the walls."
+    lead = "Les habitants ont été nombreux à venir écouter le débat sur le vieux port."
+    src = tmp_path / "in"
+    src.mkdir()
+    links = "<p>Read more</p><p>Read more</p>"
+    page = f"<html><body>{links}<div>{lead}</div><p>{body}</p></body></html>"
+    (src / "p.html").write_text(page, encoding="utf-8")
+    clean_corpus([src], tmp_path / "out", config=Config())
+    kept = (tmp_path / "out" / "p.txt").read_text(encoding="utf-8").splitlines()
+    assert kept[-2:] == [lead, body]
+    assert subsequence(kept, ["Read more", "Read more", lead, body])

@@ -352,6 +352,26 @@ def lead_lines(page: Around, min_words: int = 8, long_words: int = 40) -> list[s
     return list(visible[start:first])
 
 
+def lead_at(page: Around, lines: Sequence[str], min_words: int = 8, long_words: int = 40) -> int:
+    """Where :func:`lead_lines` go among the extractor's ``lines``: before the first of them
+    that reads as prose and stands on the page (the line the lead leads into), so that the
+    lines the extractor kept before it (a title, a link) stay before the lead, as on the
+    page; the end when there is none.
+
+    >>> body = "The repairs were paid for by the contractor, the council said on Monday."
+    >>> lead = "The new bridge over the river will open to traffic in May, two months late."
+    >>> page = around(["Read more", body], ["Read more", lead, body])
+    >>> lead_lines(page), lead_at(page, ["Read more", body])
+    (['The new bridge over the river will open to traffic in May, two months late.'], 1)
+    """
+    visible = set(page.visible)
+    for i, line in enumerate(lines):
+        v = " ".join(line.split())
+        if v in visible and reads_as_prose(v, min_words, long_words):
+            return i
+    return len(lines)
+
+
 def trail_lines(
     page: Around,
     min_words: int = 8,
