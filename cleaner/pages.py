@@ -172,7 +172,7 @@ def html_text(
     from .extract.render import (
         around,
         lead_at,
-        lead_lines,
+        lead_run,
         missed_article,
         trail_lines,
         with_quotes,
@@ -183,7 +183,7 @@ def html_text(
     ):  # the extractor missed the article: judge the page's text as text
         return rendered.text, "text", (*notes, RECOVERED)
     page = around(extracted.splitlines(), rendered.text.splitlines())
-    lead = lead_lines(page, config.body_min_words, config.long_line_words)
+    lead, into = lead_run(page, config.body_min_words, config.long_line_words)
     trail = trail_lines(
         page,
         config.body_min_words,
@@ -195,7 +195,7 @@ def html_text(
     quoted = with_quotes(page, rendered.quotes)
     kept = extracted.splitlines() if quoted is None else quoted
     # the lead goes before the line it leads into, after what the extractor kept before it
-    at = lead_at(page, kept, config.body_min_words, config.long_line_words)
+    at = lead_at(kept, into)
     return "\n".join([*kept[:at], *lead, *kept[at:], *trail]), "html", notes
 
 

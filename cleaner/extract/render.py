@@ -203,7 +203,7 @@ def rendering(tree: Any) -> Rendering:
 
 @dataclass(frozen=True)
 class Around:
-    """The extractor's lines beside the page's rendering, as ``lead_lines`` and
+    """The extractor's lines beside the page's rendering, as ``lead_run`` and
     ``trail_lines`` both read them (made once per page by :func:`around`)."""
 
     extracted: tuple[str, ...]  # the extractor's lines as given
@@ -313,23 +313,24 @@ def repeats(toks: Sequence[str], have: Counter[str], share: float = 0.8) -> bool
     return sum((Counter(toks) & have).values()) >= share * len(toks)
 
 
-def lead_lines(page: Around, min_words: int = 8, long_words: int = 40) -> list[str]:
-    """The prose that leads into the extractor's text on the page: in the rendering, the run
-    of lines that read as prose just before the first prose line the extractor kept (a lead
-    paragraph the extractor's choice of container cut off). A line whose words mostly stand
-    in the extractor's text already (a teaser of the article) ends the run. Visible text,
-    markup removed.
+def lead_run(page: Around, min_words: int = 8, long_words: int = 40) -> tuple[list[str], str]:
+    """The prose that leads into the extractor's text on the page, and the line it leads
+    into ("" when there is none): in the rendering, the run of lines that read as prose just
+    before the first prose line the extractor kept (a lead paragraph the extractor's choice
+    of container cut off). A line whose words mostly stand in the extractor's text already
+    (a teaser of the article) ends the run. Visible text, markup removed.
 
     >>> body = "The repairs were paid for by the contractor, the council said on Monday."
     >>> lead = "The new bridge over the river will open to traffic in May, two months late."
-    >>> lead_lines(around([body], ["* Home", "# Bridge to open", lead, body, "More news"]))
-    ['The new bridge over the river will open to traffic in May, two months late.']
-    >>> lead_lines(around([body], [lead, "Bridge to open", body]))
-    []
-    >>> lead_lines(around(["Menu"], [lead]))
-    []
-    >>> lead_lines(around([body], [body.replace("Monday", "Monday..."), body]))
-    []
+    >>> page = around([body], ["* Home", "# Bridge to open", lead, body, "More news"])
+    >>> lead_run(page) == ([lead], body)
+    True
+    >>> lead_run(around([body], [lead, "Bridge to open", body]))
+    ([], '')
+    >>> lead_run(around(["Menu"], [lead]))
+    ([], '')
+    >>> lead_run(around([body], [body.replace("Monday", "Monday..."), body]))
+    ([], '')
     """
     extracted, visible = page.extracted, page.visible
     where = {line: i for i, line in reversed(list(enumerate(visible)))}
@@ -339,7 +340,7 @@ def lead_lines(page: Around, min_words: int = 8, long_words: int = 40) -> list[s
         None,
     )  # fmt: skip
     if first is None:
-        return []
+        return [], ""
 
     def new_prose(line: str) -> bool:  # prose, and not a teaser repeating the kept text
         if not reads_as_prose(line, min_words, long_words) or line in page.kept:
@@ -349,27 +350,22 @@ def lead_lines(page: Around, min_words: int = 8, long_words: int = 40) -> list[s
     start = first
     while start > 0 and new_prose(visible[start - 1]):
         start -= 1
-    return list(visible[start:first])
+    return list(visible[start:first]), visible[first] if start < first else ""
 
 
-def lead_at(page: Around, lines: Sequence[str], min_words: int = 8, long_words: int = 40) -> int:
-    """Where :func:`lead_lines` go among the extractor's ``lines``: before the first of them
-    that reads as prose and stands on the page (the line the lead leads into), so that the
-    lines the extractor kept before it (a title, a link) stay before the lead, as on the
-    page; the end when there is none.
+def lead_at(lines: Sequence[str], into: str) -> int:
+    """Where a lead goes among the extractor's ``lines``: before ``into``, the line it leads
+    into (see :func:`lead_run`), so that the lines the extractor kept above it (a title, a
+    link) stay above the lead, as on the page; the end when no line is ``into``.
 
     >>> body = "The repairs were paid for by the contractor, the council said on Monday."
     >>> lead = "The new bridge over the river will open to traffic in May, two months late."
-    >>> page = around(["Read more", body], ["Read more", lead, body])
-    >>> lead_lines(page), lead_at(page, ["Read more", body])
-    (['The new bridge over the river will open to traffic in May, two months late.'], 1)
+    >>> lead_run(around(["Read more", body], ["Read more", lead, body])) == ([lead], body)
+    True
+    >>> lead_at(["Read more", body], body), lead_at(["Read more"], body)
+    (1, 1)
     """
-    visible = set(page.visible)
-    for i, line in enumerate(lines):
-        v = " ".join(line.split())
-        if v in visible and reads_as_prose(v, min_words, long_words):
-            return i
-    return len(lines)
+    return next((i for i, line in enumerate(lines) if " ".join(line.split()) == into), len(lines))
 
 
 def trail_lines(
