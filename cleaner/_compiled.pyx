@@ -1798,6 +1798,68 @@ cdef void decide_round(
     list_page_codes(m, cls, words, flags, p, out, s + 7 * (m + 1))
 
 
+cdef int decided(
+    Py_ssize_t n, const uint8_t *cls, const int64_t *words, const int64_t *chars,
+    const uint16_t *flags, const int64_t *n_files, const Rules *p, uint8_t *out,
+) noexcept:
+    """:func:`decide_codes` of ``n`` lines (n > 0) into ``out``; -1 when its scratch
+    memory cannot be had."""
+    cdef Py_ssize_t m, k, i, r
+    # scratch: the round's 19 columns, then the live lines' features and decisions
+    cdef int64_t *s = <int64_t *>malloc(sizeof(int64_t) * (19 * (n + 1) + 4 * n) + 4 * n)
+    if s == NULL:
+        return -1
+    cdef int64_t *live = s + 19 * (n + 1)
+    cdef int64_t *g_words = live + n
+    cdef int64_t *g_chars = g_words + n
+    cdef int64_t *g_nf = g_chars + n
+    cdef uint16_t *g_flags = <uint16_t *>(g_nf + n)
+    cdef uint8_t *g_cls = <uint8_t *>(g_flags + n)
+    cdef uint8_t *again = g_cls + n
+    cdef bint all_kept
+    decide_round(n, cls, words, chars, flags, n_files, p, out, s)
+    m = 0
+    for i in range(n):
+        if out[i] == R_BODY:
+            live[m] = i
+            m += 1
+    for r in range(p.rounds - 1):
+        for k in range(m):
+            i = live[k]
+            g_cls[k] = cls[i]
+            g_words[k] = words[i]
+            g_chars[k] = chars[i]
+            g_flags[k] = flags[i]
+            g_nf[k] = n_files[i]
+        decide_round(m, g_cls, g_words, g_chars, g_flags, g_nf, p, again, s)
+        all_kept = True
+        for k in range(m):
+            if again[k] != R_BODY:
+                all_kept = False
+                out[live[k]] = again[k]
+        if all_kept:
+            break
+        i = 0
+        for k in range(m):
+            if again[k] == R_BODY:
+                live[i] = live[k]
+                i += 1
+        m = i
+    free(s)
+    return 0
+
+
+cdef int set_rules(Rules *p, int64_t template_min_files, bint shape_filter, tuple ints,
+                   tuple shares) except -1:
+    p.tmin = template_min_files
+    p.shape = shape_filter
+    (p.quote_max, p.heading_max_chars, p.rounds, p.min_gap, p.far_gap, p.thread_min_dates,
+     p.thread_max_post, p.teaser_min_heads, p.teaser_max_words, p.list_min_words,
+     p.list_min_line_words) = ints
+    p.copy_share, p.max_share, p.insert_share, p.title_share = shares
+    return 0
+
+
 def decide_codes(
     const uint8_t[::1] cls,
     const int64_t[::1] words,
@@ -1815,63 +1877,17 @@ def decide_codes(
     offbody_far_gap, thread_min_dates, thread_max_post_lines, teaser_min_headings,
     teaser_max_words, list_min_words, list_min_line_words; ``shares``: copy_min_share,
     offbody_max_share, offbody_insert_min_share, title_block_min_share."""
-    cdef Py_ssize_t n = cls.shape[0], m, k, i, r
+    cdef Py_ssize_t n = cls.shape[0]
     cdef Rules p
     if words.shape[0] != n or chars.shape[0] != n or flags.shape[0] != n or n_files.shape[0] != n:
         raise ValueError("the features of every line are needed")
-    p.tmin = template_min_files
-    p.shape = shape_filter
-    (p.quote_max, p.heading_max_chars, p.rounds, p.min_gap, p.far_gap, p.thread_min_dates,
-     p.thread_max_post, p.teaser_min_heads, p.teaser_max_words, p.list_min_words,
-     p.list_min_line_words) = ints
-    p.copy_share, p.max_share, p.insert_share, p.title_share = shares
+    set_rules(&p, template_min_files, shape_filter, ints, shares)
     result = np.empty(n, np.uint8)
     cdef uint8_t[::1] out = result
     if n == 0:
         return result
-    # scratch: the round's 19 columns, then the live lines' features and decisions
-    cdef int64_t *s = <int64_t *>malloc(sizeof(int64_t) * (19 * (n + 1) + 4 * n) + 4 * n)
-    if s == NULL:
+    if decided(n, &cls[0], &words[0], &chars[0], &flags[0], &n_files[0], &p, &out[0]) < 0:
         raise MemoryError()
-    cdef int64_t *live = s + 19 * (n + 1)
-    cdef int64_t *g_words = live + n
-    cdef int64_t *g_chars = g_words + n
-    cdef int64_t *g_nf = g_chars + n
-    cdef uint16_t *g_flags = <uint16_t *>(g_nf + n)
-    cdef uint8_t *g_cls = <uint8_t *>(g_flags + n)
-    cdef uint8_t *again = g_cls + n
-    cdef bint all_kept
-    try:
-        decide_round(n, &cls[0], &words[0], &chars[0], &flags[0], &n_files[0], &p, &out[0], s)
-        m = 0
-        for i in range(n):
-            if out[i] == R_BODY:
-                live[m] = i
-                m += 1
-        for r in range(p.rounds - 1):
-            for k in range(m):
-                i = live[k]
-                g_cls[k] = cls[i]
-                g_words[k] = words[i]
-                g_chars[k] = chars[i]
-                g_flags[k] = flags[i]
-                g_nf[k] = n_files[i]
-            decide_round(m, g_cls, g_words, g_chars, g_flags, g_nf, &p, again, s)
-            all_kept = True
-            for k in range(m):
-                if again[k] != R_BODY:
-                    all_kept = False
-                    out[live[k]] = again[k]
-            if all_kept:
-                break
-            i = 0
-            for k in range(m):
-                if again[k] == R_BODY:
-                    live[i] = live[k]
-                    i += 1
-            m = i
-    finally:
-        free(s)
     return result
 
 
@@ -1889,39 +1905,20 @@ cdef int key_at_order(const void *a, const void *b) noexcept nogil:
     return -1 if x.at < y.at else (1 if x.at > y.at else 0)
 
 
-def line_arrays(
-    const int64_t[::1] made,
-    const uint64_t[::1] keys,
-    const uint64_t[::1] table_keys,
-    const uint64_t[::1] table_gid,
-    const int64_t[::1] table_files,
-):
-    """The arrays of cleaner.linecodes.LineArrays of a page's lines: class, words, visible
-    characters and flags from each line's packed features (``made``; a line of code -1 gets
-    zeros and its group's flags only, for the caller to fill), group id and files from the
-    group table (sorted ``table_keys``), and whether the line is its key's first on the
-    page."""
-    cdef Py_ssize_t n = made.shape[0], i, lo, hi, mid, t = table_keys.shape[0]
+cdef int line_rows(
+    Py_ssize_t n, const int64_t *made, const uint64_t *keys, const uint64_t *table_keys,
+    const uint64_t *table_gid, const int64_t *table_files, Py_ssize_t t, uint8_t *cls,
+    int64_t *words, int64_t *chars, uint16_t *flags, uint64_t *group, int64_t *files,
+) noexcept:
+    """:func:`line_arrays` of ``n`` lines into the arrays given; -1 when its scratch memory
+    cannot be had."""
+    cdef Py_ssize_t i, lo, hi, mid
     cdef int64_t code
     cdef uint64_t key
-    if keys.shape[0] != n or table_gid.shape[0] != t or table_files.shape[0] != t:
-        raise ValueError("a key for every line and a group for every table key are needed")
-    cls_a = np.empty(n, np.uint8)
-    words_a = np.empty(n, np.int64)
-    chars_a = np.empty(n, np.int64)
-    flags_a = np.empty(n, np.uint16)
-    group_a = np.empty(n, np.uint64)
-    files_a = np.empty(n, np.int64)
-    cdef uint8_t[::1] cls = cls_a
-    cdef int64_t[::1] words = words_a
-    cdef int64_t[::1] chars = chars_a
-    cdef uint16_t[::1] flags = flags_a
-    cdef uint64_t[::1] group = group_a
-    cdef int64_t[::1] files = files_a
     # the lines by key, then position: the first of each key's run is its first copy
     cdef KeyAt *order = <KeyAt *>malloc(sizeof(KeyAt) * (n if n > 0 else 1))
     if order == NULL:
-        raise MemoryError()
+        return -1
     for i in range(n):
         code = made[i]
         if code >= 0:
@@ -1957,6 +1954,42 @@ def line_arrays(
         if i == 0 or order[i].key != order[i - 1].key:
             flags[order[i].at] |= L_FIRST
     free(order)
+    return 0
+
+
+def line_arrays(
+    const int64_t[::1] made,
+    const uint64_t[::1] keys,
+    const uint64_t[::1] table_keys,
+    const uint64_t[::1] table_gid,
+    const int64_t[::1] table_files,
+):
+    """The arrays of cleaner.linecodes.LineArrays of a page's lines: class, words, visible
+    characters and flags from each line's packed features (``made``; a line of code -1 gets
+    zeros and its group's flags only, for the caller to fill), group id and files from the
+    group table (sorted ``table_keys``), and whether the line is its key's first on the
+    page."""
+    cdef Py_ssize_t n = made.shape[0], t = table_keys.shape[0]
+    if keys.shape[0] != n or table_gid.shape[0] != t or table_files.shape[0] != t:
+        raise ValueError("a key for every line and a group for every table key are needed")
+    cls_a = np.empty(n, np.uint8)
+    words_a = np.empty(n, np.int64)
+    chars_a = np.empty(n, np.int64)
+    flags_a = np.empty(n, np.uint16)
+    group_a = np.empty(n, np.uint64)
+    files_a = np.empty(n, np.int64)
+    cdef uint8_t[::1] cls = cls_a
+    cdef int64_t[::1] words = words_a
+    cdef int64_t[::1] chars = chars_a
+    cdef uint16_t[::1] flags = flags_a
+    cdef uint64_t[::1] group = group_a
+    cdef int64_t[::1] files = files_a
+    if n and line_rows(
+        n, &made[0], &keys[0], &table_keys[0] if t else NULL, &table_gid[0] if t else NULL,
+        &table_files[0] if t else NULL, t, &cls[0], &words[0], &chars[0], &flags[0], &group[0],
+        &files[0],
+    ) < 0:
+        raise MemoryError()
     return cls_a, words_a, chars_a, flags_a, group_a, files_a
 
 
@@ -2127,23 +2160,78 @@ def page_codes(
     """``line_arrays`` then ``decide_codes`` of a page whose every line the features kernel
     judged (``made``, no -1): its lines' reason codes, group ids and whether each is in a
     group (a bool array); None when a line was left to the reference (the caller fills its
-    features first)."""
-    cdef Py_ssize_t n = made.shape[0], i
-    for i in range(n):
-        if made[i] < 0:
-            return None
-    cls, words, chars, flags_a, group, files = line_arrays(
-        made, keys, table_keys, table_gid, table_files
-    )
-    codes = decide_codes(
-        cls, words, chars, flags_a, files, template_min_files, shape_filter, rules[0], rules[1]
-    )
-    grouped_a = np.empty(n, np.bool_)
-    cdef uint8_t[::1] grouped = grouped_a.view(np.uint8)
-    cdef const uint16_t[::1] flags = flags_a
-    for i in range(n):
-        grouped[i] = (flags[i] & L_GROUPED) != 0
-    return codes, group, grouped_a
+    features first). A run's pages are judged by a :class:`PageJudge`, which takes the
+    table and the thresholds once."""
+    judge = PageJudge(table_keys, table_gid, table_files, template_min_files, rules)
+    return judge.codes(made, keys, shape_filter)
+
+
+cdef class PageJudge:
+    """:func:`page_codes` for the pages of a run: the group table (sorted keys, group ids,
+    files) and the thresholds (``rules``: the Config's integers and shares, as
+    :func:`decide_codes` takes them) are taken once, so that a page's call costs its lines
+    and little more."""
+
+    cdef const uint64_t[::1] table_keys
+    cdef const uint64_t[::1] table_gid
+    cdef const int64_t[::1] table_files
+    cdef Rules rules
+
+    def __init__(self, table_keys, table_gid, table_files, int64_t template_min_files,
+                 tuple rules):
+        self.table_keys = np.ascontiguousarray(table_keys, np.uint64)
+        self.table_gid = np.ascontiguousarray(table_gid, np.uint64)
+        self.table_files = np.ascontiguousarray(table_files, np.int64)
+        cdef Py_ssize_t t = self.table_keys.shape[0]
+        if self.table_gid.shape[0] != t or self.table_files.shape[0] != t:
+            raise ValueError("a group for every table key is needed")
+        set_rules(&self.rules, template_min_files, True, rules[0], rules[1])
+
+    def codes(self, const int64_t[::1] made, keys, bint shape_filter):
+        """The codes, group ids and grouped flags of a page's lines, as :func:`page_codes`
+        gives them; None when a line was left to the reference."""
+        cdef Py_ssize_t n = made.shape[0], i, t = self.table_keys.shape[0]
+        cdef const uint64_t[::1] key_v = np.ascontiguousarray(keys, np.uint64)
+        if key_v.shape[0] != n:
+            raise ValueError("a key for every line is needed")
+        for i in range(n):
+            if made[i] < 0:
+                return None
+        codes_a = np.empty(n, np.uint8)
+        group_a = np.empty(n, np.uint64)
+        grouped_a = np.empty(n, np.bool_)
+        if n == 0:
+            return codes_a, group_a, grouped_a
+        cdef uint8_t[::1] codes = codes_a
+        cdef uint64_t[::1] group = group_a
+        cdef uint8_t[::1] grouped = grouped_a.view(np.uint8)
+        cdef Rules p = self.rules
+        p.shape = shape_filter
+        # the lines' features, carved from one block: 8-byte columns, then 2- and 1-byte
+        cdef char *block = <char *>malloc(27 * n)
+        if block == NULL:
+            raise MemoryError()
+        cdef int64_t *words = <int64_t *>block
+        cdef int64_t *chars = words + n
+        cdef int64_t *files = chars + n
+        cdef uint16_t *flags = <uint16_t *>(files + n)
+        cdef uint8_t *cls = <uint8_t *>(flags + n)
+        cdef int failed = 0
+        try:
+            failed = line_rows(
+                n, &made[0], &key_v[0], &self.table_keys[0] if t else NULL,
+                &self.table_gid[0] if t else NULL, &self.table_files[0] if t else NULL, t,
+                cls, words, chars, flags, &group[0], files,
+            )
+            if not failed:
+                failed = decided(n, cls, words, chars, flags, files, &p, &codes[0])
+            for i in range(n):
+                grouped[i] = (flags[i] & L_GROUPED) != 0
+        finally:
+            free(block)
+        if failed:
+            raise MemoryError()
+        return codes_a, group_a, grouped_a
 
 
 # ---- the group step: a band's buckets as stars (cleaner.dedup.band_pairs_from_shards) ----

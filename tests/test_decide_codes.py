@@ -276,6 +276,37 @@ def test_compiled_line_arrays_are_numpys(lines, table_keys) -> None:
         assert a.dtype == b.dtype and a.tolist() == b.tolist()
 
 
+@given(
+    st.lists(st.tuples(CODES, st.integers(0, 9)), max_size=80),
+    st.sets(st.integers(0, 12), max_size=8),
+    st.integers(1, 4),
+    st.booleans(),
+)
+def test_the_run_judge_decides_as_the_arrays_and_the_decisions_apart(
+    lines, table_keys, tmin, shape
+) -> None:
+    made = np.array([c for c, _ in lines], np.int64)
+    keys = np.array([k for _, k in lines], np.uint64)
+    tk = np.array(sorted(table_keys), np.uint64)
+    table = GroupTable(tk, tk + np.uint64(100), np.arange(len(tk), dtype=np.int64) + 2, tk)
+    loops = loops_of(table)
+    if not hasattr(loops.module, "PageJudge") or loops.rules is None:
+        pytest.skip("the compiled module has no PageJudge")
+    judge = loops.module.PageJudge(table.keys, table.gid, table.n_files, tmin, loops.rules)
+    got = judge.codes(made, keys, shape)
+    if (made < 0).any():
+        assert got is None  # the caller fills those lines' features first
+        return
+    cls, words, chars, flags, group, files = loops.module.line_arrays(
+        made, keys, table.keys, table.gid, table.n_files
+    )
+    want = loops.module.decide_codes(cls, words, chars, flags, files, tmin, shape, *loops.rules)
+    assert got is not None
+    assert got[0].dtype == np.uint8 and got[0].tolist() == want.tolist()
+    assert got[1].dtype == np.uint64 and got[1].tolist() == group.tolist()
+    assert got[2].dtype == bool and got[2].tolist() == ((flags & GROUPED) != 0).tolist()
+
+
 def test_tally_of_codes_is_the_tally_of_results() -> None:
     page, table = _page_and_table()
     arrays = page_lines(page, table, WorkerMemo(300), Config())
@@ -323,17 +354,19 @@ def test_a_page_the_kernel_judges_whole_is_decided_in_one_call_alike(template_mi
     ctx = RunContext(
         Config(), Path("."), RecordKeys(), table=table, template_min_files=template_min_files
     )
-    loops = loops_of(table)
-    if loops.page_codes is None:
+    loops = decision_loops(ctx)  # the run's, with its judge
+    if loops is None or loops.page_codes is None:
         pytest.skip("the compiled module has no page_codes")
     made = _kernel_codes(page, WorkerMemo(300), Config())
     assert made is not None and (made >= 0).all()  # the one-call path is taken
     fused = judge_page(page, ctx, WorkerMemo(300), loops)
-    apart = judge_page(page, ctx, WorkerMemo(300), replace(loops, page_codes=None))
+    by_call = judge_page(page, ctx, WorkerMemo(300), replace(loops, judge=None))
+    apart = judge_page(page, ctx, WorkerMemo(300), replace(loops, judge=None, page_codes=None))
     slow = judge_page(page, ctx, WorkerMemo(300), None)
+    assert (loops.judge is not None) == (template_min_files < 1 << 63)  # 64 bits at most
     for field in ("codes", "group", "grouped"):
-        a, b, c = getattr(fused, field), getattr(apart, field), getattr(slow, field)
-        assert a.dtype == b.dtype == c.dtype and a.tolist() == b.tolist() == c.tolist()
+        got = [getattr(x, field) for x in (fused, by_call, apart, slow)]
+        assert len({a.dtype for a in got}) == 1 and len({tuple(a.tolist()) for a in got}) == 1
     left = made.copy()
     left[3] = -1  # a line left to the reference: the caller fills its features first
     assert loops.page_codes(left, page.keys, *loops.table, 2, True, loops.rules) is None

@@ -267,8 +267,12 @@ def judge_page(
             np.fromiter((g.id is not None for g in groups), bool, n),
         )
     made = _kernel_codes(page, memo, config)
-    if made is not None and loops.page_codes is not None and loops.rules is not None:
+    if made is not None and loops.judge is not None and tmin == loops.judge_tmin:
         # every line judged by the kernel: the arrays and the decisions in one call
+        found = loops.judge.codes(made, page.keys, shape_filter)
+        if found is not None:
+            return PageCodes(*found)
+    elif made is not None and loops.page_codes is not None and loops.rules is not None:
         keys = np.ascontiguousarray(page.keys, np.uint64)
         found = None
         if _INT64_MIN <= tmin <= _INT64_MAX:  # (else the reference decides, as decide_codes)
@@ -291,6 +295,11 @@ class Loops:
     # ``line_arrays`` then ``decide_codes`` of a page the kernel judged whole, where the
     # module holds it (None: the two are called apart)
     page_codes: Any = None
+    # the same for the run's group table and thresholds, taken once (the module's
+    # ``PageJudge``; None: ``page_codes`` is called), and the files a template needs that
+    # it was made for
+    judge: Any = None
+    judge_tmin: int | None = None
 
 
 def decision_loops(ctx: RunContext) -> Loops | None:
@@ -304,7 +313,14 @@ def decision_loops(ctx: RunContext) -> Loops | None:
         np.ascontiguousarray(ctx.table.gid, np.uint64),
         np.ascontiguousarray(ctx.table.n_files, np.int64),
     )
-    return Loops(module, table, decision_rules(ctx.config), getattr(module, "page_codes", None))
+    rules = decision_rules(ctx.config)
+    judge = None
+    tmin = ctx.template_min_files
+    if rules is not None and hasattr(module, "PageJudge") and _INT64_MIN <= tmin <= _INT64_MAX:
+        judge = module.PageJudge(*table, tmin, rules)
+    return Loops(
+        module, table, rules, getattr(module, "page_codes", None), judge, tmin if judge else None
+    )
 
 
 @dataclass(frozen=True, slots=True)
