@@ -2301,3 +2301,169 @@ cdef void _fill_stars(
             out[k] = first
             out[k + 1] = line[i]
             k += 2
+
+
+# ---- the group step: each page's groups (cleaner.dedup.page_groups) ----
+
+
+cdef int u64_order(const void *a, const void *b) noexcept nogil:
+    cdef uint64_t x = (<const uint64_t *>a)[0], y = (<const uint64_t *>b)[0]
+    return -1 if x < y else (1 if x > y else 0)
+
+
+cdef class NodeGroups:
+    """The keys in near-duplicate pairs (``nodes``, distinct) and the group of each
+    (``node_gid``), in a hash table, for :meth:`page_groups`: ``cleaner.dedup.page_groups``
+    without a search of the sorted nodes for every key of every page."""
+
+    cdef uint64_t[::1] keys
+    cdef uint64_t[::1] gid
+    cdef uint8_t[::1] used
+    cdef Py_ssize_t cap, bits
+
+    def __init__(self, nodes, node_gid):
+        cdef const uint64_t[::1] node_v = np.ascontiguousarray(nodes, np.uint64)
+        cdef const uint64_t[::1] gid_v = np.ascontiguousarray(node_gid, np.uint64)
+        cdef Py_ssize_t n = node_v.shape[0], i, s
+        if gid_v.shape[0] != n:
+            raise ValueError("a group for every node is needed")
+        self.cap, self.bits = 16, 4
+        while self.cap < 2 * n:  # at most half full
+            self.cap <<= 1
+            self.bits += 1
+        self.keys = np.zeros(self.cap, np.uint64)
+        self.gid = np.zeros(self.cap, np.uint64)
+        self.used = np.zeros(self.cap, np.uint8)
+        for i in range(n):
+            s = _bucket_slot(&self.keys[0], &self.used[0], self.cap, self.bits, node_v[i])
+            if self.used[s]:
+                raise ValueError("the nodes must be distinct")
+            self.used[s] = 1
+            self.keys[s] = node_v[i]
+            self.gid[s] = gid_v[i]
+
+    def page_groups(self, const uint64_t[::1] flat, const int64_t[::1] lengths, keep):
+        """The groups of each page of a batch that ``keep`` counts, each once a page, as
+        ``cleaner.dedup.page_groups`` gives them, in its order: the counted pages' keys
+        that are not nodes, then each page's groups of its node keys, smallest first."""
+        cdef const uint8_t[::1] keep_v = np.ascontiguousarray(keep, np.bool_).view(np.uint8)
+        cdef Py_ssize_t n_pages = lengths.shape[0], p, j, at = 0, o = 0, g = 0, start, total = 0
+        cdef Py_ssize_t s, a, b
+        cdef uint64_t k, v
+        if keep_v.shape[0] != n_pages:
+            raise ValueError("a flag for every page is needed")
+        for p in range(n_pages):
+            if lengths[p] < 0:
+                raise ValueError("a page's keys are never fewer than none")
+            at += lengths[p]
+            if keep_v[p]:
+                total += lengths[p]
+        if at != flat.shape[0]:
+            raise ValueError("the pages' lengths must add up to the keys given")
+        out_a = np.empty(total, np.uint64)
+        near_a = np.empty(total, np.uint64)
+        cdef uint64_t[::1] out = out_a
+        cdef uint64_t[::1] near = near_a
+        cdef const uint64_t *keys = &self.keys[0]
+        cdef const uint8_t *used = &self.used[0]
+        at = 0
+        for p in range(n_pages):
+            if keep_v[p]:
+                start = g
+                for j in range(at, at + lengths[p]):
+                    k = flat[j]
+                    s = _bucket_slot(keys, used, self.cap, self.bits, k)
+                    if used[s]:
+                        near[g] = self.gid[s]
+                        g += 1
+                    else:
+                        out[o] = k
+                        o += 1
+                # the page's groups sorted (an insertion sort for the few most pages have),
+                # each once
+                if g - start > 32:
+                    qsort(&near[start], g - start, sizeof(uint64_t), u64_order)
+                else:
+                    for a in range(start + 1, g):
+                        v = near[a]
+                        b = a - 1
+                        while b >= start and near[b] > v:
+                            near[b + 1] = near[b]
+                            b -= 1
+                        near[b + 1] = v
+                b = start
+                for a in range(start, g):
+                    if a == start or near[a] != near[b - 1]:
+                        near[b] = near[a]
+                        b += 1
+                g = b
+            at += lengths[p]
+        out_a[o : o + g] = near_a[:g]
+        return out_a[: o + g]
+
+
+# ---- the group step: the files of each group (cleaner.arrays.repeated) ----
+
+
+def repeated(values):
+    """The values met two or more times in ``values`` (uint64), sorted, and how many times
+    each (int64): ``np.unique(values, return_counts=True)`` less its values met once, by
+    a radix sort (six passes of 11 bits, a pass skipped where every value has one digit)
+    rather than numpy's comparison sort."""
+    a_arr = np.array(values, np.uint64, copy=True, order="C").reshape(-1)
+    cdef Py_ssize_t n = a_arr.shape[0], i, d, run, m = 0
+    b_arr = np.empty(n, np.uint64)
+    cdef uint64_t[::1] a = a_arr
+    cdef uint64_t[::1] b = b_arr
+    cdef uint64_t *src
+    cdef uint64_t *dst
+    cdef uint64_t *tmp
+    cdef uint64_t v
+    cdef int shift, p
+    cdef Py_ssize_t *hist = <Py_ssize_t *>malloc(6 * 2048 * sizeof(Py_ssize_t))
+    if hist == NULL:
+        raise MemoryError()
+    cdef Py_ssize_t total, c
+    try:
+        memset(hist, 0, 6 * 2048 * sizeof(Py_ssize_t))
+        for i in range(n):
+            v = a[i]
+            for p in range(6):
+                hist[p * 2048 + ((v >> (11 * p)) & 2047)] += 1
+        src = &a[0] if n else NULL
+        dst = &b[0] if n else NULL
+        for p in range(6):
+            shift = 11 * p
+            if n == 0 or hist[p * 2048 + ((src[0] >> shift) & 2047)] == n:
+                continue  # one digit for all: this pass would move nothing
+            total = 0
+            for d in range(2048):  # each digit's first place
+                c = hist[p * 2048 + d]
+                hist[p * 2048 + d] = total
+                total += c
+            for i in range(n):
+                v = src[i]
+                d = (v >> shift) & 2047
+                dst[hist[p * 2048 + d]] = v
+                hist[p * 2048 + d] += 1
+            tmp = src
+            src = dst
+            dst = tmp
+    finally:
+        free(hist)
+    out_a = np.empty(n // 2, np.uint64)
+    counts_a = np.empty(n // 2, np.int64)
+    cdef uint64_t[::1] out = out_a
+    cdef int64_t[::1] counts = counts_a
+    i = 0
+    while i < n:
+        v = src[i]
+        run = 1
+        while i + run < n and src[i + run] == v:
+            run += 1
+        if run >= 2:
+            out[m] = v
+            counts[m] = run
+            m += 1
+        i += run
+    return out_a[:m].copy(), counts_a[:m].copy()

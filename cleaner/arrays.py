@@ -166,3 +166,41 @@ def load_npy(path: str, mapped: bool = False) -> np.ndarray:
             if len(flat) == count:
                 return flat.reshape(shape)
     return np.load(path, mmap_mode="r" if mapped else None)
+
+
+def first_copies(keys: np.ndarray) -> np.ndarray:
+    """Which keys are the first of their value in the array.
+
+    >>> first_copies(np.array([5, 3, 5, 5, 3], np.uint64)).tolist()
+    [True, True, False, False, False]
+    """
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    first = np.empty(len(keys), bool)
+    first[order[:1]] = True
+    first[order[1:]] = ordered[1:] != ordered[:-1]
+    return first
+
+
+def repeated(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The values met two or more times in ``values`` (uint64), sorted, and how many times
+    each: by the compiled radix sort (``repeated`` of ``cleaner/_compiled.pyx``), else by
+    :func:`repeated_numpy`, its reference.
+
+    >>> [a.tolist() for a in repeated(np.array([7, 2, 7, 9, 2, 7], np.uint64))]
+    [[2, 7], [2, 3]]
+    """
+    from .compiled import compiled
+
+    loop = getattr(compiled(), "repeated", None)
+    if loop is None:
+        return repeated_numpy(values)
+    found: tuple[np.ndarray, np.ndarray] = loop(values)
+    return found
+
+
+def repeated_numpy(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`repeated` by ``np.unique``."""
+    kept, counts = np.unique(np.asarray(values, np.uint64), return_counts=True)
+    twice = counts >= 2
+    return kept[twice], counts[twice].astype(np.int64)

@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .arrays import distinct, distinct_rows, flat_batch, load_npy, npy_layout, set_digests
+from .arrays import (
+    distinct,
+    distinct_rows,
+    flat_batch,
+    load_npy,
+    npy_layout,
+    repeated,
+    set_digests,
+)
 from .lsh import (
     agreement,
     band_star_pairs,
@@ -25,6 +33,7 @@ from .lsh import (
     bucket_key,
     candidate_pairs,
     components,
+    page_groups_loop,
     similar_pairs,
 )
 from .work import GROUP_PARTITION
@@ -299,41 +308,9 @@ def _signatures_of(
     return sigs
 
 
-def page_groups(
-    flat: np.ndarray,
-    lengths: np.ndarray,
-    keep: np.ndarray,
-    nodes: np.ndarray,
-    node_gid: np.ndarray,
-) -> np.ndarray:
-    """The groups of each page of a batch that ``keep`` counts, each once a page: the
-    pages' distinct keys (``flat``, ``lengths`` of each page), a key of ``nodes`` (sorted:
-    the keys in near-duplicate pairs) as its group ``node_gid``, any other as itself. Only
-    the keys of ``nodes`` can meet their group again on a page: only they are sorted.
-
-    >>> nodes, gid = np.array([4, 6], np.uint64), np.array([4, 4], np.uint64)
-    >>> flat = np.array([4, 6, 9, 6, 1, 2], np.uint64)
-    >>> page_groups(flat, np.array([3, 1, 2]), np.array([True, True, False]), nodes, gid)
-    array([9, 4, 4], dtype=uint64)
-    """
-    mask = np.repeat(keep, lengths)
-    keys = flat[mask]
-    if not len(nodes) or not len(keys):
-        return keys
-    at = np.minimum(np.searchsorted(nodes, keys), len(nodes) - 1)
-    near = nodes[at] == keys
-    gid = node_gid[at[near]]
-    owner = np.repeat(np.arange(len(lengths)), lengths)[mask][near]
-    order = np.lexsort((gid, owner))
-    gid, owner = gid[order], owner[order]
-    once = np.ones(len(gid), bool)  # a group counts once per page
-    once[1:] = (gid[1:] != gid[:-1]) | (owner[1:] != owner[:-1])
-    return np.concatenate([keys[~near], gid[once]])
-
-
 def build_groups_from_shards(
     shards: Sequence[ShardLines],
-    doc_key_batches: Callable[[], Iterable[Sequence[np.ndarray]]],
+    page_key_batches: Callable[[], Iterable[tuple[np.ndarray, np.ndarray]]],
     n_entries: int,
     bands: int,
     rows: int,
@@ -350,9 +327,10 @@ def build_groups_from_shards(
     in pairs only. Files per group: every page (a page whose set of lines repeats
     another's counts once) writes the distinct groups of its lines to partition files by
     group id; each partition is then counted alone.
-    ``doc_key_batches()`` yields the pages' distinct keys a batch at a time (called once
-    when they are spare memory, :data:`SPARE_SHARE`, and its batches held; else twice);
-    ``n_entries`` is their total length (it sizes the partitions).
+    ``page_key_batches()`` yields the pages' distinct keys a batch at a time, each batch as
+    one array and each page's number of keys (:func:`cleaner.arrays.flat_batch`); it is
+    called once when they are spare memory, :data:`SPARE_SHARE`, and its batches held; else
+    twice. ``n_entries`` is their total length (it sizes the partitions).
     """
     lines = sum(_rows_in(s.sig_keys) for s in shards)
     job = BandScan(tuple(shards), rows, threshold, memory, lines=lines)
@@ -385,7 +363,7 @@ def build_groups_from_shards(
         if held:
             yield from held
             return
-        yield from map(flat_batch, doc_key_batches())
+        yield from page_key_batches()
 
     # pages whose set of lines repeats an earlier one's count once
     digests = []
@@ -398,6 +376,7 @@ def build_groups_from_shards(
     counted[first] = True
     del digests, first
 
+    groups_of = page_groups_loop(nodes, node_gid)
     paths = [work_dir / GROUP_PARTITION.format(p) for p in range(1 << bits)]
     handles = [p.open("wb") for p in paths]
     try:
@@ -405,7 +384,7 @@ def build_groups_from_shards(
         for flat, lengths in batches():
             keep = counted[page : page + len(lengths)]
             page += len(lengths)
-            met = page_groups(flat, lengths, keep, nodes, node_gid)
+            met = groups_of(flat, lengths, keep)
             part = met >> np.uint64(64 - bits) if bits else np.zeros(len(met), np.uint64)
             for p in distinct(part).tolist():
                 handles[p].write(met[part == p].tobytes())
@@ -416,10 +395,10 @@ def build_groups_from_shards(
 
     gid_parts, file_parts = [np.empty(0, np.uint64)], [np.empty(0, np.int64)]
     for path in paths:
-        gid, n_files = np.unique(np.fromfile(path, np.uint64), return_counts=True)
+        gid, n_files = repeated(np.fromfile(path, np.uint64))  # a group of one file: none
         path.unlink()
-        gid_parts.append(gid[n_files >= 2])
-        file_parts.append(n_files[n_files >= 2])
+        gid_parts.append(gid)
+        file_parts.append(n_files)
     gid = np.concatenate(gid_parts)  # sorted: the partitions are ranges of ids
     n_files = np.concatenate(file_parts)
     keys = gid.copy()  # a group of one distinct line: the line itself

@@ -1,7 +1,8 @@
 """LSH over MinHash signatures, the part the line groups and the document clusters share:
 banding (one bucket key per row and band), candidate pairs (each bucket joined as a star
 around its first member), the signature-agreement check that verifies a candidate, and
-connected components of the verified pairs.
+connected components of the verified pairs, and the groups each page meets (a key of a
+component stands for its group).
 
 Everything here is a pure function over arrays; where the signatures live (in memory, in
 the shards' files, in the document print files) is the caller's business.
@@ -165,3 +166,52 @@ def components(n: int, pairs: np.ndarray) -> np.ndarray:
         a, b = a[apart], b[apart]  # pairs already joined stay joined
     # roots are each component's smallest node: number them in that order
     return np.unique(parent, return_inverse=True)[1].astype(np.int64)
+
+
+def page_groups(
+    flat: np.ndarray,
+    lengths: np.ndarray,
+    keep: np.ndarray,
+    nodes: np.ndarray,
+    node_gid: np.ndarray,
+) -> np.ndarray:
+    """The groups of each page of a batch that ``keep`` counts, each once a page: the
+    pages' distinct keys (``flat``, ``lengths`` of each page), a key of ``nodes`` (sorted:
+    the keys in near-duplicate pairs) as its group ``node_gid``, any other as itself. Only
+    the keys of ``nodes`` can meet their group again on a page: only they are sorted.
+
+    >>> nodes, gid = np.array([4, 6], np.uint64), np.array([4, 4], np.uint64)
+    >>> flat = np.array([4, 6, 9, 6, 1, 2], np.uint64)
+    >>> page_groups(flat, np.array([3, 1, 2]), np.array([True, True, False]), nodes, gid)
+    array([9, 4, 4], dtype=uint64)
+    """
+    mask = np.repeat(keep, lengths)
+    keys = flat[mask]
+    if not len(nodes) or not len(keys):
+        return keys
+    at = np.minimum(np.searchsorted(nodes, keys), len(nodes) - 1)
+    near = nodes[at] == keys
+    gid = node_gid[at[near]]
+    owner = np.repeat(np.arange(len(lengths)), lengths)[mask][near]
+    order = np.lexsort((gid, owner))
+    gid, owner = gid[order], owner[order]
+    once = np.ones(len(gid), bool)  # a group counts once per page
+    once[1:] = (gid[1:] != gid[:-1]) | (owner[1:] != owner[:-1])
+    return np.concatenate([keys[~near], gid[once]])
+
+
+def page_groups_loop(
+    nodes: np.ndarray, node_gid: np.ndarray
+) -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """:func:`page_groups` for ``nodes`` and their groups, as a function of a batch
+    (``flat``, ``lengths``, ``keep``): the compiled ``NodeGroups`` (a hash table of the
+    nodes, made once), else numpy's."""
+    from .compiled import compiled
+
+    module = compiled()
+    if module is not None and hasattr(module, "NodeGroups"):
+        table = module.NodeGroups(nodes, node_gid)
+        return lambda flat, lengths, keep: table.page_groups(
+            np.ascontiguousarray(flat, np.uint64), np.ascontiguousarray(lengths, np.int64), keep
+        )
+    return lambda flat, lengths, keep: page_groups(flat, lengths, keep, nodes, node_gid)

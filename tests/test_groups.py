@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cleaner.arrays import flat_batch
 from cleaner.config import Config
 from cleaner.dedup import ShardLines, build_groups, build_groups_from_shards
 from cleaner.fingerprint import MinHasher, line_key
@@ -125,7 +126,15 @@ def test_same_table_as_the_merged_fingerprints(
     n_entries = sum(len(d) for d in docs)
     engine = InlineEngine(jobs) if jobs != 0 else None
     got = build_groups_from_shards(
-        shards, batches, n_entries, bands, rows, threshold, tmp_path, engine, memory=memory
+        shards,
+        lambda: map(flat_batch, batches()),
+        n_entries,
+        bands,
+        rows,
+        threshold,
+        tmp_path,
+        engine,
+        memory=memory,
     )
     assert as_tuple(got) == as_tuple(expected)
     if engine is not None:
@@ -186,3 +195,54 @@ def test_compiled_band_stars_give_the_sorted_stars(rows: list[tuple[int, int]]) 
     assert got.dtype == np.uint64
     assert got.tolist() == distinct_rows(want).tolist()
     assert all(a < b for a, b in got.tolist())  # the star's centre is its smallest line
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(EDGE_U64 | st.integers(0, 40), max_size=45), max_size=8),
+    st.lists(st.booleans(), min_size=8, max_size=8),
+    st.sets(EDGE_U64 | st.integers(0, 40), max_size=12),
+    st.randoms(use_true_random=False),
+)
+def test_compiled_page_groups_are_numpys(
+    pages: list[list[int]], keep: list[bool], nodes: set[int], rng: random.Random
+) -> None:
+    """Each counted page's keys outside the nodes, then its node keys' groups once each,
+    smallest first (a page of more than 32 of them is sorted another way), as numpy's."""
+    from cleaner.compiled import compiled
+    from cleaner.lsh import page_groups, page_groups_loop
+
+    if compiled() is None or not hasattr(compiled(), "NodeGroups"):
+        pytest.skip("the compiled loops are off (CLEANER_KERNELS=0) or were not built")
+    pages = [list(dict.fromkeys(p)) for p in pages]  # a page's keys are distinct
+    if nodes and rng.random() < 0.3:  # a page of many node keys
+        pages.append(sorted(nodes | set(range(100, 140))))
+        nodes |= set(range(100, 140))
+    node_arr = np.array(sorted(nodes), np.uint64)
+    gid = np.array([rng.choice(sorted(nodes)) for _ in nodes], np.uint64)
+    flat = np.array([k for p in pages for k in p], np.uint64)
+    lengths = np.array([len(p) for p in pages], np.int64)
+    mask = np.array(keep[: len(pages)] + [True] * max(0, len(pages) - 8), bool)
+    want = page_groups(flat, lengths, mask, node_arr, gid)
+    got = page_groups_loop(node_arr, gid)(flat, lengths, mask)
+    assert got.dtype == np.uint64 and got.tolist() == want.tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(EDGE_U64 | st.integers(0, (1 << 64) - 1), max_size=300))
+def test_compiled_repeated_values_are_numpys(values: list[int]) -> None:
+    """The values met twice or more, sorted, and their counts: by the radix sort as by
+    np.unique (every digit of the 64 bits is sorted on; a digit all values share is
+    skipped)."""
+    from cleaner.arrays import repeated_numpy
+    from cleaner.compiled import compiled
+
+    loop = getattr(compiled(), "repeated", None)
+    if loop is None:
+        pytest.skip("the compiled loops are off (CLEANER_KERNELS=0) or were not built")
+    array = np.array(values + values[: len(values) // 3], np.uint64)
+    before = array.copy()
+    got, want = loop(array), repeated_numpy(array)
+    assert array.tolist() == before.tolist()  # the input is left as it was
+    assert got[0].dtype == np.uint64 and got[1].dtype == np.int64
+    assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()

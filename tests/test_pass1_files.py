@@ -11,11 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cleaner.arrays import flat_batch
 from cleaner.dedup import load_npy, npy_layout
 from cleaner.fingerprint import LinePrinter
 from cleaner.io.decode import read_file_capped
 from cleaner.steps.context import Shard
-from cleaner.steps.group import doc_key_batches
+from cleaner.steps.group import doc_key_batches, flat_key_batches
 from cleaner.work import KEYS, LENGTHS, shard_file
 
 
@@ -102,12 +103,32 @@ def test_page_keys_come_back_a_batch_at_a_time(tmp_path: Path, batch: int) -> No
     assert all(doc.dtype == np.uint64 for doc in found)
 
 
+@pytest.mark.parametrize("batch", [1, 2, 3, 100])
+def test_flat_key_batches_hold_the_same_pages(tmp_path: Path, batch: int) -> None:
+    pages = [[5, 9], [], [1], [2, 3, 4], [], [7]]
+    shards = [Shard(0, ()), Shard(1, ()), Shard(2, ())]
+    for shard, part in zip(shards, (pages[:4], [[], []], pages[4:]), strict=True):
+        flat = np.array([k for p in part for k in p], np.uint64)
+        shard_file(tmp_path, shard.index, KEYS).write_bytes(flat.tobytes())
+        np.save(shard_file(tmp_path, shard.index, LENGTHS), np.array([len(p) for p in part]))
+    got = list(flat_key_batches(tmp_path, shards, batch))
+    want = [flat_batch(b) for b in doc_key_batches(tmp_path, shards, batch)]
+    flat = np.concatenate([f for f, _ in got])
+    assert flat.dtype == np.uint64 and flat.tolist() == [5, 9, 1, 2, 3, 4, 7]
+    lengths = np.concatenate([n for _, n in got])
+    assert lengths.tolist() == [len(p) for p in [*pages[:4], [], [], *pages[4:]]]
+    assert [len(n) for _, n in got] == [len(n) for _, n in want]  # the same batches
+    assert all(len(f) == n.sum() for f, n in got)
+
+
 def test_a_key_file_cut_short_is_an_error(tmp_path: Path) -> None:
     shard = Shard(0, ())
     shard_file(tmp_path, 0, KEYS).write_bytes(np.arange(3, dtype=np.uint64).tobytes())
     np.save(shard_file(tmp_path, 0, LENGTHS), np.array([2, 2]))
     with pytest.raises(EOFError):
         list(doc_key_batches(tmp_path, [shard]))
+    with pytest.raises(EOFError):
+        list(flat_key_batches(tmp_path, [shard]))
 
 
 @pytest.mark.parametrize("kernel_after", [0, -1])

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import xxhash
 
+from ..arrays import first_copies
 from ..compiled import compiled
 from ..config import Config
 from ..decide import LineGroup, decide_lines
@@ -229,20 +230,6 @@ def _line_arrays(made: np.ndarray, keys: np.ndarray, table: GroupTable) -> tuple
     return cls, words, chars, flags, group, n_files
 
 
-def first_copies(keys: np.ndarray) -> np.ndarray:
-    """Which keys are the first of their value in the array.
-
-    >>> first_copies(np.array([5, 3, 5, 5, 3], np.uint64)).tolist()
-    [True, True, False, False, False]
-    """
-    order = np.argsort(keys, kind="stable")
-    ordered = keys[order]
-    first = np.empty(len(keys), bool)
-    first[order[:1]] = True
-    first[order[1:]] = ordered[1:] != ordered[:-1]
-    return first
-
-
 def judge_page(
     page: Page, ctx: RunContext, memo: WorkerMemo | None = None, loops: Loops | None = None
 ) -> PageCodes:
@@ -272,13 +259,6 @@ def judge_page(
         found = loops.judge.codes(made, page.keys, shape_filter)
         if found is not None:
             return PageCodes(*found)
-    elif made is not None and loops.page_codes is not None and loops.rules is not None:
-        keys = np.ascontiguousarray(page.keys, np.uint64)
-        found = None
-        if _INT64_MIN <= tmin <= _INT64_MAX:  # (else the reference decides, as decide_codes)
-            found = loops.page_codes(made, keys, *loops.table, tmin, shape_filter, loops.rules)
-        if found is not None:
-            return PageCodes(*found)
     lines = page_lines(page, ctx.table, memo, config, loops, made)
     codes = decide_codes(lines, tmin, config, shape_filter, loops.module.decide_codes, loops.rules)
     return PageCodes(codes, lines.group, (lines.flags & GROUPED) != 0)
@@ -292,12 +272,10 @@ class Loops:
     module: Any
     table: tuple[np.ndarray, np.ndarray, np.ndarray]  # keys, gid, n_files
     rules: Rules | None
-    # ``line_arrays`` then ``decide_codes`` of a page the kernel judged whole, where the
-    # module holds it (None: the two are called apart)
-    page_codes: Any = None
-    # the same for the run's group table and thresholds, taken once (the module's
-    # ``PageJudge``; None: ``page_codes`` is called), and the files a template needs that
-    # it was made for
+    # ``line_arrays`` then ``decide_codes`` of a page the kernel judged whole, in one call
+    # (the module's ``PageJudge``, which takes the group table and the thresholds once;
+    # None: the two are called apart, or the reference decides), and the files a template
+    # needs that it was made for (a threshold beyond 64 bits: none is made)
     judge: Any = None
     judge_tmin: int | None = None
 
@@ -318,9 +296,7 @@ def decision_loops(ctx: RunContext) -> Loops | None:
     tmin = ctx.template_min_files
     if rules is not None and hasattr(module, "PageJudge") and _INT64_MIN <= tmin <= _INT64_MAX:
         judge = module.PageJudge(*table, tmin, rules)
-    return Loops(
-        module, table, rules, getattr(module, "page_codes", None), judge, tmin if judge else None
-    )
+    return Loops(module, table, rules, judge, tmin if judge else None)
 
 
 @dataclass(frozen=True, slots=True)

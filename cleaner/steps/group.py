@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..arrays import distinct
+from ..arrays import distinct, flat_batch
 from ..config import Config
 from ..dedup import GroupTable, ShardLines, build_groups_from_shards, load_npy
 from ..work import KEYS, LENGTHS, SIG_KEYS, SIGS, shard_file
@@ -107,6 +107,47 @@ def _shard_key_batches(
             yield [flat[a:b] for a, b in itertools.pairwise(at)]
 
 
+def flat_key_batches(
+    work_dir: Path, shards: Sequence[Shard], batch: int = 4096
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """:func:`doc_key_batches` as the group step takes them: each batch as one array of keys
+    (uint64) and each page's number of keys, read a shard's part at a time, with no array
+    per page (a page's keys are never needed apart there). A batch runs across shards and
+    holds ``batch`` pages or more, under twice as many; the last may hold fewer."""
+    flats: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
+    held = 0
+    for shard in shards:
+        lengths = load_npy(str(shard_file(work_dir, shard.index, LENGTHS))).astype(np.int64)
+        raw = shard_file(work_dir, shard.index, KEYS)
+        ends = np.cumsum(lengths).tolist()
+        for lo in range(0, len(lengths), batch):
+            hi = min(lo + batch, len(lengths))
+            first = ends[lo - 1] if lo else 0
+            flat = np.fromfile(raw, np.uint64, ends[hi - 1] - first, offset=8 * first)
+            if len(flat) != ends[hi - 1] - first:
+                raise EOFError(f"{raw} ends before the keys of its pages")
+            flats.append(flat)
+            counts.append(lengths[lo:hi])
+            held += hi - lo
+            if held >= batch:
+                yield _joined(flats, counts)
+                flats, counts, held = [], [], 0
+    if held:
+        yield _joined(flats, counts)
+
+
+def _joined(flats: list[np.ndarray], counts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    if len(flats) == 1:
+        return flats[0], counts[0]
+    return np.concatenate(flats), np.concatenate(counts)
+
+
+def earlier_flat_batches(index: LineIndex | None) -> Iterable[tuple[np.ndarray, np.ndarray]]:
+    """:func:`earlier_batches` as :func:`flat_key_batches` gives the run's."""
+    return map(flat_batch, earlier_batches(index))
+
+
 def earlier_batches(index: LineIndex | None) -> Iterable[list[np.ndarray]]:
     """The page key sets of earlier runs, from the index."""
     return index.doc_batches() if index is not None else ()
@@ -137,7 +178,7 @@ def group_step(
         n_pages += index.n_docs
     table = build_groups_from_shards(
         lines,
-        lambda: itertools.chain(earlier_batches(index), doc_key_batches(work_dir, shards)),
+        lambda: itertools.chain(earlier_flat_batches(index), flat_key_batches(work_dir, shards)),
         n_entries,
         config.lsh_bands,
         config.lsh_rows,
