@@ -4,7 +4,7 @@ smallest content hash), never by input order."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -15,7 +15,7 @@ import xxhash
 from .arrays import distinct_rows
 from .compiled import compiled
 from .fingerprint import affine32_permutations, minhash_rows, word_id, word_tokens
-from .lsh import agreement, band_key, components, star_pairs
+from .lsh import agreement, band_key, band_stars_loop, components, star_pairs
 from .text import normalize_line
 
 _MULT = np.uint64(0x9E3779B97F4A7C15)
@@ -324,6 +324,7 @@ def cluster_documents(
     [(0, 1)]
     """
     found = [np.empty((0, 2), np.int64)]
+    stars = band_stars_loop()
     per_pass = max(1, memory // (16 * max(len(prints), 1)))
     for first in range(0, bands, per_pass):
         todo = range(first, min(bands, first + per_pass))
@@ -340,7 +341,7 @@ def cluster_documents(
             return []
         candidates = [np.empty((0, 2), np.int64)]
         for j in range(len(todo)):
-            pairs = star_pairs(np.concatenate(keys[j]), live_pages)
+            pairs = page_stars(np.concatenate(keys[j]), live_pages, stars)
             keys[j] = []
             if pairs is not None:
                 candidates.append(pairs)
@@ -370,6 +371,26 @@ def cluster_documents(
         clusters.append(DocCluster(cid, tuple(sorted(members)), rep))
     clusters.sort(key=lambda c: c.members[0])
     return clusters
+
+
+def page_stars(
+    keys: np.ndarray,
+    pages: np.ndarray,
+    stars: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+) -> np.ndarray | None:
+    """:func:`cleaner.lsh.star_pairs` of one band's bucket keys and the pages (increasing,
+    each once) they are of; with ``stars`` (the compiled ``band_stars``: a hash table of
+    the buckets, no sort) the same pairs in another order (the caller takes the distinct
+    rows). None when every key is alone.
+
+    >>> keys, pages = np.array([7, 5, 7, 7, 5], np.uint64), np.array([1, 2, 4, 8, 9])
+    >>> page_stars(keys, pages).tolist()
+    [[2, 9], [1, 4], [1, 8]]
+    """
+    if stars is None:
+        return star_pairs(keys, pages)
+    pairs = stars(np.ascontiguousarray(keys, np.uint64), np.ascontiguousarray(pages, np.uint64))
+    return pairs.astype(np.int64) if len(pairs) else None
 
 
 def _verified(prints: DocPrints, pairs: np.ndarray, threshold: float) -> np.ndarray:

@@ -246,3 +246,25 @@ def test_compiled_repeated_values_are_numpys(values: list[int]) -> None:
     assert array.tolist() == before.tolist()  # the input is left as it was
     assert got[0].dtype == np.uint64 and got[1].dtype == np.int64
     assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(EDGE_U64, max_size=40), st.randoms(use_true_random=False))
+def test_compiled_page_stars_are_the_sorted_stars(keys: list[int], rng: random.Random) -> None:
+    """A band's stars of documents (each page once, pages increasing) by the compiled hash
+    table: the pairs the sort gives, in another order."""
+    from cleaner.arrays import distinct_rows
+    from cleaner.docdedup import page_stars
+    from cleaner.lsh import band_stars_loop
+
+    stars = band_stars_loop()
+    if stars is None:
+        pytest.skip("the compiled loops are off (CLEANER_KERNELS=0) or were not built")
+    pages = np.array(sorted(rng.sample(range(1000), len(keys))), np.int64)
+    bucket = np.array(keys, np.uint64)
+    want, got = page_stars(bucket, pages), page_stars(bucket, pages, stars)
+    if want is None:
+        assert got is None
+        return
+    assert got is not None and got.dtype == np.int64 and len(got) == len(want)
+    assert distinct_rows(got).tolist() == distinct_rows(want).tolist()
