@@ -70,6 +70,34 @@ def test_a_page_file_is_read_whole_or_to_the_limit(tmp_path: Path) -> None:
         read_file_capped(str(tmp_path / "missing.txt"), 10)
 
 
+@pytest.mark.parametrize("short", [1, 999, 100_000])
+def test_a_short_read_goes_on_to_the_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, short: int
+) -> None:
+    """A read that gives fewer bytes than the file's size (a file system may) is not taken
+    for the end of the file; nor is one that gives more (a file that grew)."""
+    path = tmp_path / "a.txt"
+    data = bytes(range(256)) * 1000
+    path.write_bytes(data)
+    real = os.read
+    calls = []
+
+    def read(fd: int, n: int) -> bytes:
+        calls.append(n)
+        return real(fd, min(n, short))  # at most ``short`` bytes a read
+
+    monkeypatch.setattr(os, "read", read)
+    assert read_file_capped(str(path), 1 << 20) == data
+    assert read_file_capped(str(path), 1000) == data[:1000]
+    assert len(calls) > 2
+    monkeypatch.setattr(os, "read", real)
+    grown = tmp_path / "b.txt"
+    grown.write_bytes(b"ab")
+    fstat = os.fstat
+    monkeypatch.setattr(os, "fstat", lambda fd: os.stat_result((*fstat(fd)[:6], 1, *fstat(fd)[7:])))
+    assert read_file_capped(str(grown), 10) == b"ab"  # the size said 1: read on
+
+
 def test_a_special_file_of_no_size_is_read_to_its_end(tmp_path: Path) -> None:
     """A FIFO's size is 0: what its writer sends is read all the same."""
     fifo = tmp_path / "pipe"

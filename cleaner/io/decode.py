@@ -329,8 +329,17 @@ def read_file_capped(path: str, limit: int) -> bytes:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+        size = info.st_size
+        if stat.S_ISREG(info.st_mode) and 0 < size < limit:
+            # one read asks for a byte more than the file's size: when it gives exactly the
+            # size, that is the whole file, and no further read is needed to find its end
+            # (fewer bytes, or more, and the reads go on to the end)
+            data = os.read(fd, size + 1)
+            if len(data) == size or not data:
+                return data
+            return data + _read_upto(lambda n: os.read(fd, n), size, limit - len(data))
         # a size of 0 may be a guess (a special file): read on until the end either way
-        return _read_upto(lambda n: os.read(fd, n), info.st_size, limit)
+        return _read_upto(lambda n: os.read(fd, n), size, limit)
     finally:
         os.close(fd)
 
