@@ -2467,3 +2467,56 @@ def repeated(values):
             m += 1
         i += run
     return out_a[:m].copy(), counts_a[:m].copy()
+
+
+# ---- pass 2: a judged page's cleaned text and its words (cleaner.steps.cleaned) ----
+
+
+def kept_page(const uint8_t[::1] codes, utf8, const uint64_t[::1] ids, const int64_t[::1] counts):
+    """The cleaned text of a page whose lines are ``utf8`` (joined by newlines, as UTF-8
+    with lone surrogates kept) and whose reason codes are ``codes`` (0: kept): its kept
+    lines' bytes, each line ending in a newline; whether those hold a lone surrogate; and
+    the word ids of the kept lines (nonzero) from the page's word ids and their count per
+    line. None when ``utf8`` does not hold one line per code, or the counts do not fit the
+    ids (the caller's reference says why)."""
+    cdef const uint8_t[::1] buf = utf8
+    cdef Py_ssize_t n = codes.shape[0], size = buf.shape[0], i, j, pos = 0, end, w = 0, o = 0
+    cdef Py_ssize_t at = 0, total = 0
+    cdef const uint8_t *data = &buf[0] if size else NULL
+    cdef const void *found
+    cdef bint surrogate = False
+    if counts.shape[0] != n:
+        return None
+    for i in range(n):
+        if counts[i] < 0:
+            return None
+        total += counts[i]
+    if total != ids.shape[0] or (n == 0) != (size == 0):
+        return None
+    text_a = np.empty(size + 1, np.uint8)
+    ids_a = np.empty(total, np.uint64)
+    cdef uint8_t[::1] text = text_a
+    cdef uint64_t[::1] out = ids_a
+    for i in range(n):
+        if pos > size:
+            return None  # fewer lines than codes
+        found = memchr(data + pos, 10, <size_t>(size - pos)) if pos < size else NULL
+        end = (<const uint8_t *>found - data) if found != NULL else size
+        if i == n - 1 and end != size:
+            return None  # more lines than codes
+        if codes[i] == R_BODY:
+            for j in range(pos, end):
+                if data[j] == 0xED and j + 1 < end and data[j + 1] >= 0xA0:
+                    surrogate = True
+            if end > pos:
+                memcpy(&text[w], data + pos, <size_t>(end - pos))
+            w += end - pos
+            text[w] = 10
+            w += 1
+            for j in range(at, at + counts[i]):
+                if ids[j] != 0:
+                    out[o] = ids[j]
+                    o += 1
+        at += counts[i]
+        pos = end + 1
+    return text_a[:w].tobytes(), surrogate, ids_a[:o]

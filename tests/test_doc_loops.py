@@ -96,3 +96,39 @@ def test_compiled_distinct_keys_are_numpys(keys: list[int]) -> None:
     want = distinct(values)
     assert got.dtype == want.dtype == np.uint64 and got.tolist() == want.tolist()
     assert values.tolist() == keys  # the page's keys are left as they were
+
+
+LINE = st.text(
+    st.characters(blacklist_categories=("Cc",), blacklist_characters="\n")
+    | st.sampled_from(["\ud800", "\udcff", "\udfff", "é", "\u00a0", "€", "😀"]),
+    min_size=1,
+    max_size=12,
+)
+
+
+@given(
+    st.lists(st.tuples(LINE, IDS, st.sampled_from([0, 0, 1, 4, 9])), max_size=8),
+    st.booleans(),
+)
+def test_compiled_cleaned_page_is_the_references(lines, from_bytes) -> None:
+    """The cleaned text sliced from the page's bytes, its surrogate flag and its kept words
+    are what joining and encoding the kept lines gives; a page whose bytes do not hold its
+    lines is left to the reference."""
+    from cleaner.steps.cleaned import cleaned_page
+
+    module = loops()
+    texts = tuple(t for t, _, _ in lines)
+    words = np.array([w for _, ids, _ in lines for w in ids], np.uint64)
+    counts = np.array([len(ids) for _, ids, _ in lines], np.int64)
+    codes = np.array([c for _, _, c in lines], np.uint8)
+    utf8 = "\n".join(texts).encode("utf-8", "surrogatepass")
+    if not from_bytes:
+        utf8 = utf8 + b"\nextra line"  # more lines than codes: the reference's way
+    page = Page("a.txt", None, "text", texts, np.zeros(len(texts), np.uint64), "en",
+                words=words, word_counts=counts, utf8=memoryview(utf8))  # fmt: skip
+    got = cleaned_page(page, codes, module.kept_page)
+    want = cleaned_page(page, codes)
+    assert got[0] == want[0] and got[1] == want[1]
+    assert got[2].dtype == want[2].dtype == np.uint64 and got[2].tolist() == want[2].tolist()
+    if not from_bytes:
+        assert module.kept_page(codes, page.utf8, words, counts) is None

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..linecodes import BODY
 from ..pages import Page
 
 
@@ -59,3 +60,40 @@ def utf8(text: str) -> bytes | None:
         return text.encode("utf-8")
     except UnicodeEncodeError:
         return None
+
+
+def cleaned_page(
+    page: Page, codes: np.ndarray, loop: Any | None = None, words_loop: Any | None = None
+) -> tuple[bytes, str | None, np.ndarray]:
+    """A judged page's cleaned text (:func:`kept_text` of the lines its reason ``codes``
+    keep) as UTF-8 with lone surrogates kept (what its content hash is of); that text as a
+    string where it holds a lone surrogate (None else: UTF-8 cannot hold one, and writing
+    it fails as it would); and :func:`kept_words`. ``loop``: the compiled ``kept_page``,
+    which slices the text from the page's own bytes (``Page.utf8``); None, or a page without
+    them: the lines are joined and encoded (``words_loop``: :func:`kept_words`'s loop).
+
+    >>> page = Page("a.txt", None, "text", ("A b.", "c", "\\udc80"), np.zeros(3, np.uint64),
+    ...             "en", words=np.array([5, 6, 0, 7, 8], np.uint64),
+    ...             word_counts=np.array([3, 1, 1]))
+    >>> cleaned_page(page, np.array([0, 4, 4], np.uint8))
+    (b'A b.\\n', None, array([5, 6], dtype=uint64))
+    >>> cleaned_page(page, np.array([4, 4, 0], np.uint8))[:2]
+    (b'\\xed\\xb2\\x80\\n', '\\udc80\\n')
+    """
+    if loop is not None and page.utf8 is not None and page.words.dtype == np.uint64:
+        found = loop(
+            np.ascontiguousarray(codes, np.uint8),
+            page.utf8,
+            np.ascontiguousarray(page.words),
+            np.ascontiguousarray(page.word_counts, np.int64),
+        )
+        if found is not None:
+            data, surrogate, ids = found
+            return data, (data.decode("utf-8", "surrogatepass") if surrogate else None), ids
+    kept = codes == BODY
+    text = kept_text(page.lines, kept.tolist())
+    data = utf8(text)
+    words = kept_words(page, kept, words_loop)
+    if data is None:
+        return text.encode("utf-8", "surrogatepass"), text, words
+    return data, None, words

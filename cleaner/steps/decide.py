@@ -57,7 +57,7 @@ from ..work import (
     stream_load,
 )
 from ..writing import output_file, writes_in_pass2
-from .cleaned import kept_text, kept_words, utf8
+from .cleaned import cleaned_page
 from .context import PageName, RunContext, Shard, WorkerMemo
 
 DOC_SIGNATURE_CHUNK = 512  # pages whose document signatures are computed together in pass 2
@@ -388,6 +388,7 @@ def _decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
     loops = decision_loops(ctx)
     tally_loop = None if loops is None else getattr(loops.module, "tally_page", None)
     words_loop = None if loops is None else getattr(loops.module, "kept_ids", None)
+    kept_loop = None if loops is None else getattr(loops.module, "kept_page", None)
 
     def results() -> Iterator[FileResult]:
         for page in stream_load(shard_file(ctx.work_dir, index, PAGES)):
@@ -397,27 +398,23 @@ def _decide_shard(ctx: RunContext, shard: Shard) -> list[PageName]:
             else:
                 tally.add_codes(page.rel, page.id, page.language, page.lines, judged.codes,
                                 judged.group, judged.grouped, tally_loop)  # fmt: skip
-            text = None  # the cleaned page: its kept lines, each ending in a newline
-            kept = None
+            # the cleaned page (its kept lines, each ending in a newline) as UTF-8, for the
+            # output and the content hash; as a string where it holds a lone surrogate
+            data = text = words = None
             if judged is not None and (hasher is not None or page.rel in singles):
-                kept = judged.kept()
-                text = kept_text(page.lines, kept.tolist())
-            data = None  # the text as UTF-8, encoded once for the output and the hash
-            if text is not None and page.id is None and page.rel in singles:
-                data = utf8(text)  # None: the writing fails on the text, as it would
-                target = output_file(out_dir, singles[page.rel], config)
-                outputs.add(target, text if data is None else data)
+                data, text, words = cleaned_page(page, judged.codes, kept_loop, words_loop)
+                if page.id is None and page.rel in singles:
+                    target = output_file(out_dir, singles[page.rel], config)
+                    # a lone surrogate: the writing fails on the text, as it would
+                    outputs.add(target, data if text is None else text)
             if hasher is not None:
-                if text is None or kept is None:  # unreadable: a row without words
+                if data is None or words is None:  # unreadable: a row without words
                     waiting.append((0, np.empty(0, np.uint64)))
                 else:
-                    if data is None:  # (lone surrogates: UTF-8 holds no other difference)
-                        data = text.encode("utf-8", "surrogatepass")
-                    content = xxhash.xxh3_64_intdigest(data)
-                    waiting.append((content, kept_words(page, kept, words_loop)))
+                    waiting.append((xxhash.xxh3_64_intdigest(data), words))
                 if len(waiting) >= DOC_SIGNATURE_CHUNK:
                     sign_waiting()
-            del text, data
+            del text, data, words
             if keep:
                 yield file_result(page, judged)
 
