@@ -1222,16 +1222,67 @@ def line_codes(
     the lines' fingerprints (0 for punctuation), ``counts`` per line; ``stops``: the
     stopwords' ``cleaner.fingerprint.IdSet`` as (table, shift, mask), or (sorted ids, 0,
     0); unread without ``has_stop``."""
-    cdef const uint8_t[::1] b = np.ascontiguousarray(buf, np.uint8)
     cdef const uint16_t[::1] fl = np.ascontiguousarray(flags, np.uint16)
+    cdef const uint64_t[::1] table = np.ascontiguousarray(stops[0], np.uint64)
+    cdef Stops st
+    cdef Limits lim
+    set_stops(&st, table, stops, has_stop, digit_stops)
+    set_limits(&lim, limits, shares)
+    return coded_lines(np.ascontiguousarray(buf, np.uint8), n_lines, fl, ids, counts, &st, &lim)
+
+
+cdef int set_stops(Stops *st, const uint64_t[::1] table, tuple stops, bint has_stop,
+                   bint digit_stops) except -1:
+    st.table = &table[0] if table.shape[0] else NULL
+    st.size = table.shape[0]
+    st.shift = stops[1]
+    st.mask = stops[2]
+    st.has = has_stop
+    st.digits = digit_stops
+    return 0
+
+
+cdef int set_limits(Limits *lim, tuple limits, tuple shares) except -1:
+    lim.max_chars, lim.title_max, lim.body_min, lim.long_words, lim.dt_max_words = limits
+    lim.min_density, lim.dt_min_share = shares
+    return 0
+
+
+cdef class LineCoder:
+    """:func:`line_codes` with its flags table, stopwords, limits and shares taken once (a
+    worker makes one for each stoplist and run settings), so that a page's call costs its
+    lines and little more: ``codes(buf, n_lines, ids, counts)``."""
+
+    cdef const uint16_t[::1] flags
+    cdef const uint64_t[::1] table
+    cdef Stops st
+    cdef Limits lim
+
+    def __init__(self, flags, tuple stops, bint has_stop, bint digit_stops, tuple limits,
+                 tuple shares):
+        self.flags = np.ascontiguousarray(flags, np.uint16)
+        self.table = np.ascontiguousarray(stops[0], np.uint64)
+        set_stops(&self.st, self.table, stops, has_stop, digit_stops)
+        set_limits(&self.lim, limits, shares)
+
+    def codes(self, const uint8_t[::1] buf, Py_ssize_t n_lines, ids, counts):
+        """:func:`line_codes` of ``n_lines`` lines in ``buf`` (UTF-8, separated by
+        newlines), their word ids and counts per line."""
+        return coded_lines(buf, n_lines, self.flags, ids, counts, &self.st, &self.lim)
+
+
+cdef object coded_lines(
+    const uint8_t[::1] b, Py_ssize_t n_lines, const uint16_t[::1] fl, ids, counts,
+    const Stops *stops_p, const Limits *lim_p,
+):
+    """The body of :func:`line_codes`, its tables and settings given."""
     cdef const uint64_t[::1] id_v = np.ascontiguousarray(ids, np.uint64)
     cdef const int64_t[::1] count_v = np.ascontiguousarray(counts, np.int64)
-    cdef const uint64_t[::1] table = np.ascontiguousarray(stops[0], np.uint64)
     cdef Py_ssize_t n = b.shape[0], pos = 0, k = 0, line = 0, t = 0, t1
     cdef uint32_t b0
     cdef int32_t cp
-    cdef Stops st
-    cdef Limits lim
+    cdef Stops st = stops_p[0]
+    cdef Limits lim = lim_p[0]
     cdef Work work
     out_a = np.empty(n_lines, np.int64)  # every line's code is set below
     if n_lines <= 0:
@@ -1248,14 +1299,6 @@ def line_codes(
         raise ValueError("the lines' counts of word ids exceed the ids")
     t = 0
     line = 0
-    st.table = &table[0] if table.shape[0] else NULL
-    st.size = table.shape[0]
-    st.shift = stops[1]
-    st.mask = stops[2]
-    st.has = has_stop
-    st.digits = digit_stops
-    lim.max_chars, lim.title_max, lim.body_min, lim.long_words, lim.dt_max_words = limits
-    lim.min_density, lim.dt_min_share = shares
     # the scratch arrays, carved from one block (numpy's allocations cost more than the
     # loops on a short page): 8-byte values first, then 4-, 2- and 1-byte ones
     cdef Py_ssize_t m = n + 1, n_ids = id_v.shape[0] + 1

@@ -44,7 +44,10 @@ from cleaner.steps.decide import page_features
 def _backend(name: str) -> FeatureKernel | None:
     if name == "compiled":
         module = compiled()
-        return None if module is None else FeatureKernel(module.line_codes, feature_table())
+        if module is None:
+            return None
+        # as a run loads it (load_feature_kernel): its settings held by a LineCoder
+        return FeatureKernel(module.line_codes, feature_table(), getattr(module, "LineCoder", None))
     return numba_feature_kernel()
 
 
@@ -221,6 +224,29 @@ def test_the_compiled_loops_give_numbas_codes(lines: list[str], s: int, c: int) 
 
 
 @settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(st.one_of(LINE, MARKDOWN_LINE, st.text(max_size=30)), max_size=8),
+    st.sampled_from(range(len(STOPLISTS))),
+    st.sampled_from(range(len(CONFIGS))),
+)
+def test_the_coder_gives_the_codes_of_the_kernel_called_with_every_setting(
+    lines: list[str], s: int, c: int
+) -> None:
+    """A LineCoder holds the stopwords, limits and shares it was made with: its codes are
+    line_codes' given them at every call, for every stoplist and settings met in turn."""
+    lines = [line.replace("\n", " ") for line in lines]
+    module = compiled()
+    if module is None or not hasattr(module, "LineCoder"):
+        pytest.skip(WHY_MISSING["compiled"])
+    held = kernel_of("compiled")
+    each_call = FeatureKernel(module.line_codes, feature_table())
+    for stop in (STOPLISTS[s], STOPLISTS[(s + 1) % len(STOPLISTS)], STOPLISTS[s]):
+        got = codes_of(held, lines, stop, CONFIGS[c])
+        assert got == codes_of(each_call, lines, stop, CONFIGS[c])
+    assert held.coder is not None and held.coders  # the coders were made, and kept
+
+
+@settings(max_examples=200, deadline=None)
 @given(
     st.lists(MARKDOWN_LINE, max_size=8),
     st.sampled_from(range(len(STOPLISTS))),

@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -219,6 +219,45 @@ class FeatureKernel:
 
     kernel: Callable[..., Any]
     table: np.ndarray
+    # the compiled module's ``LineCoder`` (None: the kernel is called with every setting),
+    # and the coders made, by stoplist and settings (each entry holds the two it was made
+    # for, so that their ids stay theirs)
+    coder: Callable[..., Any] | None = None
+    coders: dict[tuple[int, int, bool], tuple[Any, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def settings(self, stop: IdSet | None, digit_stops: bool, config: Config) -> tuple[Any, ...]:
+        """What the kernel takes besides a page, for a stoplist and a run's settings: the
+        characters a line may have, the stopwords' table, the limits and shares, and the
+        coder that holds them (None without one); made once, then remembered."""
+        key = (id(stop), id(config), digit_stops)
+        found = self.coders.get(key)
+        if found is not None:
+            return found[2:]
+        # a line whose fingerprint saw only its head is never counted from it
+        max_chars = min(config.max_feature_chars, MAX_FINGERPRINT_CHARS, MAX_CHARS)
+        if stop is None:
+            stops = (_NO_TABLE, np.uint64(0), np.uint64(0))
+        elif stop.table is None:  # several ids per slot: a binary search of the ids
+            stops = (stop.ids, np.uint64(0), np.uint64(0))
+        else:
+            stops = (stop.table, stop.shift, stop.mask)
+        limits = (
+            max_chars,
+            config.title_max_words,
+            config.body_min_words,
+            config.long_line_words,
+            config.datetime_max_words,
+        )
+        shares = (float(config.min_stopword_density), float(config.datetime_min_digit_share))
+        made = None
+        if self.coder is not None:
+            made = self.coder(self.table, stops, stop is not None, digit_stops, limits, shares)
+        if len(self.coders) >= 64:  # (runs of many settings in one process)
+            self.coders.clear()
+        self.coders[key] = (stop, config, max_chars, stops, limits, shares, made)
+        return max_chars, stops, limits, shares, made
 
     def codes(
         self,
@@ -236,8 +275,7 @@ class FeatureKernel:
         ``digit_stops`` whether a stopword holds a digit (:func:`stop_ids`; None: no
         stoplist); ``utf8``: the lines joined by newlines, as UTF-8 with surrogates kept,
         where the caller has them (not encoded again)."""
-        # a line whose fingerprint saw only its head is never counted from it
-        max_chars = min(config.max_feature_chars, MAX_FINGERPRINT_CHARS, MAX_CHARS)
+        max_chars, stops, limits, shares, coder = self.settings(stop, digit_stops, config)
         if len(counts) != len(lines):
             return None
         if utf8 is not None and len(utf8) <= max_chars:
@@ -250,21 +288,10 @@ class FeatureKernel:
             if joined.count("\n") != max(0, len(lines) - 1):
                 return None
             utf8 = joined.encode("utf-8", "surrogatepass")
-        if stop is None:
-            stops = (_NO_TABLE, np.uint64(0), np.uint64(0))
-        elif stop.table is None:  # several ids per slot: a binary search of the ids
-            stops = (stop.ids, np.uint64(0), np.uint64(0))
-        else:
-            stops = (stop.table, stop.shift, stop.mask)
         buf = np.frombuffer(utf8, np.uint8)
-        limits = (
-            max_chars,
-            config.title_max_words,
-            config.body_min_words,
-            config.long_line_words,
-            config.datetime_max_words,
-        )
-        shares = (float(config.min_stopword_density), float(config.datetime_min_digit_share))
+        if coder is not None:
+            found: np.ndarray = coder.codes(buf, len(lines), ids, counts)
+            return found
         return self.kernel(
             buf, len(lines), self.table, ids, counts, stops, stop is not None, digit_stops,
             limits, shares,
@@ -281,7 +308,7 @@ def load_feature_kernel() -> FeatureKernel | None:
 
     module = compiled()
     if module is not None and hasattr(module, "line_codes"):
-        return FeatureKernel(module.line_codes, feature_table())
+        return FeatureKernel(module.line_codes, feature_table(), getattr(module, "LineCoder", None))
     return numba_feature_kernel()
 
 
