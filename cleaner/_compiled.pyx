@@ -2448,12 +2448,18 @@ cdef class NodeGroups:
 # ---- the group step: the files of each group (cleaner.arrays.repeated) ----
 
 
-def repeated(values):
+def repeated(values, bint in_place=False):
     """The values met two or more times in ``values`` (uint64), sorted, and how many times
     each (int64): ``np.unique(values, return_counts=True)`` less its values met once, by
     a radix sort (six passes of 11 bits, a pass skipped where every value has one digit)
-    rather than numpy's comparison sort."""
-    a_arr = np.array(values, np.uint64, copy=True, order="C").reshape(-1)
+    rather than numpy's comparison sort. ``in_place``: ``values`` (a writable uint64 array
+    the caller has no more use for) is the sort's own space, not copied."""
+    if in_place and isinstance(values, np.ndarray) and values.dtype == np.uint64 and (
+        values.flags.c_contiguous and values.flags.writeable
+    ):
+        a_arr = values.reshape(-1)
+    else:
+        a_arr = np.array(values, np.uint64, copy=True, order="C").reshape(-1)
     cdef Py_ssize_t n = a_arr.shape[0], i, d, run, m = 0
     b_arr = np.empty(n, np.uint64)
     cdef uint64_t[::1] a = a_arr

@@ -182,10 +182,11 @@ def first_copies(keys: np.ndarray) -> np.ndarray:
     return first
 
 
-def repeated(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def repeated(values: np.ndarray, in_place: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """The values met two or more times in ``values`` (uint64), sorted, and how many times
     each: by the compiled radix sort (``repeated`` of ``cleaner/_compiled.pyx``), else by
-    :func:`repeated_numpy`, its reference.
+    :func:`repeated_numpy`, its reference. ``in_place``: ``values`` may be sorted where it
+    is (the caller has no more use for it), which spares a copy.
 
     >>> [a.tolist() for a in repeated(np.array([7, 2, 7, 9, 2, 7], np.uint64))]
     [[2, 7], [2, 3]]
@@ -195,7 +196,7 @@ def repeated(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     loop = getattr(compiled(), "repeated", None)
     if loop is None:
         return repeated_numpy(values)
-    found: tuple[np.ndarray, np.ndarray] = loop(values)
+    found: tuple[np.ndarray, np.ndarray] = loop(values, in_place)
     return found
 
 

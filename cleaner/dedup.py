@@ -395,7 +395,8 @@ def build_groups_from_shards(
 
     gid_parts, file_parts = [np.empty(0, np.uint64)], [np.empty(0, np.int64)]
     for path in paths:
-        gid, n_files = repeated(np.fromfile(path, np.uint64))  # a group of one file: none
+        # a group of one file is not among them; the partition's array is sorted in place
+        gid, n_files = repeated(np.fromfile(path, np.uint64), in_place=True)
         path.unlink()
         gid_parts.append(gid)
         file_parts.append(n_files)

@@ -246,6 +246,9 @@ def test_compiled_repeated_values_are_numpys(values: list[int]) -> None:
     assert array.tolist() == before.tolist()  # the input is left as it was
     assert got[0].dtype == np.uint64 and got[1].dtype == np.int64
     assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
+    mine = loop(array, True)  # sorted where it is
+    assert mine[0].tolist() == want[0].tolist() and mine[1].tolist() == want[1].tolist()
+    assert sorted(array.tolist()) == sorted(before.tolist())  # the same values, moved
 
 
 @settings(max_examples=300, deadline=None)
