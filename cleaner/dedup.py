@@ -349,6 +349,7 @@ def build_groups_from_shards(
     gid_of_label = np.full(n_labels, np.iinfo(np.uint64).max, np.uint64)
     np.minimum.at(gid_of_label, labels, nodes)
     node_gid = gid_of_label[labels]  # nodes sorted: node_gid[i] is nodes[i]'s group
+    del pairs, local, gid_of_label  # (before the page groups' table of the nodes is made)
 
     # each batch as its keys and their pages' lengths; held for the second pass when they
     # are spare memory (8 bytes an entry), else read again
