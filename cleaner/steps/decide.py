@@ -296,7 +296,7 @@ def decision_loops(ctx: RunContext) -> Loops | None:
     tmin = ctx.template_min_files
     if rules is not None and hasattr(module, "PageJudge") and _INT64_MIN <= tmin <= _INT64_MAX:
         judge = module.PageJudge(*table, tmin, rules)
-    return Loops(module, table, rules, judge, tmin if judge else None)
+    return Loops(module, table, rules, judge, None if judge is None else tmin)
 
 
 @dataclass(frozen=True, slots=True)
