@@ -199,3 +199,46 @@ def test_pass_3_visits_only_shards_with_outputs_left_to_write(
     assert len(written) == len(list(root.iterdir()))  # every page written, in pass 2
     clean_corpus([root], tmp_path / "dropped", config=Config(dedup_docs="drop"), jobs=1)
     assert visited  # pass 3 writes the pages when documents are dropped
+
+
+_POOL_STOPPED = """
+import sys, time, multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from cleaner.engines.local import quiet_cancelled_futures
+
+def nap(x):
+    time.sleep(30)
+
+if __name__ == "__main__":
+    if sys.argv[1] == "quiet":
+        quiet_cancelled_futures()
+    pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"))
+    futures = [pool.submit(nap, i) for i in range(10)]
+    time.sleep(0.5)
+    for f in futures:  # as an interrupted map cancels the futures it has not given
+        f.cancel()
+    for p in list(pool._processes.values()):  # as the engine stops its workers
+        p.terminate()
+    pool.shutdown(wait=True)
+    print("stopped", file=sys.stderr)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the engine forks its workers here")
+def test_a_stopped_pool_prints_no_traceback(tmp_path: Path) -> None:
+    """Workers stopped after the pool's futures were cancelled (an interrupted run): the
+    pool's manager thread prints no traceback (Python before 3.12 raised InvalidStateError
+    there), where without the engine's hook it does."""
+    script = tmp_path / "stop.py"
+    script.write_text(_POOL_STOPPED, encoding="utf-8")
+
+    def run(mode: str) -> str:
+        done = subprocess.run(
+            [sys.executable, str(script), mode], capture_output=True, text=True, timeout=60
+        )
+        return done.stderr
+
+    quiet = run("quiet")
+    assert "stopped" in quiet and "Traceback" not in quiet, quiet
+    if sys.version_info < (3, 12):
+        assert "InvalidStateError" in run("loud")  # the error the hook drops

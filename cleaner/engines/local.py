@@ -86,6 +86,39 @@ def _call_at(index: int) -> Any:
     return _call(_WORKER_CONTEXT["items"][index])
 
 
+def quiet_cancelled_futures() -> None:
+    """Keep an interrupted pool's manager thread from printing a traceback (before Python
+    3.12). A map interrupted in its caller cancels the futures it has not given yet
+    (``Executor.map`` does); the workers are then stopped, and the thread that marks the
+    pool broken gives every future still listed an exception, which a cancelled one
+    refuses with ``InvalidStateError``: the thread dies printing it, after the run's own
+    one-line message. Python 3.12 ignores that error itself; here a thread hook drops it
+    for the pools' manager threads only (set once per process, other errors pass on).
+
+    >>> import threading
+    >>> quiet_cancelled_futures(); hook = threading.excepthook
+    >>> quiet_cancelled_futures(); threading.excepthook is hook
+    True
+    """
+    if sys.version_info >= (3, 12):
+        return
+    import threading
+    from concurrent.futures import InvalidStateError
+
+    previous = threading.excepthook
+    if getattr(previous, "cancelled_futures_quiet", False):
+        return
+
+    def hook(args: Any) -> None:
+        manager = type(args.thread).__name__ == "_ExecutorManagerThread"
+        if manager and args.exc_type is not None and issubclass(args.exc_type, InvalidStateError):
+            return
+        previous(args)
+
+    hook.cancelled_futures_quiet = True  # type: ignore[attr-defined]
+    threading.excepthook = hook
+
+
 def default_jobs() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -145,6 +178,7 @@ class LocalEngine:
             finished = True
         finally:
             if not finished:  # interrupted or failed: stop the workers at once
+                quiet_cancelled_futures()
                 processes = getattr(pool, "_processes", None) or {}
                 for proc in list(processes.values()):
                     proc.terminate()
