@@ -2163,26 +2163,47 @@ def ngram_hashes(const uint64_t[::1] flat, const int64_t[::1] lengths, Py_ssize_
     return out_a, counts_a
 
 
+cdef Py_ssize_t counted_ids(const int64_t[::1] counts) noexcept:
+    """The ids that lines of ``counts`` ids each hold in all; -1 when a count is negative."""
+    cdef Py_ssize_t i, total = 0
+    for i in range(counts.shape[0]):
+        if counts[i] < 0:
+            return -1
+        total += counts[i]
+    return total
+
+
+cdef inline Py_ssize_t put_words(
+    const uint64_t *ids, Py_ssize_t at, Py_ssize_t count, uint64_t *out, Py_ssize_t o
+) noexcept:
+    """Copies the word ids (nonzero) of ``ids[at:at + count]`` to ``out[o:]``; returns the
+    position after them."""
+    cdef Py_ssize_t j
+    for j in range(at, at + count):
+        if ids[j] != 0:
+            out[o] = ids[j]
+            o += 1
+    return o
+
+
 def kept_ids(const uint64_t[::1] ids, const int64_t[::1] counts, const uint8_t[::1] kept):
     """The word ids (nonzero: punctuation tokens are 0) of the lines ``kept`` (nonzero)
     holds, in order, from a page's token ids and tokens per line (uint64)."""
-    cdef Py_ssize_t n = counts.shape[0], i, j, at = 0, o = 0, total = 0
+    cdef Py_ssize_t n = counts.shape[0], i, at = 0, o = 0
     if kept.shape[0] != n:
         raise ValueError("a flag for every line is needed")
-    for i in range(n):
-        if counts[i] < 0:
-            raise ValueError("a line's tokens are never fewer than none")
-        total += counts[i]
+    cdef Py_ssize_t total = counted_ids(counts)
+    if total < 0:
+        raise ValueError("a line's tokens are never fewer than none")
     if total != ids.shape[0]:
         raise ValueError("the tokens per line must add up to the ids given")
     out_a = np.empty(total, np.uint64)
     cdef uint64_t[::1] out = out_a
+    cdef const uint64_t *id_p = &ids[0] if total else NULL
+    cdef uint64_t *out_p = &out[0] if total else NULL
     for i in range(n):
         if kept[i]:
-            for j in range(at, at + counts[i]):
-                if ids[j] != 0:
-                    out[o] = ids[j]
-                    o += 1
+            o = put_words(id_p, at, counts[i], out_p, o)
         at += counts[i]
     return out_a[:o]
 
@@ -2530,22 +2551,21 @@ def kept_page(const uint8_t[::1] codes, utf8, const uint64_t[::1] ids, const int
     ids (the caller's reference says why)."""
     cdef const uint8_t[::1] buf = utf8
     cdef Py_ssize_t n = codes.shape[0], size = buf.shape[0], i, j, pos = 0, end, w = 0, o = 0
-    cdef Py_ssize_t at = 0, total = 0
+    cdef Py_ssize_t at = 0, total
     cdef const uint8_t *data = &buf[0] if size else NULL
     cdef const void *found
     cdef bint surrogate = False
     if counts.shape[0] != n:
         return None
-    for i in range(n):
-        if counts[i] < 0:
-            return None
-        total += counts[i]
+    total = counted_ids(counts)  # (-1: a negative count)
     if total != ids.shape[0] or (n == 0) != (size == 0):
         return None
     text_a = np.empty(size + 1, np.uint8)
     ids_a = np.empty(total, np.uint64)
     cdef uint8_t[::1] text = text_a
     cdef uint64_t[::1] out = ids_a
+    cdef const uint64_t *id_p = &ids[0] if total else NULL
+    cdef uint64_t *out_p = &out[0] if total else NULL
     for i in range(n):
         if pos > size:
             return None  # fewer lines than codes
@@ -2562,10 +2582,7 @@ def kept_page(const uint8_t[::1] codes, utf8, const uint64_t[::1] ids, const int
             w += end - pos
             text[w] = 10
             w += 1
-            for j in range(at, at + counts[i]):
-                if ids[j] != 0:
-                    out[o] = ids[j]
-                    o += 1
+            o = put_words(id_p, at, counts[i], out_p, o)
         at += counts[i]
         pos = end + 1
     return text_a[:w].tobytes(), surrogate, ids_a[:o]

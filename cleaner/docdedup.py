@@ -15,7 +15,14 @@ import xxhash
 from .arrays import distinct_rows
 from .compiled import compiled
 from .fingerprint import affine32_permutations, minhash_rows, word_id, word_tokens
-from .lsh import agreement, band_key, band_stars_loop, components, star_pairs
+from .lsh import (
+    agreement,
+    band_key,
+    band_star_pairs,
+    band_stars_loop,
+    components,
+    star_pairs,
+)
 from .text import normalize_line
 
 _MULT = np.uint64(0x9E3779B97F4A7C15)
@@ -389,7 +396,7 @@ def page_stars(
     """
     if stars is None:
         return star_pairs(keys, pages)
-    pairs = stars(np.ascontiguousarray(keys, np.uint64), np.ascontiguousarray(pages, np.uint64))
+    pairs = band_star_pairs(keys, pages, stars)
     return pairs.astype(np.int64) if len(pairs) else None
 
 

@@ -193,7 +193,7 @@ def html_text(
     )
     # and the quotations it passed over inside the article
     quoted = with_quotes(page, rendered.quotes)
-    kept = extracted.splitlines() if quoted is None else quoted
+    kept = list(page.extracted) if quoted is None else quoted
     # the lead goes before the line it leads into, after what the extractor kept before it
     at = lead_at(kept, into)
     return "\n".join([*kept[:at], *lead, *kept[at:], *trail]), "html", notes

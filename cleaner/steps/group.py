@@ -92,19 +92,29 @@ def doc_key_batches(
 def _shard_key_batches(
     work_dir: Path, shards: Sequence[Shard], batch: int
 ) -> Iterator[list[np.ndarray]]:
+    for flat, lengths in _shard_key_parts(work_dir, shards, batch):
+        # each page's keys are a view of the part's
+        at = [0, *np.cumsum(lengths).tolist()]
+        yield [flat[a:b] for a, b in itertools.pairwise(at)]
+
+
+def _shard_key_parts(
+    work_dir: Path, shards: Sequence[Shard], batch: int
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Each shard's pages' keys, ``batch`` pages at a time: the part's keys in one read,
+    and each page's number of them."""
     for shard in shards:
         lengths = load_npy(str(shard_file(work_dir, shard.index, LENGTHS)))
+        lengths = lengths.astype(np.int64, copy=False)
         raw = shard_file(work_dir, shard.index, KEYS)
         ends = np.cumsum(lengths).tolist()
         for lo in range(0, len(lengths), batch):
             hi = min(lo + batch, len(lengths))
-            # the batch's keys in one read; each page's are a view of them
             first = ends[lo - 1] if lo else 0
             flat = np.fromfile(raw, np.uint64, ends[hi - 1] - first, offset=8 * first)
             if len(flat) != ends[hi - 1] - first:
                 raise EOFError(f"{raw} ends before the keys of its pages")
-            at = [0, *(end - first for end in ends[lo:hi])]
-            yield [flat[a:b] for a, b in itertools.pairwise(at)]
+            yield flat, lengths[lo:hi]
 
 
 def flat_key_batches(
@@ -117,22 +127,13 @@ def flat_key_batches(
     flats: list[np.ndarray] = []
     counts: list[np.ndarray] = []
     held = 0
-    for shard in shards:
-        lengths = load_npy(str(shard_file(work_dir, shard.index, LENGTHS))).astype(np.int64)
-        raw = shard_file(work_dir, shard.index, KEYS)
-        ends = np.cumsum(lengths).tolist()
-        for lo in range(0, len(lengths), batch):
-            hi = min(lo + batch, len(lengths))
-            first = ends[lo - 1] if lo else 0
-            flat = np.fromfile(raw, np.uint64, ends[hi - 1] - first, offset=8 * first)
-            if len(flat) != ends[hi - 1] - first:
-                raise EOFError(f"{raw} ends before the keys of its pages")
-            flats.append(flat)
-            counts.append(lengths[lo:hi])
-            held += hi - lo
-            if held >= batch:
-                yield _joined(flats, counts)
-                flats, counts, held = [], [], 0
+    for flat, lengths in _shard_key_parts(work_dir, shards, batch):
+        flats.append(flat)
+        counts.append(lengths)
+        held += len(lengths)
+        if held >= batch:
+            yield _joined(flats, counts)
+            flats, counts, held = [], [], 0
     if held:
         yield _joined(flats, counts)
 
